@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mailsuite needs to build, run and test, and nothing else.
+# Quick when everything is present: it asks dpkg first and calls apt-get only for what is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev
+  libgtest-dev libgmock-dev
+  openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,116 @@
+// Configuration: one INI file plus `--set section.key=value` overrides, validated once at start
+// into typed structs. Every key has one default and one line of help in the key table
+// (config.cpp); the sample file etc/mailsuite.conf is rendered from that table, so the
+// documentation cannot drift from the code. Nothing here opens sockets or the store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/net/cidr.h"
+#include "shared/result.h"
+
+namespace mailsuite {
+
+// One address to listen on, e.g. "127.0.0.1:2525" or "[::1]:143". Port 0 asks the kernel
+// for a free port (the daemon reports the real one in server.ports_file).
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+struct GeneralConfig {
+  std::string hostname;  // the name in greetings and Received: headers
+};
+
+struct StoreConfig {
+  std::string path;  // the SQLite database file
+  int busy_timeout_ms = 0;
+};
+
+struct TlsConfig {
+  std::string certificate;  // PEM chain; empty disables STARTTLS and the implicit-TLS ports
+  std::string private_key;  // PEM key
+};
+
+struct LogConfig {
+  std::string level;   // fatal .. trace (Poco levels)
+  std::string target;  // "console" or "syslog"
+};
+
+struct ServerConfig {
+  int threads = 0;                 // worker threads per daemon
+  int queue = 0;                   // accepted connections waiting for a thread
+  int max_connections_per_ip = 0;  // concurrent connections from one address
+  int shutdown_grace_seconds = 0;  // how long SIGTERM waits for sessions to finish
+  std::string ports_file;          // where to write "name host:port" lines once bound
+};
+
+struct AuthConfig {
+  bool allow_cleartext = false;  // allow passwords over plaintext from non-loopback peers
+  int failure_delay_ms = 0;      // first delay after a failed login; doubles per failure
+};
+
+struct SmtpConfig {
+  std::vector<Endpoint> listen;              // port 25: inbound mail from other servers
+  std::vector<Endpoint> submission_listen;   // port 587: STARTTLS submission (RFC 6409)
+  std::vector<Endpoint> submissions_listen;  // port 465: implicit TLS (RFC 8314)
+  int max_line_length = 0;
+  int idle_timeout = 0;
+  int64_t max_message_size = 0;
+  int max_recipients = 0;                      // per message (RFC 5321 4.5.3.1.8: at least 100)
+  int max_errors = 0;                          // bad commands before 421 and close
+  int max_received_headers = 0;                // more is a mail loop (554 5.4.6)
+  bool normalize_bare_line_ends = false;       // else a bare CR or LF in DATA rejects the message
+  std::vector<net::Network> trusted_networks;  // may relay to other domains without AUTH
+  bool require_sender_ownership = true;        // submission: MAIL FROM must be the user's address
+};
+
+struct Pop3Config {
+  std::vector<Endpoint> listen;      // port 110 (STLS)
+  std::vector<Endpoint> tls_listen;  // port 995 (implicit TLS)
+  int max_line_length = 0;
+  int idle_timeout = 0;
+};
+
+struct ImapConfig {
+  std::vector<Endpoint> listen;      // port 143 (STARTTLS)
+  std::vector<Endpoint> tls_listen;  // port 993 (implicit TLS)
+  int max_line_length = 0;
+  int64_t max_literal_size = 0;
+  int idle_timeout = 0;
+};
+
+struct Config {
+  std::string source;  // the file it was read from, for messages
+  GeneralConfig general;
+  StoreConfig store;
+  TlsConfig tls;
+  LogConfig log;
+  ServerConfig server;
+  AuthConfig auth;
+  SmtpConfig smtp;
+  Pop3Config pop3;
+  ImapConfig imap;
+};
+
+// Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are
+// taken relative to the file's folder; relative paths in overrides to the working directory.
+// Errors name the file, the line or the key, and what is wrong.
+Result<Config> LoadConfig(const std::string& path, const std::vector<std::string>& overrides);
+
+// The same on text already in memory (pure; used by tests). `base_dir` resolves relative paths.
+Result<Config> ParseConfig(std::string_view text, const std::string& file_name,
+                           const std::string& base_dir, const std::vector<std::string>& overrides);
+
+// The documented sample: every key with its default and meaning. `values` replaces defaults
+// ("section.key=value" entries), which is how `mailsuite init` writes a working file.
+std::string RenderConfig(const std::vector<std::string>& values);
+
+// "host:port" or "[v6]:port" list, comma-separated; empty text is an empty list.
+Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text);
+
+}  // namespace mailsuite

@@ -1,0 +1,65 @@
+// LineConnection: buffered line and byte reads plus buffered writes over a Transport, with the
+// limits every protocol needs. Memory is bounded: an over-long line is consumed and reported
+// as kTooLong, never buffered whole. Output is flushed before any read that would block, so
+// pipelined replies go out in one packet. Not thread-safe: one session owns one connection.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "shared/net/transport.h"
+
+namespace mailsuite::net {
+
+enum class ReadStatus { kOk, kTooLong, kClosed, kTimeout, kError };
+
+// How a line ended: CRLF, or a bare LF (which SMTP must treat with suspicion).
+enum class LineEnd { kCrlf, kBareLf };
+
+class LineConnection {
+ public:
+  LineConnection(Transport& transport, size_t max_line_length);
+  LineConnection(const LineConnection&) = delete;
+  LineConnection& operator=(const LineConnection&) = delete;
+
+  // Reads one line and returns it without its line end. A line longer than max_line_length
+  // (counting the CRLF) is read to its end, dropped, and reported as kTooLong. A bare CR
+  // inside a line is kept in `line` for the protocol to judge.
+  ReadStatus ReadLine(std::string& line, LineEnd* end = nullptr);
+
+  // Reads exactly `count` bytes (an IMAP literal). The caller bounds `count`.
+  ReadStatus ReadExact(size_t count, std::string& out);
+  // Reads and drops exactly `count` bytes (a refused LITERAL+ argument), in bounded chunks.
+  ReadStatus SkipExact(size_t count);
+
+  void Write(std::string_view data);
+  void WriteLine(std::string_view line);  // appends CRLF
+  bool Flush();                           // false if the peer is gone
+
+  // STARTTLS: flushes pending output (the "ready" reply goes out in plaintext), DISCARDS any
+  // input the client pipelined after the command (CVE-2011-0411), then handshakes. Returns the
+  // number of discarded bytes through `discarded`.
+  bool StartTls(size_t* discarded = nullptr);
+  bool IsTls() const { return transport_.IsTls(); }
+  bool CanStartTls() const { return transport_.CanStartTls(); }
+
+  // True when more client bytes are already buffered (the client pipelined).
+  bool HasBufferedInput() const { return read_pos_ < buffer_.size(); }
+  size_t max_line_length() const { return max_line_length_; }
+  void set_max_line_length(size_t n) { max_line_length_ = n; }
+  bool write_failed() const { return write_failed_; }
+
+ private:
+  ReadStatus Fill();  // appends at least one byte to buffer_ or returns why not
+  void Compact();
+
+  Transport& transport_;
+  size_t max_line_length_;
+  std::string buffer_;
+  size_t read_pos_ = 0;
+  std::string out_;
+  bool write_failed_ = false;
+};
+
+}  // namespace mailsuite::net

@@ -1,0 +1,106 @@
+// LineServer: the one server skeleton every daemon runs in (Postfix's single_server idea). A
+// daemon hands it listeners and a session handler; the server owns sockets, the thread pool,
+// implicit TLS, idle timeouts, the per-IP connection cap and graceful shutdown. The handler runs
+// on a pool thread with a LineConnection and returns when the session is over.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <Poco/Net/Context.h>
+
+#include "shared/config.h"
+#include "shared/net/line_connection.h"
+#include "shared/result.h"
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class TCPServer;
+}
+}  // namespace Poco
+
+namespace mailsuite::net {
+
+class SocketTransport;
+
+struct ListenerSpec {
+  std::string name;  // "smtp", "submission", "imaps", … (logs and ports_file)
+  Endpoint endpoint;
+  bool implicit_tls = false;
+};
+
+struct ConnectionInfo {
+  std::string session_id;
+  std::string listener;  // ListenerSpec::name
+  std::string peer_address;
+  bool peer_is_loopback = false;
+  bool implicit_tls = false;
+  const std::atomic<bool>* stopping = nullptr;  // set once SIGTERM arrived
+};
+
+using SessionHandler = std::function<void(LineConnection&, const ConnectionInfo&)>;
+
+struct ServerOptions {
+  int threads = 64;
+  int queue = 128;
+  int max_connections_per_ip = 50;
+  size_t max_line_length = 1000;
+  std::chrono::seconds idle_timeout{300};
+  // Sent, CRLF added, to a connection over the per-IP cap before closing it: "421 4.7.0 …".
+  std::string busy_reply;
+};
+
+class LineServer {
+ public:
+  LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionHandler handler);
+  ~LineServer();
+  LineServer(const LineServer&) = delete;
+  LineServer& operator=(const LineServer&) = delete;
+
+  // Binds every listener (port 0 picks a free port) and starts accepting.
+  Status Start(const std::vector<ListenerSpec>& listeners);
+  // The bound listeners with their real ports.
+  const std::vector<ListenerSpec>& bound() const { return bound_; }
+
+  // Stops accepting, lets sessions run on for `grace`, then cuts the remaining connections and
+  // waits for their threads to return.
+  void Stop(std::chrono::seconds grace);
+
+  int active_connections() const;
+
+ private:
+  class Connection;
+  class Factory;
+  friend class Connection;
+
+  // Per-IP accounting; false when `ip` is over the cap.
+  bool Admit(const std::string& ip);
+  void Release(const std::string& ip);
+  void Track(SocketTransport* t);
+  void Untrack(SocketTransport* t);
+
+  ServerOptions options_;
+  Poco::Net::Context::Ptr tls_;
+  SessionHandler handler_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
+  std::vector<ListenerSpec> bound_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mu_;
+  std::condition_variable idle_cv_;
+  std::map<std::string, int> per_ip_;
+  std::set<SocketTransport*> live_;
+  int active_ = 0;
+};
+
+}  // namespace mailsuite::net

@@ -1,0 +1,33 @@
+// SocketTransport: a Transport over a Poco StreamSocket, plain or already TLS (implicit-TLS
+// ports), which StartTls() upgrades in place using the server context.
+#pragma once
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include "shared/net/transport.h"
+
+namespace mailsuite::net {
+
+class SocketTransport : public Transport {
+ public:
+  // `tls` may be null (no certificate configured: STARTTLS is not offered).
+  SocketTransport(Poco::Net::StreamSocket socket, Poco::Net::Context::Ptr tls, bool is_tls);
+
+  ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override;
+  bool Send(std::string_view data) override;
+  bool StartTls() override;
+  bool IsTls() const override { return is_tls_; }
+  bool CanStartTls() const override { return !is_tls_ && !tls_.isNull(); }
+  void SetIdleTimeout(std::chrono::seconds timeout) override;
+
+  // Ends the connection from another thread (shutdown at the end of the grace period).
+  void Abort();
+
+ private:
+  Poco::Net::StreamSocket socket_;
+  Poco::Net::Context::Ptr tls_;
+  bool is_tls_;
+};
+
+}  // namespace mailsuite::net

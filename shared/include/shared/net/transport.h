@@ -1,0 +1,30 @@
+// Transport: the byte stream a protocol session runs over. The real one is a TCP socket that can
+// turn into TLS in place (STARTTLS); tests use MemoryTransport. Sessions never see sockets.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace mailsuite::net {
+
+enum class ReceiveStatus { kData, kClosed, kTimeout, kError };
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Blocks until some bytes arrive (sets `got`), the peer closes, the idle timeout passes or
+  // the connection fails.
+  virtual ReceiveStatus Receive(char* buffer, size_t size, size_t& got) = 0;
+  // Sends everything or returns false.
+  virtual bool Send(std::string_view data) = 0;
+  // Handshakes TLS as the server over the existing connection. False if TLS is not configured
+  // or the handshake fails (the connection is then unusable).
+  virtual bool StartTls() = 0;
+  virtual bool IsTls() const = 0;
+  virtual bool CanStartTls() const = 0;
+  virtual void SetIdleTimeout(std::chrono::seconds timeout) = 0;
+};
+
+}  // namespace mailsuite::net

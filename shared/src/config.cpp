@@ -1,0 +1,344 @@
+// The key table and the INI reader behind config.h.
+#include "shared/config.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace mailsuite {
+namespace {
+
+using net::ParseNetworks;
+
+struct Value {
+  std::string text;
+  std::string base_dir;  // for relative paths
+};
+
+// Parses `value` into the config; returns an error text, or "" when the value is good.
+using Apply = std::string (*)(Config&, const Value&);
+
+struct KeySpec {
+  std::string_view section;
+  std::string_view key;
+  std::string_view default_value;
+  std::string_view help;
+  Apply apply;
+};
+
+std::string Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+template <typename Int>
+std::string ParseInt(const std::string& text, Int min, Int max, Int& out) {
+  Int v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return "'" + text + "' is not a whole number";
+  if (v < min || v > max)
+    return "'" + text + "' is out of range (" + std::to_string(min) + " to " + std::to_string(max) +
+           ")";
+  out = v;
+  return "";
+}
+
+std::string ParseBool(const std::string& text, bool& out) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") {
+    out = true;
+    return "";
+  }
+  if (text == "false" || text == "no" || text == "off" || text == "0") {
+    out = false;
+    return "";
+  }
+  return "'" + text + "' is not a boolean (true or false)";
+}
+
+std::string ParsePath(const Value& v, std::string& out) {
+  if (v.text.empty() || v.text.front() == '/' || v.base_dir.empty()) {
+    out = v.text;
+  } else {
+    out = (std::filesystem::path(v.base_dir) / v.text).lexically_normal().string();
+  }
+  return "";
+}
+
+std::string ParseListen(const Value& v, std::vector<Endpoint>& out) {
+  auto r = ParseEndpoints(v.text);
+  if (!r) return r.error();
+  out = std::move(r.value());
+  return "";
+}
+
+#define INT_KEY(field, lo, hi)                                                      \
+  [](Config& c, const Value& v) {                                                   \
+    return ParseInt(v.text, decltype(c.field)(lo), decltype(c.field)(hi), c.field); \
+  }
+#define BOOL_KEY(field) [](Config& c, const Value& v) { return ParseBool(v.text, c.field); }
+#define PATH_KEY(field) [](Config& c, const Value& v) { return ParsePath(v, c.field); }
+#define LISTEN_KEY(field) [](Config& c, const Value& v) { return ParseListen(v, c.field); }
+
+// The one place where keys, defaults and their meaning live.
+const KeySpec kKeys[] = {
+    {"general", "hostname", "localhost", "Name of this host in greetings and Received: headers.",
+     [](Config& c, const Value& v) {
+       if (v.text.empty() || v.text.find_first_of(" \t/\\") != std::string::npos)
+         return std::string("'" + v.text + "' is not a host name");
+       c.general.hostname = v.text;
+       return std::string();
+     }},
+    {"store", "path", "/var/lib/mailsuite/mailsuite.db",
+     "The SQLite database shared by all daemons (relative paths are relative to this file).",
+     PATH_KEY(store.path)},
+    {"store", "busy_timeout_ms", "30000",
+     "How long a writer waits for another process's write before retrying (milliseconds).",
+     INT_KEY(store.busy_timeout_ms, 100, 600000)},
+    {"tls", "certificate", "/etc/mailsuite/tls/cert.pem",
+     "PEM certificate chain for STARTTLS and the implicit-TLS ports.", PATH_KEY(tls.certificate)},
+    {"tls", "private_key", "/etc/mailsuite/tls/key.pem", "PEM private key of the certificate.",
+     PATH_KEY(tls.private_key)},
+    {"log", "level", "information",
+     "fatal, critical, error, warning, notice, information, debug or trace.",
+     [](Config& c, const Value& v) {
+       static const char* kLevels[] = {"fatal",  "critical",    "error", "warning",
+                                       "notice", "information", "debug", "trace"};
+       for (const char* l : kLevels)
+         if (v.text == l) {
+           c.log.level = v.text;
+           return std::string();
+         }
+       return std::string("'" + v.text + "' is not a log level");
+     }},
+    {"log", "target", "console", "console (standard error, for the journal) or syslog.",
+     [](Config& c, const Value& v) {
+       if (v.text != "console" && v.text != "syslog")
+         return std::string("'" + v.text + "' is not console or syslog");
+       c.log.target = v.text;
+       return std::string();
+     }},
+    {"server", "threads", "64", "Worker threads per daemon; each open session holds one.",
+     INT_KEY(server.threads, 1, 10000)},
+    {"server", "queue", "128", "Accepted connections that may wait for a free thread.",
+     INT_KEY(server.queue, 1, 100000)},
+    {"server", "max_connections_per_ip", "50",
+     "Concurrent connections from one address (Thunderbird opens ~5 per account and device).",
+     INT_KEY(server.max_connections_per_ip, 1, 100000)},
+    {"server", "shutdown_grace_seconds", "10",
+     "On SIGTERM, how long sessions may run on before they are cut.",
+     INT_KEY(server.shutdown_grace_seconds, 0, 3600)},
+    {"server", "ports_file", "",
+     "If set, each daemon writes 'name host:port' lines here once it listens (for tests).",
+     PATH_KEY(server.ports_file)},
+    {"auth", "allow_cleartext", "false",
+     "Accept passwords over unencrypted connections from non-loopback peers.",
+     BOOL_KEY(auth.allow_cleartext)},
+    {"auth", "failure_delay_ms", "2000",
+     "Delay after a failed login; doubles with each further failure from the same address.",
+     INT_KEY(auth.failure_delay_ms, 0, 60000)},
+    {"smtp", "listen", "0.0.0.0:25", "Inbound SMTP from other servers (comma-separated).",
+     LISTEN_KEY(smtp.listen)},
+    {"smtp", "submission_listen", "0.0.0.0:587", "Submission with STARTTLS (RFC 6409).",
+     LISTEN_KEY(smtp.submission_listen)},
+    {"smtp", "submissions_listen", "0.0.0.0:465", "Submission over implicit TLS (RFC 8314).",
+     LISTEN_KEY(smtp.submissions_listen)},
+    {"smtp", "max_line_length", "1000",
+     "Longest command or text line in octets, CRLF included (RFC 5321 4.5.3.1).",
+     INT_KEY(smtp.max_line_length, 512, 1000000)},
+    {"smtp", "idle_timeout", "300", "Seconds a client may stay silent (RFC 5321 4.5.3.2.7).",
+     INT_KEY(smtp.idle_timeout, 1, 86400)},
+    {"smtp", "max_message_size", "52428800", "Largest message accepted, in octets (SIZE).",
+     INT_KEY(smtp.max_message_size, 1024, int64_t(1) << 40)},
+    {"smtp", "max_recipients", "100", "Recipients per message; more get 452 4.5.3.",
+     INT_KEY(smtp.max_recipients, 100, 100000)},
+    {"smtp", "max_errors", "10", "Bad commands in one session before 421 and disconnect.",
+     INT_KEY(smtp.max_errors, 1, 1000)},
+    {"smtp", "max_received_headers", "50",
+     "Received: headers a message may carry; more means a mail loop (554 5.4.6).",
+     INT_KEY(smtp.max_received_headers, 10, 1000)},
+    {"smtp", "bare_line_endings", "reject",
+     "A bare CR or LF in DATA: reject the message (SMTP smuggling defence) or normalize to CRLF.",
+     [](Config& c, const Value& v) {
+       if (v.text != "reject" && v.text != "normalize")
+         return std::string("'" + v.text + "' is not reject or normalize");
+       c.smtp.normalize_bare_line_ends = v.text == "normalize";
+       return std::string();
+     }},
+    {"smtp", "trusted_networks", "127.0.0.0/8, ::1/128",
+     "Clients (CIDR, comma-separated) that may relay to other domains without AUTH.",
+     [](Config& c, const Value& v) {
+       auto r = ParseNetworks(v.text);
+       if (!r) return r.error();
+       c.smtp.trusted_networks = std::move(r.value());
+       return std::string();
+     }},
+    {"smtp", "require_sender_ownership", "true",
+     "Submission: MAIL FROM must be the authenticated user's address or alias (else 553 5.7.1).",
+     BOOL_KEY(smtp.require_sender_ownership)},
+    {"pop3", "listen", "0.0.0.0:110", "POP3 with STLS.", LISTEN_KEY(pop3.listen)},
+    {"pop3", "tls_listen", "0.0.0.0:995", "POP3 over implicit TLS.", LISTEN_KEY(pop3.tls_listen)},
+    {"pop3", "max_line_length", "1024", "Longest command line in octets.",
+     INT_KEY(pop3.max_line_length, 255, 1000000)},
+    {"pop3", "idle_timeout", "600", "Seconds of silence before autologout (RFC 1939 3).",
+     INT_KEY(pop3.idle_timeout, 1, 86400)},
+    {"imap", "listen", "0.0.0.0:143", "IMAP with STARTTLS.", LISTEN_KEY(imap.listen)},
+    {"imap", "tls_listen", "0.0.0.0:993", "IMAP over implicit TLS.", LISTEN_KEY(imap.tls_listen)},
+    {"imap", "max_line_length", "65536", "Longest command line in octets, literals excluded.",
+     INT_KEY(imap.max_line_length, 1024, 100000000)},
+    {"imap", "max_literal_size", "52428800", "Largest literal (APPEND message) in octets.",
+     INT_KEY(imap.max_literal_size, 1024, int64_t(1) << 40)},
+    {"imap", "idle_timeout", "1800",
+     "Seconds of silence before autologout; at least 30 minutes (RFC 3501 5.4).",
+     INT_KEY(imap.idle_timeout, 1800, 86400)},
+};
+
+const KeySpec* FindKey(std::string_view section, std::string_view key) {
+  for (const KeySpec& k : kKeys)
+    if (k.section == section && k.key == key) return &k;
+  return nullptr;
+}
+
+// Splits "section.key=value".
+bool SplitOverride(const std::string& text, std::string& section, std::string& key,
+                   std::string& value) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos) return false;
+  std::string name = Trim(std::string_view(text).substr(0, eq));
+  size_t dot = name.find('.');
+  if (dot == std::string::npos) return false;
+  section = name.substr(0, dot);
+  key = name.substr(dot + 1);
+  value = Trim(std::string_view(text).substr(eq + 1));
+  return true;
+}
+
+}  // namespace
+
+std::string Endpoint::ToString() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return h + ":" + std::to_string(port);
+}
+
+Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text) {
+  std::vector<Endpoint> out;
+  std::string rest(text);
+  std::stringstream ss(rest);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    Endpoint ep;
+    std::string port_text;
+    if (item.front() == '[') {
+      size_t close = item.find(']');
+      if (close == std::string::npos || close + 1 >= item.size() || item[close + 1] != ':')
+        return Status::Error("'" + item + "' is not [address]:port");
+      ep.host = item.substr(1, close - 1);
+      port_text = item.substr(close + 2);
+    } else {
+      size_t colon = item.rfind(':');
+      if (colon == std::string::npos || item.find(':') != colon)
+        return Status::Error("'" + item + "' is not host:port");
+      ep.host = item.substr(0, colon);
+      port_text = item.substr(colon + 1);
+    }
+    if (ep.host.empty()) return Status::Error("'" + item + "' has no address");
+    std::string err = ParseInt(port_text, uint16_t(0), uint16_t(65535), ep.port);
+    if (!err.empty()) return Status::Error("port in '" + item + "': " + err);
+    out.push_back(ep);
+  }
+  return out;
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& file_name,
+                           const std::string& base_dir, const std::vector<std::string>& overrides) {
+  Config config;
+  config.source = file_name;
+  for (const KeySpec& k : kKeys) {
+    std::string err = k.apply(config, Value{std::string(k.default_value), ""});
+    if (!err.empty())  // a broken default is a programming error, but say so plainly
+      return Status::Error("built-in default of " + std::string(k.section) + "." +
+                           std::string(k.key) + ": " + err);
+  }
+
+  std::string section;
+  std::istringstream in{std::string(text)};
+  std::string raw;
+  int line_no = 0;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    std::string line = Trim(raw);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    std::string where = file_name + ":" + std::to_string(line_no) + ": ";
+    if (line.front() == '[') {
+      if (line.back() != ']') return Status::Error(where + "malformed section header");
+      section = Trim(std::string_view(line).substr(1, line.size() - 2));
+      bool known = false;
+      for (const KeySpec& k : kKeys) known = known || k.section == section;
+      if (!known) return Status::Error(where + "unknown section [" + section + "]");
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) return Status::Error(where + "expected key = value");
+    std::string key = Trim(std::string_view(line).substr(0, eq));
+    std::string value = Trim(std::string_view(line).substr(eq + 1));
+    if (section.empty()) return Status::Error(where + "key '" + key + "' is outside a [section]");
+    const KeySpec* spec = FindKey(section, key);
+    if (!spec) return Status::Error(where + "unknown key " + section + "." + key);
+    std::string err = spec->apply(config, Value{value, base_dir});
+    if (!err.empty()) return Status::Error(where + section + "." + key + ": " + err);
+  }
+
+  for (const std::string& o : overrides) {
+    std::string sec, key, value;
+    if (!SplitOverride(o, sec, key, value))
+      return Status::Error("--set '" + o + "': expected section.key=value");
+    const KeySpec* spec = FindKey(sec, key);
+    if (!spec) return Status::Error("--set: unknown key " + sec + "." + key);
+    std::string err = spec->apply(config, Value{value, std::filesystem::current_path().string()});
+    if (!err.empty()) return Status::Error("--set " + sec + "." + key + ": " + err);
+  }
+  return config;
+}
+
+Result<Config> LoadConfig(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot read the configuration file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::filesystem::path abs = std::filesystem::absolute(path);
+  return ParseConfig(buf.str(), path, abs.parent_path().string(), overrides);
+}
+
+std::string RenderConfig(const std::vector<std::string>& values) {
+  std::map<std::string, std::string> chosen;
+  for (const std::string& v : values) {
+    std::string sec, key, value;
+    if (SplitOverride(v, sec, key, value)) chosen[sec + "." + key] = value;
+  }
+  std::string out =
+      "# mailsuite configuration. Every key is listed with its default; a daemon refuses to\n"
+      "# start on an unknown key or a bad value. Override any key on the command line with\n"
+      "# --set section.key=value.\n";
+  std::string_view section;
+  for (const KeySpec& k : kKeys) {
+    if (k.section != section) {
+      section = k.section;
+      out += "\n[" + std::string(section) + "]\n";
+    }
+    auto it = chosen.find(std::string(k.section) + "." + std::string(k.key));
+    std::string value = it != chosen.end() ? it->second : std::string(k.default_value);
+    out += "# " + std::string(k.help) +
+           " Default: " + (k.default_value.empty() ? "(empty)" : std::string(k.default_value)) +
+           "\n";
+    out += std::string(k.key) + " = " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace mailsuite

@@ -1,0 +1,127 @@
+#include "shared/net/line_connection.h"
+
+#include <algorithm>
+
+namespace mailsuite::net {
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kFlushThreshold = 64 * 1024;
+}  // namespace
+
+LineConnection::LineConnection(Transport& transport, size_t max_line_length)
+    : transport_(transport), max_line_length_(max_line_length) {}
+
+void LineConnection::Compact() {
+  if (read_pos_ == 0) return;
+  buffer_.erase(0, read_pos_);
+  read_pos_ = 0;
+}
+
+ReadStatus LineConnection::Fill() {
+  if (!Flush()) return ReadStatus::kError;
+  Compact();
+  size_t old = buffer_.size();
+  buffer_.resize(old + kReadChunk);
+  size_t got = 0;
+  ReceiveStatus s = transport_.Receive(buffer_.data() + old, kReadChunk, got);
+  buffer_.resize(old + (s == ReceiveStatus::kData ? got : 0));
+  switch (s) {
+    case ReceiveStatus::kData:
+      return ReadStatus::kOk;
+    case ReceiveStatus::kClosed:
+      return ReadStatus::kClosed;
+    case ReceiveStatus::kTimeout:
+      return ReadStatus::kTimeout;
+    case ReceiveStatus::kError:
+      break;
+  }
+  return ReadStatus::kError;
+}
+
+ReadStatus LineConnection::ReadLine(std::string& line, LineEnd* end) {
+  bool too_long = false;
+  size_t scanned = read_pos_;
+  for (;;) {
+    size_t lf = buffer_.find('\n', scanned);
+    if (lf != std::string::npos) {
+      size_t len = lf - read_pos_;  // without the LF
+      bool crlf = len > 0 && buffer_[lf - 1] == '\r';
+      if (!too_long && len + 1 > max_line_length_) too_long = true;
+      if (!too_long) line.assign(buffer_, read_pos_, crlf ? len - 1 : len);
+      if (end) *end = crlf ? LineEnd::kCrlf : LineEnd::kBareLf;
+      read_pos_ = lf + 1;
+      return too_long ? ReadStatus::kTooLong : ReadStatus::kOk;
+    }
+    // No line end yet. Past the limit, drop what we have (keep a trailing CR so a CRLF split
+    // across reads is still seen) and remember the line is too long.
+    if (buffer_.size() - read_pos_ > max_line_length_) {
+      too_long = true;
+      bool keep_cr = buffer_.back() == '\r';
+      buffer_.clear();
+      read_pos_ = 0;
+      if (keep_cr) buffer_.push_back('\r');
+    }
+    scanned = buffer_.size();
+    size_t before = read_pos_;
+    ReadStatus s = Fill();
+    scanned -= before - read_pos_;  // Fill() compacts: shift the scan position with it
+    if (s != ReadStatus::kOk) return s;
+  }
+}
+
+ReadStatus LineConnection::ReadExact(size_t count, std::string& out) {
+  out.clear();
+  out.reserve(std::min(count, size_t{64} << 20));
+  while (out.size() < count) {
+    if (read_pos_ == buffer_.size()) {
+      ReadStatus s = Fill();
+      if (s != ReadStatus::kOk) return s;
+    }
+    size_t take = std::min(count - out.size(), buffer_.size() - read_pos_);
+    out.append(buffer_, read_pos_, take);
+    read_pos_ += take;
+  }
+  return ReadStatus::kOk;
+}
+
+ReadStatus LineConnection::SkipExact(size_t count) {
+  while (count > 0) {
+    if (read_pos_ == buffer_.size()) {
+      ReadStatus s = Fill();
+      if (s != ReadStatus::kOk) return s;
+    }
+    size_t take = std::min(count, buffer_.size() - read_pos_);
+    read_pos_ += take;
+    count -= take;
+  }
+  return ReadStatus::kOk;
+}
+
+void LineConnection::Write(std::string_view data) {
+  out_.append(data);
+  if (out_.size() >= kFlushThreshold) Flush();
+}
+
+void LineConnection::WriteLine(std::string_view line) {
+  out_.append(line);
+  out_.append("\r\n");
+  if (out_.size() >= kFlushThreshold) Flush();
+}
+
+bool LineConnection::Flush() {
+  if (write_failed_) return false;
+  if (out_.empty()) return true;
+  if (!transport_.Send(out_)) write_failed_ = true;
+  out_.clear();
+  return !write_failed_;
+}
+
+bool LineConnection::StartTls(size_t* discarded) {
+  if (!Flush()) return false;
+  if (discarded) *discarded = buffer_.size() - read_pos_;
+  buffer_.clear();
+  read_pos_ = 0;
+  return transport_.StartTls();
+}
+
+}  // namespace mailsuite::net

@@ -1,0 +1,174 @@
+#include "shared/net/line_server.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/Net/TCPServerParams.h>
+#include <Poco/ThreadPool.h>
+
+#include "shared/logging.h"
+#include "shared/net/socket_transport.h"
+
+namespace mailsuite::net {
+namespace {
+
+bool IsLoopback(const Poco::Net::IPAddress& ip) {
+  if (ip.isLoopback()) return true;
+  // An IPv4-mapped IPv6 loopback (::ffff:127.x.y.z) from a dual-stack listener.
+  return ip.family() == Poco::Net::IPAddress::IPv6 && ip.isIPv4Mapped() &&
+         ip.toString().rfind("::ffff:127.", 0) == 0;
+}
+
+}  // namespace
+
+class LineServer::Connection : public Poco::Net::TCPServerConnection {
+ public:
+  Connection(const Poco::Net::StreamSocket& socket, LineServer& server, const ListenerSpec& spec)
+      : TCPServerConnection(socket), server_(server), spec_(spec) {}
+
+  void run() override {
+    ConnectionInfo info;
+    info.session_id = NewSessionId();
+    info.listener = spec_.name;
+    info.implicit_tls = spec_.implicit_tls;
+    info.stopping = &server_.stopping_;
+    try {
+      Poco::Net::SocketAddress peer = socket().peerAddress();
+      info.peer_address = peer.host().toString();
+      info.peer_is_loopback = IsLoopback(peer.host());
+    } catch (const Poco::Exception&) {
+      return;  // the peer is already gone
+    }
+    SocketTransport transport(socket(), spec_.implicit_tls ? nullptr : server_.tls_,
+                              spec_.implicit_tls);
+    transport.SetIdleTimeout(server_.options_.idle_timeout);
+    if (!server_.Admit(info.peer_address)) {
+      Poco::Logger::get("server").warning("session=" + info.session_id + " peer=" +
+                                          info.peer_address + " refused: too many connections");
+      if (!server_.options_.busy_reply.empty())
+        transport.Send(server_.options_.busy_reply + "\r\n");
+      return;
+    }
+    server_.Track(&transport);
+    try {
+      LineConnection conn(transport, server_.options_.max_line_length);
+      server_.handler_(conn, info);
+      conn.Flush();
+    } catch (const std::exception& e) {
+      // A bug or an I/O failure deep inside a session: end this session, keep the daemon.
+      Poco::Logger::get("server").error("session=" + info.session_id + " peer=" +
+                                        info.peer_address + " ended by error: " + e.what());
+    }
+    server_.Untrack(&transport);
+    server_.Release(info.peer_address);
+  }
+
+ private:
+  LineServer& server_;
+  const ListenerSpec& spec_;
+};
+
+class LineServer::Factory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  Factory(LineServer& server, const ListenerSpec& spec) : server_(server), spec_(spec) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& s) override {
+    return new Connection(s, server_, spec_);
+  }
+
+ private:
+  LineServer& server_;
+  const ListenerSpec& spec_;
+};
+
+LineServer::LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionHandler handler)
+    : options_(std::move(options)), tls_(std::move(tls)), handler_(std::move(handler)) {}
+
+LineServer::~LineServer() { Stop(std::chrono::seconds(0)); }
+
+Status LineServer::Start(const std::vector<ListenerSpec>& listeners) {
+  pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 1, 60);
+  bound_.reserve(listeners.size());  // Factories keep references into bound_.
+  for (const ListenerSpec& spec : listeners) {
+    try {
+      Poco::Net::SocketAddress address(spec.endpoint.host, spec.endpoint.port);
+      Poco::Net::ServerSocket socket;
+      if (spec.implicit_tls) {
+        if (tls_.isNull())
+          return Status::Error(spec.name + " " + spec.endpoint.ToString() +
+                               " needs TLS, but no certificate is configured");
+        socket = Poco::Net::SecureServerSocket(address, 64, tls_);
+      } else {
+        socket = Poco::Net::ServerSocket(address, 64);
+      }
+      ListenerSpec real = spec;
+      real.endpoint.port = socket.address().port();
+      bound_.push_back(real);
+      auto* params = new Poco::Net::TCPServerParams;
+      params->setMaxThreads(options_.threads);
+      params->setMaxQueued(options_.queue);
+      auto server = std::make_unique<Poco::Net::TCPServer>(new Factory(*this, bound_.back()),
+                                                           *pool_, socket, params);
+      server->start();
+      servers_.push_back(std::move(server));
+    } catch (const Poco::Exception& e) {
+      return Status::Error("cannot listen on " + spec.endpoint.ToString() + " (" + spec.name +
+                           "): " + e.displayText());
+    }
+  }
+  return Status::Ok();
+}
+
+void LineServer::Stop(std::chrono::seconds grace) {
+  stopping_ = true;
+  for (auto& s : servers_) s->stop();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!idle_cv_.wait_for(lock, grace, [this] { return active_ == 0; })) {
+    Poco::Logger::get("server").notice("cutting " + std::to_string(active_) +
+                                       " session(s) still open after the grace period");
+    for (SocketTransport* t : live_) t->Abort();
+    idle_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return active_ == 0; });
+  }
+  lock.unlock();
+  servers_.clear();
+  if (pool_) pool_->joinAll();
+}
+
+int LineServer::active_connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return active_;
+}
+
+bool LineServer::Admit(const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int& n = per_ip_[ip];
+  if (n >= options_.max_connections_per_ip) {
+    if (n == 0) per_ip_.erase(ip);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void LineServer::Release(const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
+}
+
+void LineServer::Track(SocketTransport* t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.insert(t);
+  ++active_;
+}
+
+void LineServer::Untrack(SocketTransport* t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(t);
+  --active_;
+  idle_cv_.notify_all();
+}
+
+}  // namespace mailsuite::net

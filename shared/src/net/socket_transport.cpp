@@ -1,0 +1,69 @@
+#include "shared/net/socket_transport.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Timespan.h>
+
+namespace mailsuite::net {
+
+SocketTransport::SocketTransport(Poco::Net::StreamSocket socket, Poco::Net::Context::Ptr tls,
+                                 bool is_tls)
+    : socket_(std::move(socket)), tls_(std::move(tls)), is_tls_(is_tls) {
+  socket_.setNoDelay(true);
+}
+
+ReceiveStatus SocketTransport::Receive(char* buffer, size_t size, size_t& got) {
+  got = 0;
+  try {
+    int n = socket_.receiveBytes(buffer, static_cast<int>(size));
+    if (n <= 0) return ReceiveStatus::kClosed;
+    got = static_cast<size_t>(n);
+    return ReceiveStatus::kData;
+  } catch (const Poco::TimeoutException&) {
+    return ReceiveStatus::kTimeout;
+  } catch (const Poco::Exception&) {
+    return ReceiveStatus::kError;
+  }
+}
+
+bool SocketTransport::Send(std::string_view data) {
+  try {
+    while (!data.empty()) {
+      int n = socket_.sendBytes(data.data(), static_cast<int>(data.size()));
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+bool SocketTransport::StartTls() {
+  if (!CanStartTls()) return false;
+  try {
+    Poco::Timespan timeout = socket_.getReceiveTimeout();
+    Poco::Net::SecureStreamSocket secure = Poco::Net::SecureStreamSocket::attach(socket_, tls_);
+    secure.setReceiveTimeout(timeout);
+    secure.completeHandshake();
+    socket_ = secure;
+    is_tls_ = true;
+    return true;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+void SocketTransport::SetIdleTimeout(std::chrono::seconds timeout) {
+  socket_.setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
+  socket_.setSendTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
+}
+
+void SocketTransport::Abort() {
+  try {
+    socket_.shutdown();
+  } catch (const Poco::Exception&) {
+  }
+}
+
+}  // namespace mailsuite::net
