@@ -1,0 +1,105 @@
+#include "init_command.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "shared/config.h"
+#include "shared/tls.h"
+#include "store/store.h"
+
+namespace mailsuite::cli {
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "mailsuite: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunInitCommand(int argc, char** argv) {
+  cxxopts::Options cli("mailsuite init", "create a configuration, database and certificate");
+  cli.add_options()("c,config", "configuration file",
+                    cxxopts::value<std::string>()->default_value("/etc/mailsuite/mailsuite.conf"))(
+      "s,set", "section.key=value to write into a new configuration",
+      cxxopts::value<std::vector<std::string>>())("hostname", "this host's name",
+                                                  cxxopts::value<std::string>())(
+      "domain", "first mail domain to create", cxxopts::value<std::string>());
+  std::string path;
+  std::vector<std::string> values;
+  std::string domain;
+  try {
+    auto args = cli.parse(argc, argv);
+    path = args["config"].as<std::string>();
+    if (args.count("set")) values = args["set"].as<std::vector<std::string>>();
+    if (args.count("hostname"))
+      values.push_back("general.hostname=" + args["hostname"].as<std::string>());
+    if (args.count("domain")) domain = args["domain"].as<std::string>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    std::cerr << "mailsuite init: " << e.what() << "\n";
+    return 2;
+  }
+
+  namespace fs = std::filesystem;
+  if (!fs::exists(path)) {
+    // Validate what we are about to write before writing it.
+    std::string text = RenderConfig(values);
+    auto check = ParseConfig(text, path, fs::absolute(path).parent_path().string(), {});
+    if (!check) return Fail(check.error());
+    std::error_code ec;
+    fs::create_directories(fs::absolute(path).parent_path(), ec);
+    std::ofstream out(path);
+    if (!(out << text).flush()) return Fail(path + ": cannot write");
+    std::cout << "wrote " << path << "\n";
+  }
+  auto config = LoadConfig(path, {});
+  if (!config) return Fail(config.error());
+
+  std::error_code ec;
+  fs::create_directories(fs::path(config->store.path).parent_path(), ec);
+  bool had_db = fs::exists(config->store.path);
+  auto store = store::OpenStore(config->store.path, config->store.busy_timeout_ms);
+  if (!store) return Fail(store.error());
+  if (!had_db) std::cout << "created database " << config->store.path << "\n";
+
+  const TlsConfig& tls = config->tls;
+  if (!tls.certificate.empty() && !fs::exists(tls.certificate)) {
+    if (fs::exists(tls.private_key))
+      return Fail(tls.certificate + " is missing but " + tls.private_key +
+                  " exists; refusing to overwrite a key");
+    Status s =
+        WriteSelfSignedCertificate(config->general.hostname, tls.certificate, tls.private_key);
+    if (!s) return Fail(s.message());
+    std::cout << "created a self-signed certificate for " << config->general.hostname << " in "
+              << tls.certificate << "\n";
+  }
+
+  if (!domain.empty()) {
+    auto exists = (*store)->DomainExists(domain);
+    if (!exists) return Fail(exists.error());
+    if (!*exists) {
+      Status s = (*store)->AddDomain(domain);
+      if (!s) return Fail("domain " + domain + ": " + s.message());
+      std::cout << "added domain " << domain << "\n";
+    }
+  }
+  return 0;
+}
+
+int RunConfigCommand(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[argc - 1]) == "sample") {
+    std::cout << RenderConfig({});
+    return 0;
+  }
+  std::cerr << "usage: mailsuite config sample\n";
+  return 2;
+}
+
+}  // namespace mailsuite::cli

@@ -1,0 +1,88 @@
+// mailsuite: the admin CLI. Parses the global options (--config, --set), then hands the words
+// after them to one command family (one file each). `init` and `config` belong to
+// init_command.cpp and receive the whole argv.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "cli_common.h"
+#include "init_command.h"
+
+namespace mailsuite::cli {
+namespace {
+
+constexpr const char kUsage[] =
+    R"(usage: mailsuite [--config FILE] [--set section.key=value]... COMMAND ...
+
+commands:
+  init [--hostname NAME] [--domain NAME]   create config, database and certificate
+  config sample                            print the documented sample configuration
+  domain add|remove NAME | domain list
+  user add|passwd|remove ADDRESS | user list [DOMAIN]
+                                           passwords are read from the terminal, or one
+                                           line from stdin when it is not a terminal
+  alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
+                                           SOURCE "@domain" is the domain's catch-all
+  mailbox list ADDRESS
+)";
+
+// The first word that is neither a global option nor its value.
+std::string FindCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-c" || arg == "--config" || arg == "-s" || arg == "--set") {
+      ++i;
+      continue;
+    }
+    if (!arg.empty() && arg[0] == '-') continue;
+    return arg;
+  }
+  return "";
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::string command = FindCommand(argc, argv);
+  if (command == "init") return RunInitCommand(argc, argv);
+  if (command == "config") return RunConfigCommand(argc, argv);
+
+  cxxopts::Options cli("mailsuite", "mailsuite administration");
+  cli.add_options()("c,config", "configuration file",
+                    cxxopts::value<std::string>()->default_value("/etc/mailsuite/mailsuite.conf"))(
+      "s,set", "override a configuration key (section.key=value)",
+      cxxopts::value<std::vector<std::string>>())("h,help", "show this help")(
+      "words", "command and arguments", cxxopts::value<std::vector<std::string>>());
+  cli.parse_positional({"words"});
+
+  GlobalOptions options;
+  std::vector<std::string> words;
+  try {
+    cxxopts::ParseResult args = cli.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    options.config_path = args["config"].as<std::string>();
+    if (args.count("set")) options.overrides = args["set"].as<std::vector<std::string>>();
+    if (args.count("words")) words = args["words"].as<std::vector<std::string>>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    return UsageError(e.what());
+  }
+  if (words.empty()) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  std::vector<std::string> rest(words.begin() + 1, words.end());
+  if (words[0] == "domain") return RunDomainCommand(options, rest);
+  if (words[0] == "user") return RunUserCommand(options, rest);
+  if (words[0] == "alias") return RunAliasCommand(options, rest);
+  if (words[0] == "mailbox") return RunMailboxCommand(options, rest);
+  return UsageError("unknown command '" + words[0] + "'");
+}
+
+}  // namespace mailsuite::cli
+
+int main(int argc, char** argv) { return mailsuite::cli::Main(argc, argv); }

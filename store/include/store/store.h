@@ -1,0 +1,154 @@
+// The mailbox store: the one interface every daemon and the admin CLI use for domains, users,
+// aliases, mailboxes, messages, flags, UIDs/MODSEQs, the expunge log, the outbound queue and
+// change notification. No SQL leaves store/; a second backend implements this same interface.
+//
+// Threads and processes: a Store object is safe to use from any number of threads at once
+// (the SQLite backend keeps a pool of connections), and several processes may open the same
+// database. Every write is one durable transaction: when a method returns Ok, the change is
+// on disk. Writers wait for each other (up to the busy timeout) instead of failing.
+//
+// Errors: methods return Status/Result with a one-line message fit for a log or an admin's
+// terminal ("domain nowhere.test does not exist"); "not found" for a lookup is an empty
+// optional, not an error. Addresses and domains are compared case-insensitively.
+//
+// Ownership: OpenStore returns the only owner; destroying it closes the database. Everything
+// returned is a copy owned by the caller.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/result.h"
+#include "store/types.h"
+
+namespace mailsuite::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- Domains ---------------------------------------------------------------------------
+  // Local domains; mail for them is delivered here. Names are lower-cased.
+  virtual Status AddDomain(const std::string& domain) = 0;     // error if it exists
+  virtual Result<std::vector<std::string>> ListDomains() = 0;  // sorted
+  // Error if it does not exist or still has users or aliases.
+  virtual Status RemoveDomain(const std::string& domain) = 0;
+  virtual Result<bool> DomainExists(const std::string& domain) = 0;
+
+  // ---- Users -----------------------------------------------------------------------------
+  // Adds a user of an existing domain with the default mailboxes (INBOX, Drafts, Sent, Trash,
+  // Junk, Archive with their special-use attributes). Error if the address is taken by a user
+  // or an alias, or the domain does not exist.
+  virtual Result<User> AddUser(const std::string& address, const std::string& password_hash) = 0;
+  virtual Status SetPasswordHash(const std::string& address, const std::string& password_hash) = 0;
+  virtual Result<std::optional<User>> FindUser(const std::string& address) = 0;
+  virtual Result<std::optional<User>> GetUser(UserId id) = 0;
+  // All users (domain empty) or one existing domain's, sorted by address.
+  virtual Result<std::vector<User>> ListUsers(const std::string& domain = "") = 0;
+  // Removes the user, their mailboxes and messages, and aliases that point at them.
+  virtual Status RemoveUser(const std::string& address) = 0;
+
+  // ---- Aliases ---------------------------------------------------------------------------
+  // source "a@d" or "@d" (catch-all for domain d, which must be local); target an existing
+  // user. One source may have several targets. Error on a duplicate pair or if source is a user.
+  virtual Status AddAlias(const std::string& source, const std::string& target) = 0;
+  virtual Result<std::vector<Alias>> ListAliases() = 0;  // sorted by source, target
+  // Removes one pair, or every target of source when target is empty. Error if none matched.
+  virtual Status RemoveAlias(const std::string& source, const std::string& target = "") = 0;
+  // Local delivery targets of an address: the user itself, else the alias targets, else the
+  // domain's catch-all targets, else an empty list (unknown recipient).
+  virtual Result<std::vector<UserId>> ResolveRecipient(const std::string& address) = 0;
+
+  // ---- Mailboxes -------------------------------------------------------------------------
+  // Names use '/' as the hierarchy delimiter; "INBOX" is case-insensitive. Creating "a/b"
+  // creates a missing "a" as well. New mailboxes get a fresh UIDVALIDITY that no earlier
+  // mailbox of the same name had.
+  virtual Result<Mailbox> CreateMailbox(UserId user, const std::string& name,
+                                        const std::string& special_use = "") = 0;
+  // Deletes the mailbox and its messages. Error for INBOX or a mailbox with children.
+  virtual Status DeleteMailbox(UserId user, const std::string& name) = 0;
+  // Renames the mailbox and all its children (keeping UIDVALIDITY). Renaming INBOX moves its
+  // messages into the new mailbox and leaves INBOX empty (RFC 3501 6.3.5).
+  virtual Status RenameMailbox(UserId user, const std::string& from, const std::string& to) = 0;
+  virtual Result<std::vector<Mailbox>> ListMailboxes(UserId user) = 0;  // INBOX, then by name
+  virtual Result<std::optional<Mailbox>> GetMailbox(UserId user, const std::string& name) = 0;
+  virtual Result<std::optional<Mailbox>> GetMailboxById(MailboxId id) = 0;
+  virtual Status SetSubscribed(UserId user, const std::string& name, bool subscribed) = 0;
+
+  // ---- Messages --------------------------------------------------------------------------
+  // Stores content once and adds one row to each target mailbox (each gets its next UID and
+  // MODSEQ, and keeps its own header_prefix), all in one transaction. `metadata` is an opaque
+  // cache (parsed envelope, body structure) of the shared body; when identical content is
+  // already stored, the stored metadata is kept. Returns the UIDs in the order of `targets`.
+  // Any missing mailbox fails it all.
+  virtual Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
+                                                const std::string& content, int64_t internal_date,
+                                                const std::string& metadata = "") = 0;
+  // APPEND: one mailbox, with flags. Returns the new UID.
+  virtual Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
+                                  int64_t internal_date, const std::string& metadata = "") = 0;
+  // All messages of a mailbox, ascending UID.
+  virtual Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) = 0;
+  // Messages whose MODSEQ is greater than `modseq` (CONDSTORE CHANGEDSINCE), ascending UID.
+  virtual Result<std::vector<MessageInfo>> ChangedSince(MailboxId mailbox, uint64_t modseq) = 0;
+  virtual Result<std::optional<MessageInfo>> GetMessage(MailboxId mailbox, uint32_t uid) = 0;
+  // The full RFC 5322 text (header_prefix + body). Error if the message does not exist.
+  virtual Result<std::string> ReadContent(MailboxId mailbox, uint32_t uid) = 0;
+  // The metadata given at delivery; it describes the shared body, without header_prefix.
+  virtual Result<std::string> ReadMetadata(MailboxId mailbox, uint32_t uid) = 0;
+  // Changes flags of the listed UIDs (missing UIDs are ignored); every changed message gets a
+  // new MODSEQ. With unchanged_since > 0, messages whose MODSEQ is greater are left alone and
+  // reported in modified_since. A message whose flags would not change keeps its MODSEQ.
+  virtual Result<FlagUpdate> UpdateFlags(MailboxId mailbox, const std::vector<uint32_t>& uids,
+                                         FlagOperation op, const Flags& flags,
+                                         uint64_t unchanged_since = 0) = 0;
+  // Copies messages (sharing content) to another mailbox of any user; new UIDs there.
+  virtual Result<CopyResult> Copy(MailboxId from, const std::vector<uint32_t>& uids,
+                                  MailboxId to) = 0;
+  // Copy and expunge from the source in one transaction (RFC 6851).
+  virtual Result<CopyResult> Move(MailboxId from, const std::vector<uint32_t>& uids,
+                                  MailboxId to) = 0;
+  // Removes the listed messages (only those flagged \Deleted when only_deleted), logging each
+  // UID with a new MODSEQ in the expunge log. Content goes when its last reference goes.
+  // Returns the expunged UIDs, ascending.
+  virtual Result<std::vector<uint32_t>> Expunge(MailboxId mailbox,
+                                                const std::vector<uint32_t>& uids,
+                                                bool only_deleted = false) = 0;
+  // UIDs expunged with a MODSEQ greater than `modseq` (QRESYNC VANISHED), ascending.
+  virtual Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) = 0;
+
+  // ---- Change notification ---------------------------------------------------------------
+  // A number that grows with every committed write by any process on this database. Cheap:
+  // a daemon may poll it (e.g. every 500 ms during IDLE) and re-read a mailbox when it moves.
+  virtual Result<uint64_t> ChangeStamp() = 0;
+
+  // ---- Outbound queue --------------------------------------------------------------------
+  virtual Result<QueueId> Enqueue(const NewQueueMessage& message) = 0;
+  virtual Result<std::vector<QueueMessage>> ListQueue() = 0;  // oldest first
+  virtual Result<std::optional<QueueMessage>> GetQueueMessage(QueueId id) = 0;
+  virtual Result<std::string> ReadQueueContent(QueueId id) = 0;
+  virtual Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) = 0;
+  // Deletes the message and its recipients; its content goes with its last reference.
+  virtual Status DeleteQueueMessage(QueueId id) = 0;
+  // Queued recipients with next_attempt <= now, earliest first, at most `limit`.
+  virtual Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit = 1000) = 0;
+
+  // ---- Diagnostics -----------------------------------------------------------------------
+  virtual Result<StoreStats> Stats() = 0;
+
+ protected:
+  Store() = default;
+};
+
+// Opens (and with create_if_missing, creates) the database at `path` and upgrades its schema.
+// A database written by a newer mailsuite is refused. busy_timeout_ms bounds how long a write
+// waits for other writers. Without create_if_missing a missing file is the error
+// "database PATH does not exist; run mailsuite init".
+Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeout_ms,
+                                         bool create_if_missing = true);
+
+}  // namespace mailsuite::store

@@ -1,0 +1,24 @@
+// Test-only helpers for the SQLite store. Not for daemons or the CLI.
+#pragma once
+
+#include <string>
+
+#include "shared/result.h"
+
+namespace mailsuite::store::testing {
+
+// The schema version this build writes.
+int CurrentSchemaVersion();
+// Reads / overwrites PRAGMA user_version of the database file at `path` directly.
+Result<int> ReadSchemaVersion(const std::string& path);
+Status WriteSchemaVersion(const std::string& path, int version);
+// Creates a new database file holding only the first `version` migrations, as an older
+// mailsuite would have left it.
+Status CreateDatabaseAtVersion(const std::string& path, int version);
+
+// Checks the file: PRAGMA integrity_check and foreign_key_check, every content's refcount equal
+// to the rows pointing at it, no content without a reference, and every mailbox's uid_next
+// above its largest UID. Ok, or the first problem found.
+Status CheckConsistency(const std::string& path);
+
+}  // namespace mailsuite::store::testing

@@ -1,0 +1,157 @@
+// Value types of the store interface (store/store.h): plain data, copied freely, no behaviour.
+// Times are seconds since the Unix epoch (UTC). Addresses are stored and returned lower-cased.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mailsuite::store {
+
+using UserId = int64_t;
+using MailboxId = int64_t;
+using QueueId = int64_t;
+using RecipientId = int64_t;
+
+struct User {
+  UserId id = 0;
+  std::string address;        // "local@domain", lower-cased
+  std::string domain;         // the part after '@'
+  std::string password_hash;  // argon2id PHC string (see shared/auth/password.h)
+};
+
+// source is "local@domain" or, for a domain catch-all, "@domain"; target is a local user.
+struct Alias {
+  std::string source;
+  std::string target;
+};
+
+// IMAP system flags (RFC 3501 2.3.2); \Recent is per session and not stored.
+enum SystemFlag : uint32_t {
+  kFlagSeen = 1u << 0,
+  kFlagAnswered = 1u << 1,
+  kFlagFlagged = 1u << 2,
+  kFlagDeleted = 1u << 3,
+  kFlagDraft = 1u << 4,
+};
+inline constexpr uint32_t kAllSystemFlags = 0x1f;
+
+struct Flags {
+  uint32_t system = 0;                // SystemFlag bits
+  std::vector<std::string> keywords;  // IMAP keywords (atoms), sorted, no duplicates
+  bool operator==(const Flags&) const = default;
+};
+
+enum class FlagOperation { kReplace, kAdd, kRemove };
+
+// Special-use attributes (RFC 6154) as IMAP writes them: "\\Drafts", "\\Sent", "\\Trash",
+// "\\Junk", "\\Archive", or empty.
+struct Mailbox {
+  MailboxId id = 0;
+  UserId user_id = 0;
+  std::string name;  // hierarchy delimiter '/'; "INBOX" is always spelled in upper case
+  uint32_t uid_validity = 0;
+  uint32_t uid_next = 1;        // the UID the next message will get
+  uint64_t highest_modseq = 1;  // the largest MODSEQ of any change in this mailbox (starts at 1)
+  bool subscribed = false;
+  std::string special_use;
+  uint32_t messages = 0;  // number of messages now in the mailbox
+};
+
+inline constexpr char kMailboxDelimiter = '/';
+
+// Where Deliver puts one copy. header_prefix ("Return-Path: <...>\r\nDelivered-To: ...\r\n")
+// is kept with this one row and read back in front of the shared body, so per-recipient trace
+// fields do not defeat storing the body once. Empty or whole CRLF-terminated header lines.
+struct DeliveryTarget {
+  DeliveryTarget() = default;
+  // Implicit on purpose: Deliver({inbox_a, inbox_b}, ...) delivers without prefixes.
+  DeliveryTarget(MailboxId m, std::string prefix = "")  // NOLINT
+      : mailbox(m), header_prefix(std::move(prefix)) {}
+  MailboxId mailbox = 0;
+  std::string header_prefix;
+};
+
+// One message as it sits in one mailbox. The message's text is header_prefix + the shared body.
+struct MessageInfo {
+  MailboxId mailbox_id = 0;
+  uint32_t uid = 0;
+  int64_t content_id = 0;  // the shared body; several mailboxes may point at one
+  int64_t size = 0;        // octets of the whole message: header_prefix plus body
+  std::string header_prefix;
+  int64_t internal_date = 0;
+  uint64_t modseq = 0;
+  Flags flags;
+};
+
+// What a flag change did (RFC 7162 UNCHANGEDSINCE support).
+struct FlagUpdate {
+  std::vector<MessageInfo> updated;      // rows after the change (with their new MODSEQ)
+  std::vector<uint32_t> modified_since;  // UIDs skipped because their MODSEQ > unchanged_since
+};
+
+// Result of COPY/MOVE: pairs of (source UID, destination UID) for COPYUID (RFC 4315).
+struct CopyResult {
+  uint32_t destination_uid_validity = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> uids;
+};
+
+// Outbound queue (one body, one row per recipient; retry policy lives in mta/, not here).
+enum class RecipientState { kQueued, kDelivered, kFailed };
+
+struct NewQueueRecipient {
+  std::string address;
+  std::string notify;  // DSN NOTIFY parameter as given ("" = not given), e.g. "SUCCESS,FAILURE"
+  std::string orcpt;   // DSN ORCPT parameter as given, e.g. "rfc822;bob@example.test"
+};
+
+struct NewQueueMessage {
+  std::string sender;  // reverse-path; empty for bounces ("<>")
+  std::vector<NewQueueRecipient> recipients;
+  std::string content;
+  std::string envid;         // DSN ENVID ("" = not given)
+  std::string ret;           // DSN RET: "FULL", "HDRS" or ""
+  int64_t next_attempt = 0;  // when recipients are first due (0 = now)
+};
+
+struct QueueRecipient {
+  RecipientId id = 0;
+  QueueId queue_id = 0;
+  std::string address;
+  std::string notify;
+  std::string orcpt;
+  RecipientState state = RecipientState::kQueued;
+  int attempts = 0;
+  int64_t next_attempt = 0;
+  std::string last_error;  // the last remote reply or local reason, for DSNs and `queue list`
+};
+
+struct QueueMessage {
+  QueueId id = 0;
+  std::string sender;
+  std::string envid;
+  std::string ret;
+  int64_t created_at = 0;
+  int64_t size = 0;
+  std::vector<QueueRecipient> recipients;
+};
+
+struct RecipientUpdate {
+  RecipientState state = RecipientState::kQueued;
+  int attempts = 0;
+  int64_t next_attempt = 0;
+  std::string last_error;
+};
+
+// Row counts, for tests and `mailsuite` status output.
+struct StoreStats {
+  int64_t domains = 0;
+  int64_t users = 0;
+  int64_t mailboxes = 0;
+  int64_t messages = 0;  // per-mailbox rows
+  int64_t contents = 0;  // distinct stored bodies (shared by messages and the queue)
+  int64_t queue_messages = 0;
+};
+
+}  // namespace mailsuite::store

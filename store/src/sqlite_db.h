@@ -1,0 +1,157 @@
+// SQLite plumbing for the store: a connection with cached prepared statements, a statement
+// helper that binds parameters (never string-built SQL), and a connection pool that runs read
+// and write transactions with retries so "database is locked" never reaches a caller.
+// Internal to store/: SQL errors travel as SqlError exceptions inside store/ only and become
+// Status values at the transaction boundary.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/result.h"
+
+namespace mailsuite::store {
+
+class SqlError : public std::runtime_error {
+ public:
+  SqlError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+  bool busy() const {
+    int primary = code_ & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  }
+
+ private:
+  int code_;
+};
+
+// Marks a parameter to be bound as a BLOB rather than TEXT.
+struct Blob {
+  std::string_view data;
+};
+
+// One sqlite3 handle, used by one thread at a time. Statements are prepared once and cached.
+class Connection {
+ public:
+  // Throws SqlError.
+  Connection(const std::string& path, int flags, int busy_timeout_ms);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  sqlite3_stmt* Prepare(const char* sql);  // cached by the SQL text
+  void Exec(const char* sql);              // for statements without parameters or rows
+  [[noreturn]] void Throw(int rc, std::string_view what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// A cached statement bound to arguments; reset when destroyed. Do not run the same SQL text
+// twice at once on one connection (e.g. nested inside its own row loop).
+class Stmt {
+ public:
+  template <typename... Args>
+  Stmt(Connection& conn, const char* sql, const Args&... args)
+      : conn_(conn), stmt_(conn.Prepare(sql)) {
+    int index = 1;
+    (Bind(index++, args), ...);
+  }
+  ~Stmt() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool Step();  // true when a row is available; throws SqlError
+  void Run();   // steps to the end
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const;
+  std::string BlobValue(int col) const;
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  template <typename T>
+  void Bind(int index, const T& value) {
+    int rc;
+    if constexpr (std::is_same_v<T, Blob>) {
+      rc =
+          sqlite3_bind_blob64(stmt_, index, value.data.data(), value.data.size(), SQLITE_TRANSIENT);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      rc = sqlite3_bind_int(stmt_, index, value ? 1 : 0);
+    } else if constexpr (std::is_integral_v<T>) {
+      rc = sqlite3_bind_int64(stmt_, index, static_cast<sqlite3_int64>(value));
+    } else {
+      std::string_view text(value);
+      rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8);
+    }
+    if (rc != SQLITE_OK) conn_.Throw(rc, "bind");
+  }
+
+  Connection& conn_;
+  sqlite3_stmt* stmt_;
+};
+
+// Runs `sql` with `args` and returns the first column of the first row (or `fallback`).
+template <typename... Args>
+int64_t QueryInt(Connection& conn, const char* sql, int64_t fallback, const Args&... args) {
+  Stmt stmt(conn, sql, args...);
+  return stmt.Step() ? stmt.Int(0) : fallback;
+}
+
+template <typename... Args>
+void Execute(Connection& conn, const char* sql, const Args&... args) {
+  Stmt(conn, sql, args...).Run();
+}
+
+// A pool of connections to one database file, and the transaction runners.
+class Database {
+ public:
+  // Opens the file (creating it when `create`), sets WAL mode and migrates the schema.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, int busy_timeout_ms,
+                                                bool create);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // Runs fn(Connection&) -> Status inside BEGIN IMMEDIATE ... COMMIT, bumping the change
+  // stamp. A busy/locked error anywhere rolls back and runs fn again until the busy timeout,
+  // so fn must be re-runnable: it must (re)initialise every output it fills.
+  template <typename Fn>
+  Status Write(Fn&& fn) {
+    return RunTransaction(true, [&](Connection& conn) { return fn(conn); });
+  }
+  // The same inside a deferred (read) transaction, for one consistent snapshot.
+  template <typename Fn>
+  Status Read(Fn&& fn) {
+    return RunTransaction(false, [&](Connection& conn) { return fn(conn); });
+  }
+
+ private:
+  Database(std::string path, int busy_timeout_ms);
+  Status RunTransaction(bool write, const std::function<Status(Connection&)>& fn);
+  std::unique_ptr<Connection> Acquire();
+  void Release(std::unique_ptr<Connection> conn);
+
+  const std::string path_;
+  const int busy_timeout_ms_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace mailsuite::store

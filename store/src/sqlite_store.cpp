@@ -1,0 +1,112 @@
+// OpenStore, the change stamp and statistics of the SQLite store.
+#include "sqlite_store.h"
+
+#include "schema.h"
+#include "store/testing.h"
+
+namespace mailsuite::store {
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeout_ms,
+                                         bool create_if_missing) {
+  Result<std::unique_ptr<Database>> db = Database::Open(path, busy_timeout_ms, create_if_missing);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*db)));
+}
+
+Result<uint64_t> SqliteStore::ChangeStamp() {
+  uint64_t stamp = 0;
+  Status s = db_->Read([&](Connection& conn) {
+    stamp = static_cast<uint64_t>(QueryInt(conn, "SELECT change_stamp FROM meta", 0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return stamp;
+}
+
+Result<StoreStats> SqliteStore::Stats() {
+  StoreStats stats;
+  Status s = db_->Read([&](Connection& conn) {
+    stats.domains = QueryInt(conn, "SELECT count(*) FROM domains", 0);
+    stats.users = QueryInt(conn, "SELECT count(*) FROM users", 0);
+    stats.mailboxes = QueryInt(conn, "SELECT count(*) FROM mailboxes", 0);
+    stats.messages = QueryInt(conn, "SELECT count(*) FROM messages", 0);
+    stats.contents = QueryInt(conn, "SELECT count(*) FROM contents", 0);
+    stats.queue_messages = QueryInt(conn, "SELECT count(*) FROM queue", 0);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return stats;
+}
+
+namespace testing {
+
+int CurrentSchemaVersion() { return SchemaVersion(); }
+
+Result<int> ReadSchemaVersion(const std::string& path) {
+  try {
+    Connection conn(path, SQLITE_OPEN_READWRITE, 1000);
+    return static_cast<int>(QueryInt(conn, "PRAGMA user_version", 0));
+  } catch (const SqlError& e) {
+    return Status::Error(e.what());
+  }
+}
+
+Status WriteSchemaVersion(const std::string& path, int version) {
+  try {
+    Connection conn(path, SQLITE_OPEN_READWRITE, 1000);
+    conn.Exec(("PRAGMA user_version = " + std::to_string(version)).c_str());
+    return Status::Ok();
+  } catch (const SqlError& e) {
+    return Status::Error(e.what());
+  }
+}
+
+Status CreateDatabaseAtVersion(const std::string& path, int version) {
+  try {
+    Connection conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
+    conn.Exec("PRAGMA journal_mode = WAL");
+    conn.Exec("BEGIN IMMEDIATE");
+    Status s = MigrateTo(conn, path, version);
+    conn.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+    return s;
+  } catch (const SqlError& e) {
+    return Status::Error(e.what());
+  }
+}
+
+Status CheckConsistency(const std::string& path) {
+  try {
+    Connection conn(path, SQLITE_OPEN_READWRITE, 5000);
+    {
+      Stmt stmt(conn, "PRAGMA integrity_check");
+      if (stmt.Step() && stmt.Text(0) != "ok") return Status::Error("integrity: " + stmt.Text(0));
+    }
+    {
+      Stmt stmt(conn, "PRAGMA foreign_key_check");
+      if (stmt.Step()) return Status::Error("foreign key violation in table " + stmt.Text(0));
+    }
+    int64_t bad_refs = QueryInt(conn,
+                                "SELECT count(*) FROM contents c WHERE c.refcount <> "
+                                "(SELECT count(*) FROM messages WHERE content_id = c.id) + "
+                                "(SELECT count(*) FROM queue WHERE content_id = c.id) "
+                                "OR c.refcount <= 0",
+                                0);
+    if (bad_refs > 0)
+      return Status::Error(std::to_string(bad_refs) + " contents with bad refcount");
+    int64_t bad_uids =
+        QueryInt(conn,
+                 "SELECT count(*) FROM mailboxes b WHERE b.uid_next <= "
+                 "(SELECT coalesce(max(uid), 0) FROM messages WHERE mailbox_id = b.id) "
+                 "OR b.uid_next <= "
+                 "(SELECT coalesce(max(uid), 0) FROM expunged WHERE mailbox_id = b.id)",
+                 0);
+    if (bad_uids > 0)
+      return Status::Error(std::to_string(bad_uids) + " mailboxes with bad uid_next");
+    return Status::Ok();
+  } catch (const SqlError& e) {
+    return Status::Error(e.what());
+  }
+}
+
+}  // namespace testing
+}  // namespace mailsuite::store

@@ -1,0 +1,95 @@
+// SqliteStore: the SQLite implementation of store::Store. Each public method is one read or
+// write transaction on a pooled connection (see sqlite_db.h); the methods are spread over
+// files by idea: users.cpp (domains, users, aliases), mailboxes.cpp, messages.cpp, queue.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sqlite_db.h"
+#include "store/store.h"
+
+namespace mailsuite::store {
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+
+  Status AddDomain(const std::string& domain) override;
+  Result<std::vector<std::string>> ListDomains() override;
+  Status RemoveDomain(const std::string& domain) override;
+  Result<bool> DomainExists(const std::string& domain) override;
+
+  Result<User> AddUser(const std::string& address, const std::string& password_hash) override;
+  Status SetPasswordHash(const std::string& address, const std::string& password_hash) override;
+  Result<std::optional<User>> FindUser(const std::string& address) override;
+  Result<std::optional<User>> GetUser(UserId id) override;
+  Result<std::vector<User>> ListUsers(const std::string& domain) override;
+  Status RemoveUser(const std::string& address) override;
+
+  Status AddAlias(const std::string& source, const std::string& target) override;
+  Result<std::vector<Alias>> ListAliases() override;
+  Status RemoveAlias(const std::string& source, const std::string& target) override;
+  Result<std::vector<UserId>> ResolveRecipient(const std::string& address) override;
+
+  Result<Mailbox> CreateMailbox(UserId user, const std::string& name,
+                                const std::string& special_use) override;
+  Status DeleteMailbox(UserId user, const std::string& name) override;
+  Status RenameMailbox(UserId user, const std::string& from, const std::string& to) override;
+  Result<std::vector<Mailbox>> ListMailboxes(UserId user) override;
+  Result<std::optional<Mailbox>> GetMailbox(UserId user, const std::string& name) override;
+  Result<std::optional<Mailbox>> GetMailboxById(MailboxId id) override;
+  Status SetSubscribed(UserId user, const std::string& name, bool subscribed) override;
+
+  Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
+                                        const std::string& content, int64_t internal_date,
+                                        const std::string& metadata) override;
+  Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
+                          int64_t internal_date, const std::string& metadata) override;
+  Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) override;
+  Result<std::vector<MessageInfo>> ChangedSince(MailboxId mailbox, uint64_t modseq) override;
+  Result<std::optional<MessageInfo>> GetMessage(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadContent(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadMetadata(MailboxId mailbox, uint32_t uid) override;
+  Result<FlagUpdate> UpdateFlags(MailboxId mailbox, const std::vector<uint32_t>& uids,
+                                 FlagOperation op, const Flags& flags,
+                                 uint64_t unchanged_since) override;
+  Result<CopyResult> Copy(MailboxId from, const std::vector<uint32_t>& uids, MailboxId to) override;
+  Result<CopyResult> Move(MailboxId from, const std::vector<uint32_t>& uids, MailboxId to) override;
+  Result<std::vector<uint32_t>> Expunge(MailboxId mailbox, const std::vector<uint32_t>& uids,
+                                        bool only_deleted) override;
+  Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) override;
+
+  Result<uint64_t> ChangeStamp() override;
+
+  Result<QueueId> Enqueue(const NewQueueMessage& message) override;
+  Result<std::vector<QueueMessage>> ListQueue() override;
+  Result<std::optional<QueueMessage>> GetQueueMessage(QueueId id) override;
+  Result<std::string> ReadQueueContent(QueueId id) override;
+  Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) override;
+  Status DeleteQueueMessage(QueueId id) override;
+  Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit) override;
+
+  Result<StoreStats> Stats() override;
+
+ private:
+  std::unique_ptr<Database> db_;
+};
+
+// Helpers shared by the implementation files; all run inside an open transaction and throw
+// SqlError on SQL failures.
+
+// Creates one mailbox (parents must exist or be created by the caller).
+Mailbox InsertMailbox(Connection& conn, UserId user, const std::string& name,
+                      const std::string& special_use);
+// Stores content if new; returns its id (refcount is maintained by triggers on the rows).
+int64_t InsertContent(Connection& conn, const std::string& content, const std::string& metadata);
+// Adds a message row with the mailbox's next UID and a new MODSEQ; returns the UID.
+// Returns 0 when the mailbox does not exist.
+uint32_t InsertMessage(Connection& conn, MailboxId mailbox, int64_t content_id,
+                       int64_t internal_date, const Flags& flags, const std::string& header_prefix);
+// Deletes every message of a mailbox (content refs released) and its expunge log.
+void DeleteMailboxContents(Connection& conn, MailboxId mailbox);
+
+}  // namespace mailsuite::store
