@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with warnings as errors and with
+# AddressSanitizer + UndefinedBehaviorSanitizer, and runs every unit and end-to-end test with
+# ctest. `tests/run.sh --no-sanitize` builds without the sanitizers (faster, for benchmarks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=ON
+build=build-test
+if [ "${1:-}" = "--no-sanitize" ]; then
+  sanitize=OFF
+  build=build-test-plain
+fi
+
+etc/install-deps.sh
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSUITE_WERROR=ON \
+  -DMAILSUITE_SANITIZE=$sanitize >/dev/null
+cmake --build "$build" -j2 -- --no-print-directory |
+  { grep -v -E '^\[ *[0-9]+%\] (Built|Building|Linking)' || true; }
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$build"
+ctest --output-on-failure -j2 --timeout 600
