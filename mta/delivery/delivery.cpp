@@ -1,0 +1,51 @@
+#include "delivery.h"
+
+#include <set>
+
+namespace mailsuite::mta {
+
+Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content) {
+  // Local: one INBOX row per distinct user, however many addresses or aliases reached them.
+  std::vector<store::DeliveryTarget> targets;
+  std::set<store::UserId> seen;
+  for (const Recipient& r : env.recipients) {
+    for (store::UserId uid : r.local_users) {
+      if (!seen.insert(uid).second) continue;
+      auto user = store.GetUser(uid);
+      if (!user) return user.status();
+      if (!user->has_value()) continue;  // removed since RCPT; nothing to deliver to
+      auto inbox = store.GetMailbox(uid, "INBOX");
+      if (!inbox) return inbox.status();
+      if (!inbox->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
+      store::DeliveryTarget t;
+      t.mailbox = (*inbox)->id;
+      // RFC 5321 4.4: the final delivery adds Return-Path; Delivered-To names the mailbox.
+      t.header_prefix =
+          "Return-Path: <" + env.sender + ">\r\nDelivered-To: " + (*user)->address + "\r\n";
+      targets.push_back(std::move(t));
+    }
+  }
+
+  store::NewQueueMessage queued;
+  for (const Recipient& r : env.recipients) {
+    if (!r.local_users.empty()) continue;
+    queued.recipients.push_back({r.address, r.rcpt.notify, r.rcpt.orcpt});
+  }
+
+  if (!targets.empty()) {
+    auto uids = store.Deliver(targets, content, env.received_at);
+    if (!uids) return uids.status();
+  }
+  if (!queued.recipients.empty()) {
+    queued.sender = env.sender;
+    queued.content = content;
+    queued.envid = env.mail.envid;
+    queued.ret = env.mail.ret;
+    queued.next_attempt = 0;
+    auto id = store.Enqueue(queued);
+    if (!id) return id.status();
+  }
+  return Status::Ok();
+}
+
+}  // namespace mailsuite::mta

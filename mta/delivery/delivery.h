@@ -1,0 +1,26 @@
+// DeliverMessage: what happens to an accepted message. Local recipients get it in their INBOX
+// (content stored once, with a per-recipient Return-Path:/Delivered-To: prefix); remote ones go
+// to the outbound queue with their DSN parameters. When it returns Ok, everything is on disk.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../smtp/session.h"
+#include "shared/result.h"
+#include "store/store.h"
+
+namespace mailsuite::mta {
+
+struct Envelope {
+  std::string id;      // our id for logs and the 250 reply
+  std::string sender;  // empty for the null sender <>
+  MailFrom mail;       // DSN RET/ENVID, BODY, SMTPUTF8
+  std::vector<Recipient> recipients;
+  int64_t received_at = 0;
+};
+
+Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content);
+
+}  // namespace mailsuite::mta

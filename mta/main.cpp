@@ -1,0 +1,53 @@
+// mailsuite-mta: the SMTP daemon (inbound 25, submission 587, implicit-TLS submission 465).
+#include <memory>
+
+#include "shared/auth/password.h"
+#include "shared/net/daemon_main.h"
+#include "smtp/session.h"
+#include "store/store.h"
+
+using namespace mailsuite;
+
+namespace {
+
+// Everything the sessions share, kept alive by the daemon for its whole run.
+struct MtaState {
+  Config config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::AuthFailureTracker> auth_failures;
+  std::unique_ptr<mta::SmtpServices> services;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  net::DaemonSpec spec;
+  spec.program = "mailsuite-mta";
+  spec.summary = "mailsuite SMTP server";
+  spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
+    auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
+    if (!store) return Status::Error(store.error());
+    auto state = std::make_shared<MtaState>();
+    state->config = config;
+    state->store = std::move(store.value());
+    state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
+        std::chrono::milliseconds(config.auth.failure_delay_ms));
+    state->services = std::make_unique<mta::SmtpServices>(
+        mta::SmtpServices{state->config, *state->store, *state->auth_failures});
+
+    net::DaemonSetup setup;
+    net::AddListeners(setup.listeners, "smtp", config.smtp.listen, false);
+    net::AddListeners(setup.listeners, "submission", config.smtp.submission_listen, false);
+    net::AddListeners(setup.listeners, "submissions", config.smtp.submissions_listen, true);
+    setup.options.max_line_length = static_cast<size_t>(config.smtp.max_line_length);
+    setup.options.idle_timeout = std::chrono::seconds(config.smtp.idle_timeout);
+    setup.options.busy_reply = "421 4.7.0 Too many connections from your address";
+    mta::SmtpServices* services = state->services.get();
+    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      mta::SmtpSession(*services, conn, info).Run();
+    };
+    setup.keep_alive = state;
+    return setup;
+  };
+  return net::RunDaemon(argc, argv, spec);
+}

@@ -1,0 +1,142 @@
+// AUTH (RFC 4954) with PLAIN (RFC 4616) and LOGIN. Refused before TLS unless the peer is on
+// loopback or auth.allow_cleartext is set. A failure is answered after a per-address delay that
+// grows with each failure, and logged with the peer address (one line, fail2ban-friendly).
+// Credentials are never logged.
+#include <thread>
+
+#include "../session.h"
+#include "shared/auth/password.h"
+#include "shared/auth/sasl.h"
+
+namespace mailsuite::mta {
+namespace {
+
+// Reads one client response line to a 334 challenge; nullopt if the client cancelled ("*",
+// answered here) or went away.
+std::optional<std::string> ReadResponse(SmtpSession& s) {
+  std::string line;
+  net::ReadStatus st = s.conn().ReadLine(line);
+  if (st == net::ReadStatus::kTooLong) {
+    s.Reply(500, "5.5.6", "Authentication exchange line too long");
+    return std::nullopt;
+  }
+  if (st != net::ReadStatus::kOk) {
+    s.Close();
+    return std::nullopt;
+  }
+  if (auth::IsCancel(line)) {
+    s.Reply(501, "5.0.0", "Authentication cancelled");
+    return std::nullopt;
+  }
+  return line;
+}
+
+void Fail(SmtpSession& s, const std::string& user, const std::string& why) {
+  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+  s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
+                  " rip=" + s.info().peer_address);
+  s.conn().Flush();
+  std::this_thread::sleep_for(delay);
+  s.Reply(535, "5.7.8", "Authentication credentials invalid");
+  s.CountError();
+}
+
+void Verify(SmtpSession& s, const std::string& authzid, const std::string& login,
+            const std::string& password) {
+  auto user = s.services.store.FindUser(login);
+  if (!user) {
+    s.log().Error("auth lookup failed: " + user.error());
+    s.Reply(454, "4.7.0", "Temporary authentication failure");
+    return;
+  }
+  if (!user->has_value()) {
+    auth::VerifyAgainstDummy(password);
+    Fail(s, login, "unknown user");
+    return;
+  }
+  if (!auth::VerifyPassword(password, (*user)->password_hash)) {
+    Fail(s, login, "bad password");
+    return;
+  }
+  // RFC 4616 2: acting as another identity is not permitted here.
+  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address) {
+    Fail(s, login, "authzid not permitted");
+    return;
+  }
+  s.services.auth_failures.RecordSuccess(s.info().peer_address);
+  s.authenticated_user = (*user)->address;
+  s.authenticated_user_id = (*user)->id;
+  s.log().Info("auth ok user=" + s.authenticated_user);
+  s.Reply(235, "2.7.0", "Authentication successful");
+}
+
+}  // namespace
+
+void HandleAuth(SmtpSession& s, const std::string& argument) {
+  if (!s.authenticated_user.empty()) {
+    s.Reply(503, "5.5.1", "Already authenticated");
+    return;
+  }
+  if (!s.AuthAllowedNow()) {
+    s.Reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    s.CountError();
+    return;
+  }
+  size_t sp = argument.find(' ');
+  std::string mech = SplitCommand(argument.substr(0, sp)).verb;
+  std::optional<std::string> initial;
+  if (sp != std::string::npos) initial = argument.substr(sp + 1);
+
+  if (mech == "PLAIN") {
+    std::string response;
+    if (initial) {
+      response = *initial;
+      if (response == "=") response.clear();  // RFC 4954 4: "=" is an empty initial response
+    } else {
+      s.Reply("334 ");
+      auto r = ReadResponse(s);
+      if (!r) return;
+      response = *r;
+    }
+    auto creds = auth::DecodePlain(response);
+    if (!creds) {
+      s.Reply(501, "5.5.2", "Malformed PLAIN response");
+      s.CountError();
+      return;
+    }
+    Verify(s, creds->authzid, creds->authcid, creds->password);
+    return;
+  }
+  if (mech == "LOGIN") {
+    std::string user_b64;
+    if (initial) {
+      user_b64 = *initial;
+    } else {
+      s.Reply("334 " + std::string(auth::kLoginUsernamePrompt));
+      auto r = ReadResponse(s);
+      if (!r) return;
+      user_b64 = *r;
+    }
+    auto user = auth::DecodeLoginStep(user_b64);
+    if (!user) {
+      s.Reply(501, "5.5.2", "Malformed LOGIN response");
+      s.CountError();
+      return;
+    }
+    s.Reply("334 " + std::string(auth::kLoginPasswordPrompt));
+    auto r = ReadResponse(s);
+    if (!r) return;
+    auto password = auth::DecodeLoginStep(*r);
+    if (!password) {
+      s.Reply(501, "5.5.2", "Malformed LOGIN response");
+      s.CountError();
+      return;
+    }
+    Verify(s, "", *user, *password);
+    return;
+  }
+  s.Reply(504, "5.5.4", "Unrecognized authentication mechanism");
+  s.CountError();
+}
+
+}  // namespace mailsuite::mta

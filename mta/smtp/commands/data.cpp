@@ -1,0 +1,144 @@
+// DATA (RFC 5321 4.1.1.4) and BDAT (RFC 3030 CHUNKING). Both end in AcceptMessage, which checks
+// the message, adds our trace headers, and hands it to delivery; "250" is sent only once the
+// store has committed it to disk. A connection lost before the end leaves nothing behind.
+#include <ctime>
+
+#include "../../delivery/delivery.h"
+#include "../data_reader.h"
+#include "../session.h"
+#include "../trace_headers.h"
+#include "shared/mail/header_scan.h"
+
+namespace mailsuite::mta {
+namespace {
+
+void AcceptMessage(SmtpSession& s, std::string content) {
+  const SmtpConfig& c = s.services.config.smtp;
+  Transaction& t = s.transaction;
+  int received = mail::CountHeaderFields(content, "Received");
+  if (received >= c.max_received_headers) {
+    s.Reply(554, "5.4.6", "Too many Received headers: mail loop detected");
+    s.log().Warning("mail loop: " + std::to_string(received) + " Received headers");
+    s.ResetTransaction();
+    return;
+  }
+
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::string id = s.NextMessageId();
+  ReceivedInfo ri;
+  ri.helo = s.helo_name;
+  ri.peer_address = s.info().peer_address;
+  ri.hostname = s.hostname();
+  ri.esmtp = s.esmtp;
+  ri.tls = s.conn().IsTls();
+  ri.authenticated = !s.authenticated_user.empty();
+  ri.utf8 = t.mail.smtputf8;
+  ri.id = id;
+  if (t.recipients.size() == 1) ri.for_address = t.recipients[0].address;
+  ri.time = now;
+  std::string prefix = BuildReceived(ri);
+  if (s.is_submission()) prefix += MissingSubmissionHeaders(content, s.hostname(), id, now);
+  content.insert(0, prefix);
+
+  Envelope env;
+  env.id = id;
+  env.sender = t.mail.null_sender ? "" : t.mail.sender.ToString();
+  env.mail = t.mail;
+  env.recipients = t.recipients;
+  env.received_at = now;
+  Status st = DeliverMessage(s.services.store, env, content);
+  if (!st) {
+    s.log().Error("delivery of " + id + " failed: " + st.message());
+    s.Reply(451, "4.3.0", "Local error in processing; try again later");
+    s.ResetTransaction();
+    return;
+  }
+  s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
+               std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
+  s.Reply(250, "2.0.0", "Ok: queued as " + id);
+  s.ResetTransaction();
+}
+
+}  // namespace
+
+void HandleData(SmtpSession& s, const std::string& argument) {
+  if (!argument.empty()) {
+    s.Reply(501, "5.5.4", "Syntax: DATA");
+    s.CountError();
+    return;
+  }
+  if (s.transaction.bdat_started) {
+    s.Reply(503, "5.5.1", "DATA after BDAT");  // RFC 3030 2
+    return;
+  }
+  s.Reply("354 End data with <CR><LF>.<CR><LF>");
+  const SmtpConfig& c = s.services.config.smtp;
+  DataResult r = ReadDataBody(s.conn(), c.max_message_size, c.normalize_bare_line_ends);
+  if (r.status != net::ReadStatus::kOk) {
+    s.log().Info("connection lost during DATA; nothing was accepted");
+    s.Close();
+    return;
+  }
+  if (r.too_big) {
+    s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+  } else if (r.line_too_long) {
+    s.Reply(554, "5.6.0", "Message has a line longer than 1000 octets");
+  } else if (r.bare_line_end && !c.normalize_bare_line_ends) {
+    // SMTP smuggling defence: refuse rather than guess where the message ends.
+    s.Reply(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
+    s.log().Warning("refused a message with bare CR/LF (possible SMTP smuggling)");
+  } else {
+    AcceptMessage(s, std::move(r.content));
+    return;
+  }
+  s.ResetTransaction();
+}
+
+void HandleBdat(SmtpSession& s, const std::string& argument) {
+  CommandLine args = SplitCommand(argument);  // verb = size, argument = "LAST" or ""
+  uint64_t size = 0;
+  bool size_ok = !args.verb.empty() && args.verb.size() <= 18 &&
+                 args.verb.find_first_not_of("0123456789") == std::string::npos;
+  if (size_ok) size = std::stoull(args.verb);
+  std::string last = SplitCommand(args.argument).verb;
+  if (!size_ok || !(last.empty() || last == "LAST") ||
+      args.argument.find(' ') != std::string::npos) {
+    // Without a valid size we cannot know how many bytes follow: end the session rather than
+    // read message bytes as commands.
+    s.Reply(501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection");
+    s.Close();
+    return;
+  }
+  Transaction& t = s.transaction;
+  t.bdat_started = true;
+  const SmtpConfig& c = s.services.config.smtp;
+  bool fits =
+      !t.bdat_failed && t.bdat_content.size() + size <= static_cast<uint64_t>(c.max_message_size);
+  net::ReadStatus st;
+  if (fits) {
+    std::string chunk;
+    st = s.conn().ReadExact(size, chunk);
+    t.bdat_content += chunk;
+  } else {
+    st = s.conn().SkipExact(size);  // RFC 3030 2: the chunk is consumed even when refused
+    if (!t.bdat_failed) t.bdat_content.clear();
+    t.bdat_failed = true;
+  }
+  if (st != net::ReadStatus::kOk) {
+    s.log().Info("connection lost during BDAT; nothing was accepted");
+    s.Close();
+    return;
+  }
+  if (t.bdat_failed) {
+    s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    if (last == "LAST") s.ResetTransaction();
+    return;
+  }
+  if (last != "LAST") {
+    s.Reply(250, "2.0.0", std::to_string(size) + " octets received");
+    return;
+  }
+  AcceptMessage(s, std::move(t.bdat_content));
+}
+
+}  // namespace mailsuite::mta

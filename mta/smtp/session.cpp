@@ -1,0 +1,143 @@
+#include "session.h"
+
+#include "shared/logging.h"
+
+namespace mailsuite::mta {
+namespace {
+
+using Handler = void (*)(SmtpSession&, const std::string&);
+
+constexpr uint32_t Bit(SmtpState s) { return 1u << static_cast<int>(s); }
+constexpr uint32_t kAnyState = 0xff;
+constexpr uint32_t kGreetedOnly = Bit(SmtpState::kGreeted);
+constexpr uint32_t kInTransaction = Bit(SmtpState::kMail) | Bit(SmtpState::kRcpt);
+
+struct CommandSpec {
+  const char* verb;
+  Handler handler;
+  uint32_t allowed;  // states in which the command is valid; otherwise 503
+};
+
+const CommandSpec kCommands[] = {
+    {"HELO", HandleHelo, kAnyState},
+    {"EHLO", HandleEhlo, kAnyState},
+    {"STARTTLS", HandleStartTls, kGreetedOnly},
+    {"AUTH", HandleAuth, kGreetedOnly},
+    {"MAIL", HandleMail, kGreetedOnly},
+    {"RCPT", HandleRcpt, kInTransaction},
+    {"DATA", HandleData, Bit(SmtpState::kRcpt)},
+    {"BDAT", HandleBdat, Bit(SmtpState::kRcpt)},
+    {"RSET", HandleRset, kAnyState},
+    {"NOOP", HandleNoop, kAnyState},
+    {"QUIT", HandleQuit, kAnyState},
+    {"HELP", HandleHelp, kAnyState},
+    {"VRFY", HandleVrfy, kAnyState},
+    {"EXPN", HandleVrfy, kAnyState},
+};
+
+}  // namespace
+
+const char* StateName(SmtpState state) {
+  switch (state) {
+    case SmtpState::kConnected:
+      return "connected";
+    case SmtpState::kGreeted:
+      return "greeted";
+    case SmtpState::kMail:
+      return "mail";
+    case SmtpState::kRcpt:
+      return "rcpt";
+  }
+  return "?";
+}
+
+SmtpSession::SmtpSession(SmtpServices& services_in, net::LineConnection& conn,
+                         const net::ConnectionInfo& info)
+    : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
+
+void SmtpSession::Reply(int code, std::string_view enhanced, std::string_view text) {
+  std::string line = std::to_string(code);
+  line += ' ';
+  line += enhanced;
+  line += ' ';
+  line += text;
+  conn_.WriteLine(line);
+}
+
+void SmtpSession::EnterState(SmtpState next) {
+  if (next == state_) return;
+  log_.Debug(std::string("state ") + StateName(state_) + " -> " + StateName(next));
+  state_ = next;
+}
+
+void SmtpSession::CountError() {
+  if (++errors_ >= services.config.smtp.max_errors) {
+    Reply(421, "4.7.0", hostname() + " Too many errors, closing connection");
+    log_.Warning("too many errors, disconnecting");
+    closing_ = true;
+  }
+}
+
+void SmtpSession::ResetTransaction() {
+  transaction = Transaction{};
+  EnterState(helo_name.empty() ? SmtpState::kConnected : SmtpState::kGreeted);
+}
+
+bool SmtpSession::AuthAllowedNow() const {
+  return conn_.IsTls() || info_.peer_is_loopback || services.config.auth.allow_cleartext;
+}
+
+std::string SmtpSession::NextMessageId() {
+  return info_.session_id + "." + std::to_string(++messages_);
+}
+
+void SmtpSession::Run() {
+  log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+  Reply("220 " + hostname() + " ESMTP mailsuite");
+  std::string line;
+  while (!closing_) {
+    net::ReadStatus s = conn_.ReadLine(line);
+    if (s == net::ReadStatus::kTooLong) {
+      Reply(500, "5.5.2", "Line too long");  // RFC 5321 4.5.3.1.10
+      CountError();
+      continue;
+    }
+    if (s == net::ReadStatus::kTimeout) {
+      Reply(421, "4.4.2", hostname() + " Idle timeout, closing connection");
+      log_.Info("idle timeout");
+      break;
+    }
+    if (s != net::ReadStatus::kOk) {
+      if (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt)
+        log_.Info("connection lost in a transaction; nothing was accepted");
+      break;
+    }
+    if (info_.stopping && *info_.stopping && !conn_.HasBufferedInput() &&
+        state_ != SmtpState::kMail && state_ != SmtpState::kRcpt) {
+      Reply(421, "4.3.2", hostname() + " Service shutting down, try again later");
+      break;
+    }
+    Dispatch(line);
+  }
+  conn_.Flush();
+  log_.Info("disconnect");
+}
+
+void SmtpSession::Dispatch(const std::string& line) {
+  CommandLine cmd = SplitCommand(line);
+  log_.Debug("C: " + Printable(cmd.verb == "AUTH" ? "AUTH ********" : line));
+  for (const CommandSpec& spec : kCommands) {
+    if (cmd.verb != spec.verb) continue;
+    if (!(spec.allowed & Bit(state_))) {
+      Reply(503, "5.5.1", "Bad sequence of commands");
+      CountError();
+      return;
+    }
+    spec.handler(*this, cmd.argument);
+    return;
+  }
+  Reply(500, "5.5.1", "Command unrecognized");
+  CountError();
+}
+
+}  // namespace mailsuite::mta

@@ -1,0 +1,113 @@
+// SmtpSession: one SMTP conversation (RFC 5321) as an explicit state machine
+//   connected -> greeted (HELO/EHLO) -> mail (MAIL) -> rcpt (RCPT) -> [DATA/BDAT] -> greeted
+// The session keeps only dispatch and state; each command family lives in commands/*.cpp and
+// is listed in the command table (session.cpp) with the states it is allowed in. Runs over any
+// LineConnection, so tests can drive it in memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "command_parser.h"
+#include "shared/config.h"
+#include "shared/logging.h"
+#include "shared/net/line_server.h"
+#include "store/store.h"
+
+namespace mailsuite::auth {
+class AuthFailureTracker;
+}
+
+namespace mailsuite::mta {
+
+enum class SmtpState { kConnected, kGreeted, kMail, kRcpt };
+const char* StateName(SmtpState state);
+
+// What every session of the daemon shares. Owned by the daemon; outlives all sessions.
+struct SmtpServices {
+  const Config& config;
+  store::Store& store;
+  auth::AuthFailureTracker& auth_failures;
+};
+
+struct Recipient {
+  RcptTo rcpt;
+  std::string address;                     // "local@domain", domain lower-cased
+  std::vector<store::UserId> local_users;  // empty for a remote recipient
+};
+
+struct Transaction {
+  MailFrom mail;
+  std::vector<Recipient> recipients;
+  // CHUNKING (RFC 3030): the chunks so far, and whether one already failed.
+  bool bdat_started = false;
+  bool bdat_failed = false;
+  std::string bdat_content;
+};
+
+class SmtpSession {
+ public:
+  SmtpSession(SmtpServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
+  SmtpSession(const SmtpSession&) = delete;
+  SmtpSession& operator=(const SmtpSession&) = delete;
+
+  void Run();
+
+  // ---- for command handlers --------------------------------------------------------------
+  void Reply(std::string_view line) { conn_.WriteLine(line); }
+  void Reply(int code, std::string_view enhanced, std::string_view text);
+  void EnterState(SmtpState next);
+  SmtpState state() const { return state_; }
+  // Counts a client error; after smtp.max_errors the session answers 421 and ends.
+  void CountError();
+  void Close() { closing_ = true; }
+  void ResetTransaction();
+  // True on the submission ports (587, 465), false on the inbound MX port.
+  bool is_submission() const { return info_.listener != "smtp"; }
+  // Whether AUTH may be used now: TLS is up, or the peer is on loopback, or the config allows.
+  bool AuthAllowedNow() const;
+  // A short id for the next accepted message: "<session>.<n>".
+  std::string NextMessageId();
+
+  SmtpServices& services;
+  net::LineConnection& conn() { return conn_; }
+  const net::ConnectionInfo& info() const { return info_; }
+  const SessionLog& log() const { return log_; }
+  const std::string& hostname() const { return services.config.general.hostname; }
+
+  std::string helo_name;
+  bool esmtp = false;
+  std::string authenticated_user;  // login address after a successful AUTH
+  store::UserId authenticated_user_id = 0;
+  Transaction transaction;
+
+ private:
+  void Dispatch(const std::string& line);
+
+  net::LineConnection& conn_;
+  const net::ConnectionInfo& info_;
+  SessionLog log_;
+  SmtpState state_ = SmtpState::kConnected;
+  int errors_ = 0;
+  int messages_ = 0;
+  bool closing_ = false;
+};
+
+// One handler per command (commands/*.cpp). `argument` is the text after the verb.
+void HandleHelo(SmtpSession& s, const std::string& argument);
+void HandleEhlo(SmtpSession& s, const std::string& argument);
+void HandleStartTls(SmtpSession& s, const std::string& argument);
+void HandleAuth(SmtpSession& s, const std::string& argument);
+void HandleMail(SmtpSession& s, const std::string& argument);
+void HandleRcpt(SmtpSession& s, const std::string& argument);
+void HandleData(SmtpSession& s, const std::string& argument);
+void HandleBdat(SmtpSession& s, const std::string& argument);
+void HandleRset(SmtpSession& s, const std::string& argument);
+void HandleNoop(SmtpSession& s, const std::string& argument);
+void HandleQuit(SmtpSession& s, const std::string& argument);
+void HandleHelp(SmtpSession& s, const std::string& argument);
+void HandleVrfy(SmtpSession& s, const std::string& argument);
+
+}  // namespace mailsuite::mta
