@@ -155,6 +155,8 @@ Status Database::RunTransaction(bool write, const std::function<Status(Connectio
     } catch (const SqlError& e) {
       return Status::Error(e.what());
     }
+    std::unique_lock<std::mutex> write_turn(write_mu_, std::defer_lock);
+    if (write) write_turn.lock();
     try {
       conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
       Status status = fn(*conn);
@@ -176,6 +178,7 @@ Status Database::RunTransaction(bool write, const std::function<Status(Connectio
         }
       }
       if (conn) Release(std::move(conn));
+      if (write_turn.owns_lock()) write_turn.unlock();  // never sleep holding the turn
       if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
       backoff_ms = std::min(backoff_ms * 2, 50);
