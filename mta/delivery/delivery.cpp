@@ -32,19 +32,14 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     queued.recipients.push_back({r.address, r.rcpt.notify, r.rcpt.orcpt});
   }
 
-  if (!targets.empty()) {
-    auto uids = store.Deliver(targets, content, env.received_at);
-    if (!uids) return uids.status();
-  }
   if (!queued.recipients.empty()) {
     queued.sender = env.sender;
-    queued.content = content;
     queued.envid = env.mail.envid;
     queued.ret = env.mail.ret;
-    queued.next_attempt = 0;
-    auto id = store.Enqueue(queued);
-    if (!id) return id.status();
   }
+  auto accepted = store.Accept(targets, queued.recipients.empty() ? nullptr : &queued, content,
+                               env.received_at);
+  if (!accepted) return accepted.status();
   return Status::Ok();
 }
 

@@ -47,23 +47,27 @@ void LoadRecipients(Connection& conn, QueueMessage& q) {
 
 }  // namespace
 
+QueueId InsertQueueMessage(Connection& conn, const NewQueueMessage& message, int64_t content_id) {
+  int64_t now = NowSeconds();
+  Execute(conn,
+          "INSERT INTO queue (sender, envid, ret, content_id, created_at) VALUES (?, ?, ?, ?, ?)",
+          message.sender, message.envid, message.ret, content_id, now);
+  QueueId id = sqlite3_last_insert_rowid(conn.handle());
+  int64_t due = message.next_attempt > 0 ? message.next_attempt : now;
+  for (const NewQueueRecipient& r : message.recipients) {
+    Execute(conn,
+            "INSERT INTO queue_recipients (queue_id, address, notify, orcpt, state, "
+            "next_attempt) VALUES (?, ?, ?, ?, ?, ?)",
+            id, r.address, r.notify, r.orcpt, static_cast<int>(RecipientState::kQueued), due);
+  }
+  return id;
+}
+
 Result<QueueId> SqliteStore::Enqueue(const NewQueueMessage& message) {
   if (message.recipients.empty()) return Status::Error("queued message has no recipients");
   QueueId id = 0;
   Status s = db_->Write([&](Connection& conn) {
-    int64_t now = NowSeconds();
-    int64_t content_id = InsertContent(conn, message.content, "");
-    Execute(conn,
-            "INSERT INTO queue (sender, envid, ret, content_id, created_at) VALUES (?, ?, ?, ?, ?)",
-            message.sender, message.envid, message.ret, content_id, now);
-    id = sqlite3_last_insert_rowid(conn.handle());
-    int64_t due = message.next_attempt > 0 ? message.next_attempt : now;
-    for (const NewQueueRecipient& r : message.recipients) {
-      Execute(conn,
-              "INSERT INTO queue_recipients (queue_id, address, notify, orcpt, state, "
-              "next_attempt) VALUES (?, ?, ?, ?, ?, ?)",
-              id, r.address, r.notify, r.orcpt, static_cast<int>(RecipientState::kQueued), due);
-    }
+    id = InsertQueueMessage(conn, message, InsertContent(conn, message.content, ""));
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -45,6 +45,9 @@ class SqliteStore final : public Store {
   Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
                                         const std::string& content, int64_t internal_date,
                                         const std::string& metadata) override;
+  Result<AcceptResult> Accept(const std::vector<DeliveryTarget>& targets,
+                              const NewQueueMessage* queue, const std::string& content,
+                              int64_t internal_date, const std::string& metadata) override;
   Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                           int64_t internal_date, const std::string& metadata) override;
   Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) override;
@@ -89,6 +92,8 @@ int64_t InsertContent(Connection& conn, const std::string& content, const std::s
 // Returns 0 when the mailbox does not exist.
 uint32_t InsertMessage(Connection& conn, MailboxId mailbox, int64_t content_id,
                        int64_t internal_date, const Flags& flags, const std::string& header_prefix);
+// Adds the queue row and its recipient rows for content already stored; returns the queue id.
+QueueId InsertQueueMessage(Connection& conn, const NewQueueMessage& message, int64_t content_id);
 // Deletes every message of a mailbox (content refs released) and its expunge log.
 void DeleteMailboxContents(Connection& conn, MailboxId mailbox);
 

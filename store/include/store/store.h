@@ -88,6 +88,13 @@ class Store {
   virtual Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
                                                 const std::string& content, int64_t internal_date,
                                                 const std::string& metadata = "") = 0;
+  // What SMTP acknowledges with "250": the local delivery rows and, when `queue` is given, the
+  // outbound queue entry for the remote recipients, all in ONE transaction with the content
+  // stored once for both. queue->content is ignored (`content` is used). Either part may be
+  // empty, not both.
+  virtual Result<AcceptResult> Accept(const std::vector<DeliveryTarget>& targets,
+                                      const NewQueueMessage* queue, const std::string& content,
+                                      int64_t internal_date, const std::string& metadata = "") = 0;
   // APPEND: one mailbox, with flags. Returns the new UID.
   virtual Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                                   int64_t internal_date, const std::string& metadata = "") = 0;

@@ -91,6 +91,13 @@ struct FlagUpdate {
   std::vector<uint32_t> modified_since;  // UIDs skipped because their MODSEQ > unchanged_since
 };
 
+// Result of Store::Accept: the UIDs of the local deliveries (in target order) and the queue
+// entry for remote recipients (0 when there were none).
+struct AcceptResult {
+  std::vector<uint32_t> uids;
+  int64_t queue_id = 0;
+};
+
 // Result of COPY/MOVE: pairs of (source UID, destination UID) for COPYUID (RFC 4315).
 struct CopyResult {
   uint32_t destination_uid_validity = 0;

@@ -1,0 +1,30 @@
+// Store::Accept: local delivery and queueing of one accepted SMTP message in one transaction,
+// so a "250" never stands for half a delivery.
+#include "sqlite_store.h"
+
+namespace mailsuite::store {
+
+Result<AcceptResult> SqliteStore::Accept(const std::vector<DeliveryTarget>& targets,
+                                         const NewQueueMessage* queue, const std::string& content,
+                                         int64_t internal_date, const std::string& metadata) {
+  bool has_queue = queue != nullptr && !queue->recipients.empty();
+  if (targets.empty() && !has_queue) return Status::Error("message has no recipients");
+  AcceptResult out;
+  Status s = db_->Write([&](Connection& conn) {
+    out = AcceptResult{};
+    int64_t content_id = InsertContent(conn, content, metadata);
+    for (const DeliveryTarget& target : targets) {
+      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
+                                   target.header_prefix);
+      if (uid == 0)
+        return Status::Error("mailbox " + std::to_string(target.mailbox) + " does not exist");
+      out.uids.push_back(uid);
+    }
+    if (has_queue) out.queue_id = InsertQueueMessage(conn, *queue, content_id);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace mailsuite::store

@@ -1,0 +1,53 @@
+// Store::Accept: local rows and the queue entry of one SMTP message commit together or not at all.
+#include "store_test_util.h"
+
+namespace mailsuite::store::test {
+namespace {
+
+class AcceptTest : public StoreTest {};
+
+NewQueueMessage RemoteMessage() {
+  NewQueueMessage q;
+  q.sender = "carol@example.org";
+  q.recipients = {{"dave@elsewhere.example", "FAILURE", "rfc822;dave@elsewhere.example"}};
+  q.envid = "env-1";
+  q.ret = "HDRS";
+  return q;
+}
+
+TEST_F(AcceptTest, DeliversAndQueuesWithOneStoredBody) {
+  NewQueueMessage q = RemoteMessage();
+  std::vector<DeliveryTarget> targets = {{Box(alice_, "INBOX"), "Delivered-To: alice\r\n"},
+                                         {Box(bob_, "INBOX"), "Delivered-To: bob\r\n"}};
+  auto r = store_->Accept(targets, &q, "Subject: x\r\n\r\nbody\r\n", 1700000000);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->uids, (std::vector<uint32_t>{1, 1}));
+  EXPECT_NE(r->queue_id, 0);
+  EXPECT_EQ(store_->Stats()->contents, 1);
+  EXPECT_EQ(*store_->ReadContent(Box(bob_, "INBOX"), 1),
+            "Delivered-To: bob\r\nSubject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(*store_->ReadQueueContent(r->queue_id), "Subject: x\r\n\r\nbody\r\n");
+  auto queued = store_->GetQueueMessage(r->queue_id);
+  ASSERT_TRUE(queued.ok() && queued->has_value());
+  EXPECT_EQ((*queued)->envid, "env-1");
+  EXPECT_EQ((*queued)->recipients.at(0).notify, "FAILURE");
+}
+
+TEST_F(AcceptTest, AFailureLeavesNothingBehind) {
+  NewQueueMessage q = RemoteMessage();
+  std::vector<DeliveryTarget> targets = {{Box(alice_, "INBOX"), ""}, {987654, ""}};
+  auto r = store_->Accept(targets, &q, "Subject: y\r\n\r\nbody\r\n", 1700000000);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(store_->ListMessages(Box(alice_, "INBOX"))->empty());
+  EXPECT_TRUE(store_->ListQueue()->empty());
+  EXPECT_EQ(store_->Stats()->contents, 0);
+}
+
+TEST_F(AcceptTest, NothingToDoIsAnError) {
+  EXPECT_FALSE(store_->Accept({}, nullptr, "x", 0).ok());
+  NewQueueMessage empty;
+  EXPECT_FALSE(store_->Accept({}, &empty, "x", 0).ok());
+}
+
+}  // namespace
+}  // namespace mailsuite::store::test
