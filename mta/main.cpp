@@ -1,6 +1,7 @@
 // mailsuite-mta: the SMTP daemon (inbound 25, submission 587, implicit-TLS submission 465).
 #include <memory>
 
+#include "queue/queue_runner.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
 #include "smtp/session.h"
@@ -16,6 +17,7 @@ struct MtaState {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
   std::unique_ptr<mta::SmtpServices> services;
+  std::unique_ptr<mta::QueueRunner> runner;  // declared last: stopped before the store closes
 };
 
 }  // namespace
@@ -32,8 +34,11 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    state->services = std::make_unique<mta::SmtpServices>(
-        mta::SmtpServices{state->config, *state->store, *state->auth_failures});
+    state->runner = std::make_unique<mta::QueueRunner>(state->config, *state->store);
+    mta::QueueRunner* runner = state->runner.get();
+    state->services = std::make_unique<mta::SmtpServices>(mta::SmtpServices{
+        state->config, *state->store, *state->auth_failures, [runner] { runner->Wake(); }});
+    state->runner->Start();
 
     net::DaemonSetup setup;
     net::AddListeners(setup.listeners, "smtp", config.smtp.listen, false);

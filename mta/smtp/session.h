@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@ struct SmtpServices {
   const Config& config;
   store::Store& store;
   auth::AuthFailureTracker& auth_failures;
+  std::function<void()> on_queued = nullptr;  // remote recipients were queued: wake the runner
 };
 
 struct Recipient {

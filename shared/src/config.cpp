@@ -195,6 +195,57 @@ const KeySpec kKeys[] = {
     {"imap", "idle_timeout", "1800",
      "Seconds of silence before autologout; at least 30 minutes (RFC 3501 5.4).",
      INT_KEY(imap.idle_timeout, 1800, 86400)},
+    {"queue", "retry_interval", "1800",
+     "Seconds between delivery attempts after a temporary failure (30 minutes).",
+     INT_KEY(queue.retry_interval, 1, 86400)},
+    {"queue", "max_lifetime", "432000",
+     "Seconds a message may stay undelivered before it is bounced (5 days).",
+     INT_KEY(queue.max_lifetime, 1, 8640000)},
+    {"queue", "scan_interval", "30", "Seconds between queue scans when nothing new arrives.",
+     INT_KEY(queue.scan_interval, 1, 3600)},
+    {"dns", "servers", "",
+     "DNS servers as host:port, comma-separated; empty uses /etc/resolv.conf.",
+     LISTEN_KEY(dns.servers)},
+    {"dns", "timeout_ms", "5000", "Time allowed for one DNS query (milliseconds).",
+     INT_KEY(dns.timeout_ms, 100, 60000)},
+    {"relay", "port", "25", "SMTP port of remote mail servers.", INT_KEY(relay.port, 1, 65535)},
+    {"relay", "smarthost", "",
+     "Send all outbound mail through this server (host:port, e.g. [smtp.provider.example]:587) "
+     "instead of looking up MX records; TLS is then required.",
+     [](Config& c, const Value& v) {
+       if (!v.text.empty()) {
+         auto r = ParseEndpoints(v.text);
+         if (!r) return r.error();
+         if (r->size() != 1) return std::string("give exactly one host:port");
+       }
+       c.relay.smarthost = v.text;
+       return std::string();
+     }},
+    {"relay", "smarthost_user", "", "Login for the smarthost (AUTH PLAIN); empty for none.",
+     [](Config& c, const Value& v) {
+       c.relay.smarthost_user = v.text;
+       return std::string();
+     }},
+    {"relay", "smarthost_password_file", "", "File holding the smarthost password (one line).",
+     PATH_KEY(relay.smarthost_password_file)},
+    {"relay", "tls", "may",
+     "STARTTLS towards MX hosts: none, may (when offered), encrypt (required), verify "
+     "(required, with a valid certificate for the host name).",
+     [](Config& c, const Value& v) {
+       static const std::pair<const char*, TlsPolicy> kPolicies[] = {
+           {"none", TlsPolicy::kNone},
+           {"may", TlsPolicy::kMay},
+           {"encrypt", TlsPolicy::kEncrypt},
+           {"verify", TlsPolicy::kVerify}};
+       for (const auto& [name, policy] : kPolicies)
+         if (v.text == name) {
+           c.relay.tls = policy;
+           return std::string();
+         }
+       return std::string("'" + v.text + "' is not none, may, encrypt or verify");
+     }},
+    {"relay", "max_connections", "20", "Outbound deliveries running at once.",
+     INT_KEY(relay.max_connections, 1, 1000)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {

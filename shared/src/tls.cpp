@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <openssl/evp.h>
@@ -20,7 +21,17 @@ namespace {
 
 void InitSslOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    // Poco asks an "invalid certificate handler" what to do with a certificate that fails
+    // verification; its default prompts on the console. Reject instead.
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+    params.loadDefaultCAs = false;
+    Poco::Net::SSLManager::instance().initializeClient(
+        nullptr, new Poco::Net::RejectCertificateHandler(false),
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
+  });
 }
 
 }  // namespace
@@ -53,6 +64,16 @@ Poco::Net::Context::Ptr MakeClientTlsContext() {
   Poco::Net::Context::Params params;
   params.verificationMode = Poco::Net::Context::VERIFY_NONE;
   params.loadDefaultCAs = false;
+  Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  return ctx;
+}
+
+Poco::Net::Context::Ptr MakeVerifyingClientTlsContext() {
+  InitSslOnce();
+  Poco::Net::Context::Params params;
+  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+  params.loadDefaultCAs = true;
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
   ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   return ctx;

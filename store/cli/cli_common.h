@@ -41,5 +41,6 @@ int RunDomainCommand(const GlobalOptions& options, const std::vector<std::string
 int RunUserCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunAliasCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunMailboxCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 
 }  // namespace mailsuite::cli

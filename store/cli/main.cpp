@@ -26,6 +26,9 @@ commands:
   alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
                                            SOURCE "@domain" is the domain's catch-all
   mailbox list ADDRESS
+  queue list | queue show ID | queue retry ID|--all | queue delete ID | queue bounce ID
+                                           the outbound queue; bounce ends delivery with a
+                                           DSN to the sender (sent by the running mta)
 )";
 
 // The first word that is neither a global option nor its value.
@@ -80,6 +83,7 @@ int Main(int argc, char** argv) {
   if (words[0] == "user") return RunUserCommand(options, rest);
   if (words[0] == "alias") return RunAliasCommand(options, rest);
   if (words[0] == "mailbox") return RunMailboxCommand(options, rest);
+  if (words[0] == "queue") return RunQueueCommand(options, rest);
   return UsageError("unknown command '" + words[0] + "'");
 }
 

@@ -87,6 +87,7 @@ class Suite:
         for s in extra_sets:
             cmd += ["--set", s]
         proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+        log.close()  # the child has its own descriptor
         self.procs[name] = proc
         deadline = time.monotonic() + 30
         while not os.path.exists(ports_file):

@@ -56,6 +56,9 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
+  bool remote = false;
+  for (const Recipient& r : env.recipients) remote = remote || r.local_users.empty();
+  if (remote && s.services.on_queued) s.services.on_queued();
   s.ResetTransaction();
 }
 

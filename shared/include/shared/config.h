@@ -84,6 +84,28 @@ struct ImapConfig {
   int idle_timeout = 0;
 };
 
+struct QueueConfig {
+  int retry_interval = 0;  // seconds between attempts after a temporary failure
+  int max_lifetime = 0;    // seconds before a still-undelivered recipient is bounced
+  int scan_interval = 0;   // seconds between queue scans when nothing wakes the runner
+};
+
+struct DnsConfig {
+  std::vector<Endpoint> servers;  // empty: the system's resolvers (/etc/resolv.conf)
+  int timeout_ms = 0;
+};
+
+enum class TlsPolicy { kNone, kMay, kEncrypt, kVerify };
+
+struct RelayConfig {
+  int port = 0;           // remote SMTP port (25; tests use another)
+  std::string smarthost;  // "[host]:port" or "host:port": send everything there
+  std::string smarthost_user;
+  std::string smarthost_password_file;  // one line; keeps the secret out of the config file
+  TlsPolicy tls = TlsPolicy::kMay;      // for MX delivery; a smarthost always needs encryption
+  int max_connections = 0;              // concurrent outbound deliveries
+};
+
 struct Config {
   std::string source;  // the file it was read from, for messages
   GeneralConfig general;
@@ -95,6 +117,9 @@ struct Config {
   SmtpConfig smtp;
   Pop3Config pop3;
   ImapConfig imap;
+  QueueConfig queue;
+  DnsConfig dns;
+  RelayConfig relay;
 };
 
 // Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are

@@ -17,6 +17,9 @@ Result<Poco::Net::Context::Ptr> MakeServerTlsContext(const TlsConfig& config);
 
 // A client context that does not verify the peer (tests and opportunistic STARTTLS).
 Poco::Net::Context::Ptr MakeClientTlsContext();
+// A client context that verifies the peer's chain against the system CAs and, with a peer host
+// name given to the socket, the name. A failed check makes the handshake throw.
+Poco::Net::Context::Ptr MakeVerifyingClientTlsContext();
 
 // Writes a fresh RSA-2048 key (mode 0600) and a self-signed certificate for `hostname`
 // valid for ten years.

@@ -43,7 +43,10 @@ bool SocketTransport::StartTls() {
   if (!CanStartTls()) return false;
   try {
     Poco::Timespan timeout = socket_.getReceiveTimeout();
-    Poco::Net::SecureStreamSocket secure = Poco::Net::SecureStreamSocket::attach(socket_, tls_);
+    Poco::Net::SecureStreamSocket secure =
+        peer_host_name_.empty()
+            ? Poco::Net::SecureStreamSocket::attach(socket_, tls_)
+            : Poco::Net::SecureStreamSocket::attach(socket_, peer_host_name_, tls_);
     secure.setReceiveTimeout(timeout);
     secure.completeHandshake();
     socket_ = secure;

@@ -24,10 +24,15 @@ class SocketTransport : public Transport {
   // Ends the connection from another thread (shutdown at the end of the grace period).
   void Abort();
 
+  // Client side (relay): with a client context, StartTls() handshakes as the client and sends
+  // `name` for SNI and certificate verification.
+  void SetPeerHostName(std::string name) { peer_host_name_ = std::move(name); }
+
  private:
   Poco::Net::StreamSocket socket_;
   Poco::Net::Context::Ptr tls_;
   bool is_tls_;
+  std::string peer_host_name_;
 };
 
 }  // namespace mailsuite::net

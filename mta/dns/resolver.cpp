@@ -1,0 +1,190 @@
+#include "resolver.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+
+namespace mailsuite::mta {
+namespace {
+
+void InitAresOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
+}
+
+DnsOutcome OutcomeOf(int status) {
+  switch (status) {
+    case ARES_SUCCESS:
+      return DnsOutcome::kOk;
+    case ARES_ENODATA:
+      return DnsOutcome::kNoRecords;
+    case ARES_ENOTFOUND:
+      return DnsOutcome::kNoDomain;
+    default:
+      return DnsOutcome::kTemporary;
+  }
+}
+
+// One c-ares channel for one lookup, driven to completion with poll().
+class Channel {
+ public:
+  Channel(const std::vector<Endpoint>& servers, std::chrono::milliseconds timeout) {
+    InitAresOnce();
+    ares_options opts{};
+    opts.timeout = static_cast<int>(timeout.count());
+    opts.tries = 2;
+    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    ok_ = ares_init_options(&channel_, &opts, mask) == ARES_SUCCESS;
+    if (ok_ && !servers.empty()) {
+      std::string csv;
+      for (const Endpoint& e : servers) csv += (csv.empty() ? "" : ",") + e.ToString();
+      ok_ = ares_set_servers_ports_csv(channel_, csv.c_str()) == ARES_SUCCESS;
+    }
+  }
+  ~Channel() {
+    if (channel_) ares_destroy(channel_);
+  }
+  bool ok() const { return ok_; }
+  ares_channel get() { return channel_; }
+
+  // Processes events until no query is pending.
+  void Run() {
+    for (;;) {
+      ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+      int bits = ares_getsock(channel_, socks, ARES_GETSOCK_MAXNUM);
+      std::vector<pollfd> fds;
+      for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+        short ev = 0;
+        if (ARES_GETSOCK_READABLE(bits, i)) ev |= POLLIN;
+        if (ARES_GETSOCK_WRITABLE(bits, i)) ev |= POLLOUT;
+        if (ev) fds.push_back(pollfd{socks[i], ev, 0});
+      }
+      if (fds.empty()) return;
+      timeval tv{}, max{1, 0};
+      timeval* t = ares_timeout(channel_, &max, &tv);
+      int ms = static_cast<int>(t->tv_sec * 1000 + t->tv_usec / 1000);
+      int n = ::poll(fds.data(), fds.size(), ms);
+      if (n <= 0) {
+        ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
+        continue;
+      }
+      for (const pollfd& p : fds) {
+        ares_process_fd(channel_,
+                        (p.revents & (POLLIN | POLLERR | POLLHUP)) ? p.fd : ARES_SOCKET_BAD,
+                        (p.revents & POLLOUT) ? p.fd : ARES_SOCKET_BAD);
+      }
+    }
+  }
+
+ private:
+  ares_channel channel_ = nullptr;
+  bool ok_ = false;
+};
+
+struct MxState {
+  MxAnswer* answer;
+};
+
+void OnMx(void* arg, int status, int, unsigned char* abuf, int alen) {
+  MxAnswer& a = *static_cast<MxState*>(arg)->answer;
+  a.outcome = OutcomeOf(status);
+  if (status != ARES_SUCCESS) {
+    a.error = ares_strerror(status);
+    return;
+  }
+  ares_mx_reply* mx = nullptr;
+  int parsed = ares_parse_mx_reply(abuf, alen, &mx);
+  if (parsed == ARES_ENODATA) {
+    a.outcome = DnsOutcome::kNoRecords;
+    return;
+  }
+  if (parsed != ARES_SUCCESS) {
+    a.outcome = DnsOutcome::kTemporary;
+    a.error = std::string("bad MX answer: ") + ares_strerror(parsed);
+    return;
+  }
+  for (ares_mx_reply* r = mx; r; r = r->next)
+    a.hosts.push_back(MxHost{r->host ? r->host : "", r->priority});
+  ares_free_data(mx);
+  // RFC 7505 3: a single MX with an empty exchange (the root) means "no mail here".
+  if (a.hosts.size() == 1 && (a.hosts[0].name.empty() || a.hosts[0].name == ".")) {
+    a.null_mx = true;
+    a.hosts.clear();
+  }
+  OrderMxHosts(a.hosts);
+}
+
+void OnAddresses(void* arg, int status, int, ares_addrinfo* info) {
+  AddressAnswer& a = *static_cast<AddressAnswer*>(arg);
+  a.outcome = OutcomeOf(status);
+  if (status != ARES_SUCCESS) {
+    a.error = ares_strerror(status);
+    return;
+  }
+  for (ares_addrinfo_node* n = info->nodes; n; n = n->ai_next) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (n->ai_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(n->ai_addr)->sin_addr, buf, sizeof buf);
+    else if (n->ai_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(n->ai_addr)->sin6_addr, buf, sizeof buf);
+    if (buf[0] && std::find(a.addresses.begin(), a.addresses.end(), buf) == a.addresses.end())
+      a.addresses.push_back(buf);
+  }
+  ares_freeaddrinfo(info);
+  if (a.addresses.empty()) a.outcome = DnsOutcome::kNoRecords;
+}
+
+}  // namespace
+
+void OrderMxHosts(std::vector<MxHost>& hosts) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  std::shuffle(hosts.begin(), hosts.end(), rng);
+  std::stable_sort(hosts.begin(), hosts.end(),
+                   [](const MxHost& a, const MxHost& b) { return a.preference < b.preference; });
+}
+
+Resolver::Resolver(std::vector<Endpoint> servers, std::chrono::milliseconds timeout)
+    : servers_(std::move(servers)), timeout_(timeout) {}
+
+MxAnswer Resolver::LookupMx(const std::string& domain) const {
+  MxAnswer answer;
+  Channel ch(servers_, timeout_);
+  if (!ch.ok()) {
+    answer.error = "cannot set up the DNS resolver";
+    return answer;
+  }
+  MxState state{&answer};
+  ares_query(ch.get(), domain.c_str(), ns_c_in, ns_t_mx, OnMx, &state);
+  ch.Run();
+  return answer;
+}
+
+AddressAnswer Resolver::LookupAddresses(const std::string& host) const {
+  AddressAnswer answer;
+  // An address literal needs no lookup.
+  unsigned char tmp[16];
+  if (inet_pton(AF_INET, host.c_str(), tmp) == 1 || inet_pton(AF_INET6, host.c_str(), tmp) == 1) {
+    answer.outcome = DnsOutcome::kOk;
+    answer.addresses.push_back(host);
+    return answer;
+  }
+  Channel ch(servers_, timeout_);
+  if (!ch.ok()) {
+    answer.error = "cannot set up the DNS resolver";
+    return answer;
+  }
+  ares_addrinfo_hints hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = ARES_AI_NOSORT;
+  ares_getaddrinfo(ch.get(), host.c_str(), nullptr, &hints, OnAddresses, &answer);
+  ch.Run();
+  return answer;
+}
+
+}  // namespace mailsuite::mta

@@ -1,0 +1,235 @@
+#include "queue_runner.h"
+
+#include <Poco/Logger.h>
+
+#include <ctime>
+#include <fstream>
+#include <map>
+
+#include "../delivery/delivery.h"
+#include "dsn.h"
+#include "retry_policy.h"
+#include "shared/logging.h"
+#include "shared/mail/address.h"
+
+namespace mailsuite::mta {
+namespace {
+
+Poco::Logger& Log() { return Poco::Logger::get("queue"); }
+
+std::string DomainOf(const std::string& address) {
+  size_t at = address.rfind('@');
+  return at == std::string::npos ? "" : mail::ToLower(address.substr(at + 1));
+}
+
+std::string ReadSecret(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+}  // namespace
+
+struct QueueRunner::Group {
+  store::QueueId queue_id = 0;
+  std::string domain;
+  std::vector<store::QueueRecipient> recipients;
+};
+
+QueueRunner::QueueRunner(const Config& config, store::Store& store)
+    : config_(config),
+      store_(store),
+      resolver_(config.dns.servers, std::chrono::milliseconds(config.dns.timeout_ms)) {
+  relay_.helo_name = config.general.hostname;
+  relay_.port = static_cast<uint16_t>(config.relay.port);
+  relay_.tls = config.relay.tls;
+  relay_.smarthost = config.relay.smarthost;
+  relay_.smarthost_user = config.relay.smarthost_user;
+  relay_.smarthost_password = ReadSecret(config.relay.smarthost_password_file);
+}
+
+QueueRunner::~QueueRunner() { Stop(); }
+
+void QueueRunner::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void QueueRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void QueueRunner::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void QueueRunner::Loop() {
+  for (;;) {
+    RunOnce(static_cast<int64_t>(std::time(nullptr)));
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(config_.queue.scan_interval),
+                 [this] { return wake_ || stop_; });
+    if (stop_) return;
+    wake_ = false;
+  }
+}
+
+void QueueRunner::RunOnce(int64_t now) {
+  auto due = store_.DueRecipients(now, 1000);
+  if (!due) {
+    Log().error("queue scan failed: " + due.error());
+    return;
+  }
+  std::map<std::pair<store::QueueId, std::string>, Group> groups;
+  for (const store::QueueRecipient& r : *due) {
+    Group& g = groups[{r.queue_id, DomainOf(r.address)}];
+    g.queue_id = r.queue_id;
+    g.domain = DomainOf(r.address);
+    g.recipients.push_back(r);
+  }
+  std::vector<const Group*> work;
+  for (const auto& [key, g] : groups) work.push_back(&g);
+  // Up to relay.max_connections groups at once; each worker takes the next group.
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < work.size(); i = next++) DeliverGroup(*work[i], now);
+  };
+  size_t n = std::min(work.size(), static_cast<size_t>(config_.relay.max_connections));
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < n; ++i) workers.emplace_back(worker);
+  if (n > 0) worker();
+  for (auto& t : workers) t.join();
+  FinishCompleted(now);
+}
+
+void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
+  auto message = store_.GetQueueMessage(group.queue_id);
+  auto content = store_.ReadQueueContent(group.queue_id);
+  if (!message || !message->has_value() || !content) return;  // deleted meanwhile
+  const store::QueueMessage& qm = **message;
+
+  OutboundMessage out;
+  out.sender = qm.sender;
+  out.content = &content.value();
+  out.envid = qm.envid;
+  out.ret = qm.ret;
+  for (const auto& r : group.recipients) out.recipients.push_back({r.address, r.notify, r.orcpt});
+  std::vector<RecipientResult> results = DeliverToDomain(group.domain, out, relay_, resolver_);
+
+  for (size_t i = 0; i < group.recipients.size() && i < results.size(); ++i) {
+    const store::QueueRecipient& r = group.recipients[i];
+    const RecipientResult& res = results[i];
+    store::RecipientUpdate u;
+    u.attempts = r.attempts + 1;
+    u.last_error = res.status + " " + res.diagnostic;
+    std::string what;
+    if (res.outcome == RecipientOutcome::kDelivered) {
+      u.state = store::RecipientState::kDelivered;
+      what = "relayed";
+    } else if (res.outcome == RecipientOutcome::kPermanent) {
+      u.state = store::RecipientState::kFailed;
+      what = "bounced";
+    } else {
+      RetryDecision d = AfterTemporaryFailure(qm.created_at, now, config_.queue.retry_interval,
+                                              config_.queue.max_lifetime);
+      if (d.give_up) {
+        u.state = store::RecipientState::kFailed;
+        u.last_error = "4.4.7 " + res.diagnostic + " (gave up: message too old)";
+        what = "expired";
+      } else {
+        u.state = store::RecipientState::kQueued;
+        u.next_attempt = d.next_attempt;
+        what = "deferred";
+      }
+    }
+    Status s = store_.UpdateRecipient(r.id, u);
+    if (!s)
+      Log().error("cannot record result for queue " + std::to_string(qm.id) + ": " + s.message());
+    Log().information(what + " queue=" + std::to_string(qm.id) + " to=<" + Printable(r.address) +
+                      "> relay=" + (res.remote.empty() ? "none" : res.remote) +
+                      " status=" + res.status + " (" + Printable(res.diagnostic, 200) + ")");
+  }
+}
+
+void QueueRunner::FinishCompleted(int64_t now) {
+  auto queue = store_.ListQueue();
+  if (!queue) return;
+  for (const store::QueueMessage& m : *queue) {
+    bool open = false;
+    for (const auto& r : m.recipients) open = open || r.state == store::RecipientState::kQueued;
+    if (open) continue;
+    if (!SendBounce(m, now)) continue;  // keep the message; the next pass tries again
+    Status s = store_.DeleteQueueMessage(m.id);
+    if (!s) Log().error("cannot remove queue " + std::to_string(m.id) + ": " + s.message());
+  }
+}
+
+bool QueueRunner::SendBounce(const store::QueueMessage& m, int64_t now) {
+  // RFC 5321 4.5.5 / 6.1: never answer a message from the null sender.
+  if (m.sender.empty()) return true;
+  std::vector<DsnRecipient> failed;
+  for (const auto& r : m.recipients) {
+    if (r.state != store::RecipientState::kFailed || !DsnWanted(r.notify, "failed")) continue;
+    DsnRecipient d;
+    d.address = r.address;
+    d.orcpt = r.orcpt;
+    d.action = "failed";
+    size_t sp = r.last_error.find(' ');
+    d.status = r.last_error.substr(0, sp);
+    d.diagnostic = sp == std::string::npos ? "" : r.last_error.substr(sp + 1);
+    failed.push_back(d);
+  }
+  if (failed.empty()) return true;
+  auto content = store_.ReadQueueContent(m.id);
+  if (!content) return false;
+
+  DsnInput in;
+  in.reporting_host = config_.general.hostname;
+  in.sender = m.sender;
+  in.envid = m.envid;
+  in.full_content = m.ret == "FULL";
+  in.arrival = m.created_at;
+  in.now = now;
+  in.id = std::to_string(now) + "." + std::to_string(m.id);
+  std::string dsn = BuildDsn(in, failed, *content);
+
+  Envelope env;
+  env.id = "dsn." + std::to_string(m.id);
+  env.sender = "";  // the null sender: a bounce is never bounced
+  env.mail.null_sender = true;
+  env.received_at = now;
+  Recipient to;
+  to.address = m.sender;
+  std::string domain = DomainOf(m.sender);
+  auto local = store_.DomainExists(domain);
+  if (local && *local) {
+    auto users = store_.ResolveRecipient(m.sender);
+    if (!users || users->empty()) {
+      Log().warning("bounce for queue " + std::to_string(m.id) + " dropped: local sender <" +
+                    Printable(m.sender) + "> does not exist");
+      return true;
+    }
+    to.local_users = *users;
+  }
+  env.recipients.push_back(to);
+  Status s = DeliverMessage(store_, env, dsn);
+  if (!s) {
+    Log().error("cannot send bounce for queue " + std::to_string(m.id) + ": " + s.message());
+    return false;
+  }
+  Log().information("bounce sent queue=" + std::to_string(m.id) + " to=<" + Printable(m.sender) +
+                    ">");
+  return true;
+}
+
+}  // namespace mailsuite::mta

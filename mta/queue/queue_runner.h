@@ -1,0 +1,55 @@
+// QueueRunner: the thread inside mailsuite-mta that delivers queued remote recipients. Each
+// pass takes the recipients that are due, groups them by message and domain, delivers each
+// group (up to relay.max_connections at once), records every recipient's result at once (so a
+// recipient the remote accepted is never sent again), retries temporary failures
+// queue.retry_interval later, and when a message has no work left sends the bounce (RFC 3464)
+// for its failed recipients and removes it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "../dns/resolver.h"
+#include "../relay/destination.h"
+#include "shared/config.h"
+#include "store/store.h"
+
+namespace mailsuite::mta {
+
+class QueueRunner {
+ public:
+  QueueRunner(const Config& config, store::Store& store);
+  ~QueueRunner();
+  QueueRunner(const QueueRunner&) = delete;
+  QueueRunner& operator=(const QueueRunner&) = delete;
+
+  void Start();
+  void Stop();
+  // New mail was queued: run a pass now instead of at the next scan.
+  void Wake();
+  // One pass at time `now` (the thread calls this; tests may too).
+  void RunOnce(int64_t now);
+
+ private:
+  struct Group;
+  void Loop();
+  void DeliverGroup(const Group& group, int64_t now);
+  void FinishCompleted(int64_t now);
+  // False when the bounce could not be stored (the message stays queued for another try).
+  bool SendBounce(const store::QueueMessage& message, int64_t now);
+
+  const Config& config_;
+  store::Store& store_;
+  Resolver resolver_;
+  RelaySettings relay_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stop_ = false;
+};
+
+}  // namespace mailsuite::mta

@@ -1,0 +1,103 @@
+#include "destination.h"
+
+#include <Poco/Logger.h>
+
+#include "shared/logging.h"
+
+namespace mailsuite::mta {
+namespace {
+
+struct Server {
+  std::string name;  // for TLS and logs
+  uint16_t port = 25;
+};
+
+std::vector<RecipientResult> All(size_t n, RecipientOutcome outcome, const std::string& status,
+                                 const std::string& diagnostic) {
+  return std::vector<RecipientResult>(n, RecipientResult{outcome, status, diagnostic, ""});
+}
+
+RecipientResult FromReply(const SmtpReply& r, const std::string& remote) {
+  RecipientResult out;
+  out.remote = remote;
+  out.status = r.EnhancedStatus();
+  out.diagnostic = r.code == 0 ? r.text : "smtp; " + std::to_string(r.code) + " " + r.text;
+  out.outcome = r.positive()    ? RecipientOutcome::kDelivered
+                : r.temporary() ? RecipientOutcome::kTemporary
+                                : RecipientOutcome::kPermanent;
+  return out;
+}
+
+}  // namespace
+
+std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
+                                             const OutboundMessage& message,
+                                             const RelaySettings& settings,
+                                             const Resolver& resolver) {
+  const size_t n = message.recipients.size();
+  Poco::Logger& log = Poco::Logger::get("relay");
+  std::vector<Server> servers;
+  bool via_smarthost = !settings.smarthost.empty();
+  if (via_smarthost) {
+    auto ep = ParseEndpoints(settings.smarthost);
+    if (!ep || ep->empty())
+      return All(n, RecipientOutcome::kTemporary, "4.3.5", "bad relay.smarthost");
+    servers.push_back(Server{(*ep)[0].host, (*ep)[0].port});
+  } else {
+    MxAnswer mx = resolver.LookupMx(domain);
+    if (mx.null_mx)  // RFC 7505 3
+      return All(n, RecipientOutcome::kPermanent, "5.1.10",
+                 "x-local; domain " + domain + " accepts no mail (null MX)");
+    switch (mx.outcome) {
+      case DnsOutcome::kOk:
+        for (const MxHost& h : mx.hosts) servers.push_back(Server{h.name, settings.port});
+        break;
+      case DnsOutcome::kNoRecords:  // RFC 5321 5.1: the domain itself is the implicit MX
+        servers.push_back(Server{domain, settings.port});
+        break;
+      case DnsOutcome::kNoDomain:
+        return All(n, RecipientOutcome::kPermanent, "5.1.2",
+                   "x-local; domain " + domain + " does not exist");
+      case DnsOutcome::kTemporary:
+        return All(n, RecipientOutcome::kTemporary, "4.4.3",
+                   "x-local; DNS lookup of " + domain + " failed: " + mx.error);
+    }
+  }
+
+  std::string last_error = "x-local; no server for " + domain + " could be reached";
+  for (const Server& server : servers) {
+    AddressAnswer addrs = resolver.LookupAddresses(server.name);
+    if (addrs.outcome != DnsOutcome::kOk) {
+      last_error = "x-local; cannot resolve " + server.name + ": " + addrs.error;
+      continue;
+    }
+    for (const std::string& address : addrs.addresses) {
+      ClientSettings cs;
+      cs.helo_name = settings.helo_name;
+      cs.tls = via_smarthost ? TlsPolicy::kEncrypt : settings.tls;
+      cs.tls_host_name = server.name;
+      if (via_smarthost) {
+        cs.auth_user = settings.smarthost_user;
+        cs.auth_password = settings.smarthost_password;
+      }
+      SmtpClient client(cs);
+      SmtpReply open = client.Open(address, server.port);
+      if (!open.positive()) {
+        last_error = open.code == 0 ? "x-local; " + open.text
+                                    : "smtp; " + std::to_string(open.code) + " " + open.text;
+        log.information("relay to " + server.name + " [" + address +
+                        "]: " + Printable(open.text, 200));
+        continue;  // RFC 5321 5.1: try the next address or MX
+      }
+      SendResult sent = client.Send(message);
+      client.Quit();
+      std::vector<RecipientResult> results;
+      for (const SmtpReply& r : sent.per_rcpt) results.push_back(FromReply(r, server.name));
+      return results;
+    }
+  }
+  // Nothing answered: temporary, since servers and records may come back (RFC 5321 4.5.4.1).
+  return All(n, RecipientOutcome::kTemporary, "4.4.1", last_error);
+}
+
+}  // namespace mailsuite::mta

@@ -1,0 +1,40 @@
+// Delivering one queued message to the recipients of one domain: find the servers (MX, the
+// implicit MX, or the smarthost), try them in order, and report one outcome per recipient.
+// Permanent DNS answers (NXDOMAIN, null MX) fail the recipients; anything the network or a
+// server might fix later is temporary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "../dns/resolver.h"
+#include "shared/config.h"
+#include "smtp_client.h"
+
+namespace mailsuite::mta {
+
+enum class RecipientOutcome { kDelivered, kTemporary, kPermanent };
+
+struct RecipientResult {
+  RecipientOutcome outcome = RecipientOutcome::kTemporary;
+  std::string status;      // enhanced status, e.g. "5.1.1"
+  std::string diagnostic;  // "smtp; 550 5.1.1 User unknown" or a local reason
+  std::string remote;      // the server that answered, if any
+};
+
+struct RelaySettings {
+  std::string helo_name;
+  uint16_t port = 25;
+  TlsPolicy tls = TlsPolicy::kMay;
+  std::string smarthost;  // "host:port" or empty
+  std::string smarthost_user;
+  std::string smarthost_password;
+};
+
+// `message.recipients` all belong to `domain`. Returns one result per recipient, in order.
+std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
+                                             const OutboundMessage& message,
+                                             const RelaySettings& settings,
+                                             const Resolver& resolver);
+
+}  // namespace mailsuite::mta
