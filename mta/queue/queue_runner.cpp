@@ -32,11 +32,15 @@ std::string ReadSecret(const std::string& path) {
 
 }  // namespace
 
+// One connection's worth of work: messages (with their recipients in one domain).
 struct QueueRunner::Group {
-  store::QueueId queue_id = 0;
   std::string domain;
-  std::vector<store::QueueRecipient> recipients;
+  std::vector<std::pair<store::QueueId, std::vector<store::QueueRecipient>>> messages;
 };
+
+namespace {
+constexpr size_t kMessagesPerConnection = 50;
+}  // namespace
 
 QueueRunner::QueueRunner(const Config& config, store::Store& store)
     : config_(config),
@@ -74,31 +78,41 @@ void QueueRunner::Wake() {
 }
 
 void QueueRunner::Loop() {
+  bool full_scan = true;
   for (;;) {
-    RunOnce(static_cast<int64_t>(std::time(nullptr)));
+    RunOnce(static_cast<int64_t>(std::time(nullptr)), full_scan);
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(config_.queue.scan_interval),
-                 [this] { return wake_ || stop_; });
+    bool woken = cv_.wait_for(lock, std::chrono::seconds(config_.queue.scan_interval),
+                              [this] { return wake_ || stop_; });
     if (stop_) return;
+    // New mail needs only its own delivery; the timer's pass also finishes what others (the
+    // CLI's bounce, an earlier failed bounce) left complete.
+    full_scan = !woken;
     wake_ = false;
   }
 }
 
-void QueueRunner::RunOnce(int64_t now) {
+void QueueRunner::RunOnce(int64_t now, bool full_scan) {
   auto due = store_.DueRecipients(now, 1000);
   if (!due) {
     Log().error("queue scan failed: " + due.error());
     return;
   }
-  std::map<std::pair<store::QueueId, std::string>, Group> groups;
-  for (const store::QueueRecipient& r : *due) {
-    Group& g = groups[{r.queue_id, DomainOf(r.address)}];
-    g.queue_id = r.queue_id;
-    g.domain = DomainOf(r.address);
-    g.recipients.push_back(r);
+  // Recipients by domain, then by message, in due order.
+  std::map<std::string, std::map<store::QueueId, std::vector<store::QueueRecipient>>> by_domain;
+  for (const store::QueueRecipient& r : *due)
+    by_domain[DomainOf(r.address)][r.queue_id].push_back(r);
+  std::vector<Group> groups;
+  for (auto& [domain, by_message] : by_domain) {
+    for (auto& [id, recipients] : by_message) {
+      if (groups.empty() || groups.back().domain != domain ||
+          groups.back().messages.size() >= kMessagesPerConnection)
+        groups.push_back(Group{domain, {}});
+      groups.back().messages.emplace_back(id, std::move(recipients));
+    }
   }
   std::vector<const Group*> work;
-  for (const auto& [key, g] : groups) work.push_back(&g);
+  for (const Group& g : groups) work.push_back(&g);
   // Up to relay.max_connections groups at once; each worker takes the next group.
   std::atomic<size_t> next{0};
   auto worker = [&] {
@@ -109,25 +123,48 @@ void QueueRunner::RunOnce(int64_t now) {
   for (size_t i = 1; i < n; ++i) workers.emplace_back(worker);
   if (n > 0) worker();
   for (auto& t : workers) t.join();
-  FinishCompleted(now);
+  if (full_scan) {
+    auto queue = store_.ListQueue();
+    if (queue)
+      for (const store::QueueMessage& m : *queue) FinishIfDone(m, now);
+  }
 }
 
 void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
-  auto message = store_.GetQueueMessage(group.queue_id);
-  auto content = store_.ReadQueueContent(group.queue_id);
-  if (!message || !message->has_value() || !content) return;  // deleted meanwhile
-  const store::QueueMessage& qm = **message;
+  std::vector<store::QueueMessage> loaded;
+  std::vector<std::vector<store::QueueRecipient>> recipients;
+  std::vector<std::string> contents;
+  for (const auto& [id, rcpts] : group.messages) {
+    auto message = store_.GetQueueMessage(id);
+    auto content = store_.ReadQueueContent(id);
+    if (!message || !message->has_value() || !content) continue;  // deleted meanwhile
+    loaded.push_back(**message);
+    recipients.push_back(rcpts);
+    contents.push_back(std::move(content.value()));
+  }
+  std::vector<OutboundMessage> out(loaded.size());
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    out[i].sender = loaded[i].sender;
+    out[i].content = &contents[i];
+    out[i].envid = loaded[i].envid;
+    out[i].ret = loaded[i].ret;
+    for (const auto& r : recipients[i]) out[i].recipients.push_back({r.address, r.notify, r.orcpt});
+  }
+  if (out.empty()) return;
+  DeliverToDomain(group.domain, out, relay_, resolver_,
+                  [&](size_t i, const std::vector<RecipientResult>& results) {
+                    Record(loaded[i], recipients[i], results, now);
+                    // Done with every recipient (the usual case): finish it now.
+                    auto updated = store_.GetQueueMessage(loaded[i].id);
+                    if (updated && updated->has_value()) FinishIfDone(**updated, now);
+                  });
+}
 
-  OutboundMessage out;
-  out.sender = qm.sender;
-  out.content = &content.value();
-  out.envid = qm.envid;
-  out.ret = qm.ret;
-  for (const auto& r : group.recipients) out.recipients.push_back({r.address, r.notify, r.orcpt});
-  std::vector<RecipientResult> results = DeliverToDomain(group.domain, out, relay_, resolver_);
-
-  for (size_t i = 0; i < group.recipients.size() && i < results.size(); ++i) {
-    const store::QueueRecipient& r = group.recipients[i];
+void QueueRunner::Record(const store::QueueMessage& qm,
+                         const std::vector<store::QueueRecipient>& recipients,
+                         const std::vector<RecipientResult>& results, int64_t now) {
+  for (size_t i = 0; i < recipients.size() && i < results.size(); ++i) {
+    const store::QueueRecipient& r = recipients[i];
     const RecipientResult& res = results[i];
     store::RecipientUpdate u;
     u.attempts = r.attempts + 1;
@@ -161,17 +198,12 @@ void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
   }
 }
 
-void QueueRunner::FinishCompleted(int64_t now) {
-  auto queue = store_.ListQueue();
-  if (!queue) return;
-  for (const store::QueueMessage& m : *queue) {
-    bool open = false;
-    for (const auto& r : m.recipients) open = open || r.state == store::RecipientState::kQueued;
-    if (open) continue;
-    if (!SendBounce(m, now)) continue;  // keep the message; the next pass tries again
-    Status s = store_.DeleteQueueMessage(m.id);
-    if (!s) Log().error("cannot remove queue " + std::to_string(m.id) + ": " + s.message());
-  }
+void QueueRunner::FinishIfDone(const store::QueueMessage& m, int64_t now) {
+  for (const auto& r : m.recipients)
+    if (r.state == store::RecipientState::kQueued) return;
+  if (!SendBounce(m, now)) return;  // keep the message; the next pass tries again
+  Status s = store_.DeleteQueueMessage(m.id);
+  if (!s) Log().error("cannot remove queue " + std::to_string(m.id) + ": " + s.message());
 }
 
 bool QueueRunner::SendBounce(const store::QueueMessage& m, int64_t now) {

@@ -1,9 +1,9 @@
 // QueueRunner: the thread inside mailsuite-mta that delivers queued remote recipients. Each
-// pass takes the recipients that are due, groups them by message and domain, delivers each
-// group (up to relay.max_connections at once), records every recipient's result at once (so a
-// recipient the remote accepted is never sent again), retries temporary failures
-// queue.retry_interval later, and when a message has no work left sends the bounce (RFC 3464)
-// for its failed recipients and removes it.
+// pass takes the recipients that are due, groups them by domain (up to 50 messages a
+// connection), delivers the groups (up to relay.max_connections at once), records every recipient's
+// result at once (so a recipient the remote accepted is never sent again), retries temporary
+// failures queue.retry_interval later, and when a message has no work left sends the bounce (RFC
+// 3464) for its failed recipients and removes it.
 #pragma once
 
 #include <atomic>
@@ -30,14 +30,20 @@ class QueueRunner {
   void Stop();
   // New mail was queued: run a pass now instead of at the next scan.
   void Wake();
-  // One pass at time `now` (the thread calls this; tests may too).
-  void RunOnce(int64_t now);
+  // One pass at time `now` (the thread calls this; tests may too). A full scan also finishes
+  // messages that no delivery touched (bounced from the CLI, or an earlier bounce failed).
+  void RunOnce(int64_t now, bool full_scan = true);
 
  private:
   struct Group;
   void Loop();
   void DeliverGroup(const Group& group, int64_t now);
-  void FinishCompleted(int64_t now);
+  // Stores each recipient's result at once (a recipient the remote accepted is never resent).
+  void Record(const store::QueueMessage& message,
+              const std::vector<store::QueueRecipient>& recipients,
+              const std::vector<RecipientResult>& results, int64_t now);
+  // Sends the bounce and removes the message when no recipient is left to try.
+  void FinishIfDone(const store::QueueMessage& message, int64_t now);
   // False when the bounce could not be stored (the message stays queued for another try).
   bool SendBounce(const store::QueueMessage& message, int64_t now);
 

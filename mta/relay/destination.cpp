@@ -30,23 +30,26 @@ RecipientResult FromReply(const SmtpReply& r, const std::string& remote) {
 
 }  // namespace
 
-std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
-                                             const OutboundMessage& message,
-                                             const RelaySettings& settings,
-                                             const Resolver& resolver) {
-  const size_t n = message.recipients.size();
+void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessage>& messages,
+                     const RelaySettings& settings, const Resolver& resolver,
+                     const ResultSink& sink) {
   Poco::Logger& log = Poco::Logger::get("relay");
+  // The same outcome for every recipient of every message.
+  auto all = [&](RecipientOutcome outcome, const std::string& status, const std::string& why) {
+    for (size_t i = 0; i < messages.size(); ++i)
+      sink(i, All(messages[i].recipients.size(), outcome, status, why));
+  };
   std::vector<Server> servers;
   bool via_smarthost = !settings.smarthost.empty();
   if (via_smarthost) {
     auto ep = ParseEndpoints(settings.smarthost);
     if (!ep || ep->empty())
-      return All(n, RecipientOutcome::kTemporary, "4.3.5", "bad relay.smarthost");
+      return all(RecipientOutcome::kTemporary, "4.3.5", "x-local; bad relay.smarthost");
     servers.push_back(Server{(*ep)[0].host, (*ep)[0].port});
   } else {
     MxAnswer mx = resolver.LookupMx(domain);
     if (mx.null_mx)  // RFC 7505 3
-      return All(n, RecipientOutcome::kPermanent, "5.1.10",
+      return all(RecipientOutcome::kPermanent, "5.1.10",
                  "x-local; domain " + domain + " accepts no mail (null MX)");
     switch (mx.outcome) {
       case DnsOutcome::kOk:
@@ -56,10 +59,10 @@ std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
         servers.push_back(Server{domain, settings.port});
         break;
       case DnsOutcome::kNoDomain:
-        return All(n, RecipientOutcome::kPermanent, "5.1.2",
+        return all(RecipientOutcome::kPermanent, "5.1.2",
                    "x-local; domain " + domain + " does not exist");
       case DnsOutcome::kTemporary:
-        return All(n, RecipientOutcome::kTemporary, "4.4.3",
+        return all(RecipientOutcome::kTemporary, "4.4.3",
                    "x-local; DNS lookup of " + domain + " failed: " + mx.error);
     }
   }
@@ -89,15 +92,25 @@ std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
                         "]: " + Printable(open.text, 200));
         continue;  // RFC 5321 5.1: try the next address or MX
       }
-      SendResult sent = client.Send(message);
-      client.Quit();
-      std::vector<RecipientResult> results;
-      for (const SmtpReply& r : sent.per_rcpt) results.push_back(FromReply(r, server.name));
-      return results;
+      bool lost = false;
+      for (size_t i = 0; i < messages.size(); ++i) {
+        if (lost) {  // the connection died: the rest waits for the next attempt
+          sink(i, All(messages[i].recipients.size(), RecipientOutcome::kTemporary, "4.4.2",
+                      "x-local; connection to " + server.name + " lost"));
+          continue;
+        }
+        SendResult sent = client.Send(messages[i]);
+        lost = sent.transaction.code == 0;
+        std::vector<RecipientResult> results;
+        for (const SmtpReply& r : sent.per_rcpt) results.push_back(FromReply(r, server.name));
+        sink(i, results);
+      }
+      if (!lost) client.Quit();
+      return;
     }
   }
   // Nothing answered: temporary, since servers and records may come back (RFC 5321 4.5.4.1).
-  return All(n, RecipientOutcome::kTemporary, "4.4.1", last_error);
+  all(RecipientOutcome::kTemporary, "4.4.1", last_error);
 }
 
 }  // namespace mailsuite::mta

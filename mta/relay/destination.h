@@ -1,9 +1,10 @@
-// Delivering one queued message to the recipients of one domain: find the servers (MX, the
+// Delivering queued messages to the recipients of one domain: find the servers (MX, the
 // implicit MX, or the smarthost), try them in order, and report one outcome per recipient.
 // Permanent DNS answers (NXDOMAIN, null MX) fail the recipients; anything the network or a
 // server might fix later is temporary.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,14 @@ struct RelaySettings {
   std::string smarthost_password;
 };
 
-// `message.recipients` all belong to `domain`. Returns one result per recipient, in order.
-std::vector<RecipientResult> DeliverToDomain(const std::string& domain,
-                                             const OutboundMessage& message,
-                                             const RelaySettings& settings,
-                                             const Resolver& resolver);
+// Called once per message, as soon as its outcome is known, with one result per recipient in
+// order: the caller records it before the next message is sent.
+using ResultSink = std::function<void(size_t message_index, const std::vector<RecipientResult>&)>;
+
+// Every recipient of every message belongs to `domain`. The messages go over one connection
+// (saving a handshake per message); each message's results go to `sink` at once.
+void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessage>& messages,
+                     const RelaySettings& settings, const Resolver& resolver,
+                     const ResultSink& sink);
 
 }  // namespace mailsuite::mta

@@ -28,6 +28,10 @@ class SmtpSink:
         self.greeting = "220 " + name + " ESMTP sink"
         self.lock = threading.Lock()
         self._stop = False
+        self.tls_context = None   # an ssl.SSLContext: offer STARTTLS
+        self.auth = None          # (user, password): offer and require AUTH PLAIN
+        self.sessions = []        # per session: {"tls": bool, "auth": user or None}
+        self.data_delay = 0.0     # seconds to wait before answering the end of DATA
 
     def start(self):
         for s in self.listeners:
@@ -43,13 +47,19 @@ class SmtpSink:
         while not self._stop:
             try:
                 conn, _ = listener.accept()
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
                 return
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn):
         f = conn.makefile("rb")
-        send = lambda line: conn.sendall(line.encode() + b"\r\n")
+        state = {"tls": False, "auth": None}
+        self.sessions.append(state)
+
+        def send(line):
+            conn.sendall(line.encode() + b"\r\n")
+
         try:
             send(self.greeting)
             if not self.greeting.startswith("220"):
@@ -61,8 +71,27 @@ class SmtpSink:
                     return
                 cmd = line.decode(errors="replace").rstrip("\r\n")
                 verb = cmd.split(" ")[0].upper()
-                if verb == "EHLO":
+                if verb == "STARTTLS" and self.tls_context and not state["tls"]:
+                    send("220 2.0.0 go ahead")
+                    conn = self.tls_context.wrap_socket(conn, server_side=True)
+                    f = conn.makefile("rb")
+                    state["tls"] = True
+                elif verb == "AUTH" and self.auth:
+                    import base64
+                    parts = base64.b64decode(cmd.split(" ")[2]).split(b"\0")
+                    if (parts[1].decode(), parts[2].decode()) == self.auth:
+                        state["auth"] = parts[1].decode()
+                        send("235 2.7.0 ok")
+                    else:
+                        send("535 5.7.8 bad credentials")
+                elif verb == "MAIL" and self.auth and not state["auth"]:
+                    send("530 5.7.0 authentication required")
+                elif verb == "EHLO":
                     send("250-" + self.name)
+                    if self.tls_context and not state["tls"]:
+                        send("250-STARTTLS")
+                    if self.auth:
+                        send("250-AUTH PLAIN")
                     send("250-PIPELINING")
                     send("250-8BITMIME")
                     send("250 SIZE 10000000")
@@ -79,12 +108,16 @@ class SmtpSink:
                     send(reply)
                 elif verb == "DATA":
                     send("354 go ahead")
-                    data = b""
+                    lines = []
                     while True:
                         chunk = f.readline()
                         if not chunk or chunk == b".\r\n":
                             break
-                        data += chunk[1:] if chunk.startswith(b".") else chunk
+                        lines.append(chunk[1:] if chunk.startswith(b".") else chunk)
+                    data = b"".join(lines)
+                    if self.data_delay:
+                        import time
+                        time.sleep(self.data_delay)
                     if self.data_reply.startswith("250"):
                         with self.lock:
                             self.messages.append((mail_from, rcpts, data))

@@ -168,6 +168,65 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(inbox_count(self.suite, "bob@example.test"), before)
 
 
+class SmarthostTest(unittest.TestCase):
+    def test_everything_goes_through_the_smarthost_with_tls_and_auth(self):
+        import os
+        import ssl
+        port = free_port_on(["127.0.0.5"])
+        sink = SmtpSink(["127.0.0.5"], port, "smarthost.example")
+        sink.auth = ("relayuser", "s3cret")
+        with Suite(users=USERS, daemons=(), settings={
+                "relay.smarthost": f"127.0.0.5:{port}",
+                "relay.smarthost_user": "relayuser",
+                "queue.scan_interval": "1"}) as s:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(s.dir, "cert.pem"), os.path.join(s.dir, "key.pem"))
+            sink.tls_context = ctx
+            sink.start()
+            secret = os.path.join(s.dir, "smarthost-password")
+            with open(secret, "w") as f:
+                f.write("s3cret\n")
+            s.start_daemon("mta", [f"relay.smarthost_password_file={secret}"])
+            with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
+                c.sendmail("bob@example.test", ["someone@anywhere.example"],
+                           "Subject: via smarthost\r\n\r\nx\r\n")
+            self.assertTrue(wait_for(lambda: sink.messages))
+            self.assertEqual(sink.messages[0][1], ["someone@anywhere.example"])
+            self.assertTrue(any(x["tls"] and x["auth"] == "relayuser" for x in sink.sessions))
+        sink.stop()
+
+
+class CrashTest(unittest.TestCase):
+    def test_sigkill_during_relay_loses_nothing(self):
+        import signal
+        port = free_port_on(["127.0.0.6"])
+        dns = FakeDns({("far.example", "MX"): [(10, "mx.far.example")],
+                       ("mx.far.example", "A"): ["127.0.0.6"]}).start()
+        sink = SmtpSink(["127.0.0.6"], port, "mx.far.example")
+        sink.data_delay = 3.0
+        sink.start()
+        try:
+            with Suite(users=USERS, daemons=("mta",), settings={
+                    "dns.servers": f"127.0.0.1:{dns.port}", "relay.port": str(port),
+                    "queue.retry_interval": "1", "queue.scan_interval": "1"}) as s:
+                with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
+                    c.sendmail("bob@example.test", ["x@far.example"], "Subject: k\r\n\r\nx\r\n")
+                # Kill the mta while the sink holds the end of DATA.
+                self.assertTrue(wait_for(lambda: any(True for _ in sink.sessions)))
+                time.sleep(1)
+                s.procs["mta"].send_signal(signal.SIGKILL)
+                s.procs.pop("mta").wait()
+                self.assertIn("x@far.example", s.cli("queue", "list").stdout)
+                sink.data_delay = 0
+                s.start_daemon("mta")
+                self.assertTrue(wait_for(lambda: "the queue is empty" in
+                                         s.cli("queue", "list").stdout, 30))
+                self.assertGreaterEqual(len([m for m in sink.messages if m[1] == ["x@far.example"]]), 1)
+        finally:
+            sink.stop()
+            dns.stop()
+
+
 class ExpiryTest(unittest.TestCase):
     def test_message_too_old_is_bounced(self):
         dns = FakeDns({("slow.example", "rcode"): 2}).start()  # SERVFAIL: temporary
