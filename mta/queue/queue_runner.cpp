@@ -2,6 +2,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -102,14 +103,17 @@ void QueueRunner::RunOnce(int64_t now, bool full_scan) {
   std::map<std::string, std::map<store::QueueId, std::vector<store::QueueRecipient>>> by_domain;
   for (const store::QueueRecipient& r : *due)
     by_domain[DomainOf(r.address)][r.queue_id].push_back(r);
+  // A domain gets one connection per kMessagesPerConnection messages, but never more than
+  // relay.max_per_destination at once; its messages are dealt out round-robin.
   std::vector<Group> groups;
   for (auto& [domain, by_message] : by_domain) {
-    for (auto& [id, recipients] : by_message) {
-      if (groups.empty() || groups.back().domain != domain ||
-          groups.back().messages.size() >= kMessagesPerConnection)
-        groups.push_back(Group{domain, {}});
-      groups.back().messages.emplace_back(id, std::move(recipients));
-    }
+    size_t wanted = (by_message.size() + kMessagesPerConnection - 1) / kMessagesPerConnection;
+    size_t count = std::min(wanted, static_cast<size_t>(config_.relay.max_per_destination));
+    size_t first = groups.size();
+    for (size_t i = 0; i < count; ++i) groups.push_back(Group{domain, {}});
+    size_t i = 0;
+    for (auto& [id, recipients] : by_message)
+      groups[first + (i++ % count)].messages.emplace_back(id, std::move(recipients));
   }
   std::vector<const Group*> work;
   for (const Group& g : groups) work.push_back(&g);

@@ -246,6 +246,8 @@ const KeySpec kKeys[] = {
      }},
     {"relay", "max_connections", "20", "Outbound deliveries running at once.",
      INT_KEY(relay.max_connections, 1, 1000)},
+    {"relay", "max_per_destination", "10", "Outbound connections to one domain at once.",
+     INT_KEY(relay.max_per_destination, 1, 1000)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {

@@ -104,6 +104,7 @@ struct RelayConfig {
   std::string smarthost_password_file;  // one line; keeps the secret out of the config file
   TlsPolicy tls = TlsPolicy::kMay;      // for MX delivery; a smarthost always needs encryption
   int max_connections = 0;              // concurrent outbound deliveries
+  int max_per_destination = 0;          // of which to one domain
 };
 
 struct Config {
