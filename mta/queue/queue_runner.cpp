@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "../delivery/delivery.h"
+#include "../delivery/dsn_sender.h"
 #include "dsn.h"
 #include "retry_policy.h"
 #include "shared/logging.h"
@@ -157,7 +157,7 @@ void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
   if (out.empty()) return;
   DeliverToDomain(group.domain, out, relay_, resolver_,
                   [&](size_t i, const std::vector<RecipientResult>& results) {
-                    Record(loaded[i], recipients[i], results, now);
+                    Record(loaded[i], recipients[i], results, contents[i], now);
                     // Done with every recipient (the usual case): finish it now.
                     auto updated = store_.GetQueueMessage(loaded[i].id);
                     if (updated && updated->has_value()) FinishIfDone(**updated, now);
@@ -166,7 +166,9 @@ void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
 
 void QueueRunner::Record(const store::QueueMessage& qm,
                          const std::vector<store::QueueRecipient>& recipients,
-                         const std::vector<RecipientResult>& results, int64_t now) {
+                         const std::vector<RecipientResult>& results, const std::string& content,
+                         int64_t now) {
+  std::vector<DsnRecipient> relayed;  // NOTIFY=SUCCESS the remote server will not answer
   for (size_t i = 0; i < recipients.size() && i < results.size(); ++i) {
     const store::QueueRecipient& r = recipients[i];
     const RecipientResult& res = results[i];
@@ -177,6 +179,9 @@ void QueueRunner::Record(const store::QueueMessage& qm,
     if (res.outcome == RecipientOutcome::kDelivered) {
       u.state = store::RecipientState::kDelivered;
       what = "relayed";
+      // RFC 3461 5.2.2: a server without DSN gets the message; we report "relayed".
+      if (!res.dsn_passed_on && DsnWanted(r.notify, "relayed"))
+        relayed.push_back({r.address, r.orcpt, "relayed", "2.0.0", res.diagnostic, res.remote});
     } else if (res.outcome == RecipientOutcome::kPermanent) {
       u.state = store::RecipientState::kFailed;
       what = "bounced";
@@ -200,6 +205,10 @@ void QueueRunner::Record(const store::QueueMessage& qm,
                       "> relay=" + (res.remote.empty() ? "none" : res.remote) +
                       " status=" + res.status + " (" + Printable(res.diagnostic, 200) + ")");
   }
+  if (!relayed.empty()) {
+    Status st = SendDsn(store_, MakeDsnInput(qm, now), relayed, content);
+    if (!st) Log().error("cannot send the relayed notice for queue " + std::to_string(qm.id));
+  }
 }
 
 void QueueRunner::FinishIfDone(const store::QueueMessage& m, int64_t now) {
@@ -210,9 +219,20 @@ void QueueRunner::FinishIfDone(const store::QueueMessage& m, int64_t now) {
   if (!s) Log().error("cannot remove queue " + std::to_string(m.id) + ": " + s.message());
 }
 
+DsnInput QueueRunner::MakeDsnInput(const store::QueueMessage& m, int64_t now) const {
+  DsnInput in;
+  in.reporting_host = config_.general.hostname;
+  in.sender = m.sender;
+  in.envid = m.envid;
+  in.full_content = m.ret == "FULL";
+  in.arrival = m.created_at;
+  in.now = now;
+  in.id = std::to_string(now) + "." + std::to_string(m.id);
+  return in;
+}
+
 bool QueueRunner::SendBounce(const store::QueueMessage& m, int64_t now) {
-  // RFC 5321 4.5.5 / 6.1: never answer a message from the null sender.
-  if (m.sender.empty()) return true;
+  if (m.sender.empty()) return true;  // RFC 5321 4.5.5: never bounce the null sender
   std::vector<DsnRecipient> failed;
   for (const auto& r : m.recipients) {
     if (r.state != store::RecipientState::kFailed || !DsnWanted(r.notify, "failed")) continue;
@@ -229,42 +249,11 @@ bool QueueRunner::SendBounce(const store::QueueMessage& m, int64_t now) {
   auto content = store_.ReadQueueContent(m.id);
   if (!content) return false;
 
-  DsnInput in;
-  in.reporting_host = config_.general.hostname;
-  in.sender = m.sender;
-  in.envid = m.envid;
-  in.full_content = m.ret == "FULL";
-  in.arrival = m.created_at;
-  in.now = now;
-  in.id = std::to_string(now) + "." + std::to_string(m.id);
-  std::string dsn = BuildDsn(in, failed, *content);
-
-  Envelope env;
-  env.id = "dsn." + std::to_string(m.id);
-  env.sender = "";  // the null sender: a bounce is never bounced
-  env.mail.null_sender = true;
-  env.received_at = now;
-  Recipient to;
-  to.address = m.sender;
-  std::string domain = DomainOf(m.sender);
-  auto local = store_.DomainExists(domain);
-  if (local && *local) {
-    auto users = store_.ResolveRecipient(m.sender);
-    if (!users || users->empty()) {
-      Log().warning("bounce for queue " + std::to_string(m.id) + " dropped: local sender <" +
-                    Printable(m.sender) + "> does not exist");
-      return true;
-    }
-    to.local_users = *users;
-  }
-  env.recipients.push_back(to);
-  Status s = DeliverMessage(store_, env, dsn);
+  Status s = SendDsn(store_, MakeDsnInput(m, now), failed, *content);
   if (!s) {
     Log().error("cannot send bounce for queue " + std::to_string(m.id) + ": " + s.message());
     return false;
   }
-  Log().information("bounce sent queue=" + std::to_string(m.id) + " to=<" + Printable(m.sender) +
-                    ">");
   return true;
 }
 

@@ -14,6 +14,7 @@
 
 #include "../dns/resolver.h"
 #include "../relay/destination.h"
+#include "dsn.h"
 #include "shared/config.h"
 #include "store/store.h"
 
@@ -41,11 +42,12 @@ class QueueRunner {
   // Stores each recipient's result at once (a recipient the remote accepted is never resent).
   void Record(const store::QueueMessage& message,
               const std::vector<store::QueueRecipient>& recipients,
-              const std::vector<RecipientResult>& results, int64_t now);
+              const std::vector<RecipientResult>& results, const std::string& content, int64_t now);
   // Sends the bounce and removes the message when no recipient is left to try.
   void FinishIfDone(const store::QueueMessage& message, int64_t now);
   // False when the bounce could not be stored (the message stays queued for another try).
   bool SendBounce(const store::QueueMessage& message, int64_t now);
+  DsnInput MakeDsnInput(const store::QueueMessage& message, int64_t now) const;
 
   const Config& config_;
   store::Store& store_;

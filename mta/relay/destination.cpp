@@ -102,7 +102,10 @@ void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessag
         SendResult sent = client.Send(messages[i]);
         lost = sent.transaction.code == 0;
         std::vector<RecipientResult> results;
-        for (const SmtpReply& r : sent.per_rcpt) results.push_back(FromReply(r, server.name));
+        for (const SmtpReply& r : sent.per_rcpt) {
+          results.push_back(FromReply(r, server.name));
+          results.back().dsn_passed_on = sent.dsn_passed_on;
+        }
         sink(i, results);
       }
       if (!lost) client.Quit();

@@ -18,9 +18,10 @@ enum class RecipientOutcome { kDelivered, kTemporary, kPermanent };
 
 struct RecipientResult {
   RecipientOutcome outcome = RecipientOutcome::kTemporary;
-  std::string status;      // enhanced status, e.g. "5.1.1"
-  std::string diagnostic;  // "smtp; 550 5.1.1 User unknown" or a local reason
-  std::string remote;      // the server that answered, if any
+  std::string status;          // enhanced status, e.g. "5.1.1"
+  std::string diagnostic;      // "smtp; 550 5.1.1 User unknown" or a local reason
+  std::string remote;          // the server that answered, if any
+  bool dsn_passed_on = false;  // the remote server took NOTIFY and reports success itself
 };
 
 struct RelaySettings {

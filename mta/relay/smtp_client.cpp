@@ -198,6 +198,7 @@ SendResult SmtpClient::Send(const OutboundMessage& m) {
   if (eight_bit && Offers("8BITMIME")) mail += " BODY=8BITMIME";
   if (utf8_address) mail += " SMTPUTF8";
   bool dsn = Offers("DSN");
+  result.dsn_passed_on = dsn;
   if (dsn && !m.ret.empty()) mail += " RET=" + m.ret;
   if (dsn && !m.envid.empty()) mail += " ENVID=" + EncodeXtext(m.envid);
   std::vector<std::string> rcpts;

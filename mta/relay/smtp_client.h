@@ -55,6 +55,7 @@ struct OutboundMessage {
 };
 
 struct SendResult {
+  bool dsn_passed_on = false;       // the server offered DSN: NOTIFY went with each RCPT
   SmtpReply transaction;            // MAIL/DATA failure for everyone, or the final DATA reply
   std::vector<SmtpReply> per_rcpt;  // one per recipient: RCPT refusal or the final reply
 };

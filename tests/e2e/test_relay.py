@@ -159,6 +159,16 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(bad.returncode, 1)
         self.assertIn("does not exist", bad.stderr)
 
+    def test_notify_success_to_a_server_without_dsn_gets_a_relayed_notice(self):
+        before = inbox_count(self.suite, "bob@example.test")
+        with smtplib.SMTP("127.0.0.1", self.suite.port("smtp"), timeout=30) as c:
+            c.ehlo("c")
+            c.sendmail("bob@example.test", ["notify@example.net"], "Subject: n\r\n\r\nx\r\n",
+                       rcpt_options=["NOTIFY=SUCCESS"])
+        self.assertTrue(wait_for(lambda: self.received_by(self.sink1, "notify@example.net")))
+        self.assertTrue(wait_for(lambda: inbox_count(self.suite, "bob@example.test") == before + 1))
+        self.assertIn("DSN (relayed) sent to <bob@example.test>", self.suite.log("mta"))
+
     def test_null_sender_is_never_bounced(self):
         self.sink1.rcpt_replies["nobody2@example.net"] = "550 5.1.1 no such user"
         before = inbox_count(self.suite, "bob@example.test")

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "../../delivery/delivery.h"
+#include "../../delivery/dsn_sender.h"
 #include "../data_reader.h"
 #include "../session.h"
 #include "../trace_headers.h"
@@ -57,8 +58,19 @@ void AcceptMessage(SmtpSession& s, std::string content) {
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
   bool remote = false;
-  for (const Recipient& r : env.recipients) remote = remote || r.local_users.empty();
+  std::vector<DsnRecipient> delivered;  // RFC 3461: NOTIFY=SUCCESS for a local mailbox
+  for (const Recipient& r : env.recipients) {
+    remote = remote || r.local_users.empty();
+    if (!r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
+      delivered.push_back(
+          {r.address, r.rcpt.orcpt, "delivered", "2.0.0", "x-local; delivered to the mailbox", ""});
+  }
   if (remote && s.services.on_queued) s.services.on_queued();
+  if (!delivered.empty()) {
+    DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
+    if (Status st = SendDsn(s.services.store, in, delivered, content); !st)
+      s.log().Error("cannot send the delivery notice for " + id + ": " + st.message());
+  }
   s.ResetTransaction();
 }
 

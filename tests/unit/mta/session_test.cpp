@@ -339,6 +339,23 @@ TEST_F(SmtpSessionTest, RecipientLimit) {
   EXPECT_EQ(r.back(), "452 4.5.3 Too many recipients");
 }
 
+TEST_F(SmtpSessionTest, NotifySuccessForALocalRecipientSendsADeliveredNotice) {
+  auto r = Talk("EHLO c\r\nMAIL FROM:<alice@example.test> RET=HDRS ENVID=e1\r\n"
+                "RCPT TO:<bob@example.test> NOTIFY=SUCCESS ORCPT=rfc822;bob@example.test\r\n"
+                "DATA\r\nSubject: tell me\r\n\r\nbody\r\n.\r\n");
+  EXPECT_EQ(r.back().substr(0, 4), "250 ");
+  ASSERT_EQ(Inbox(bob_).size(), 1u);
+  ASSERT_EQ(Inbox(alice_).size(), 1u) << "the sender got a delivery notice";
+  std::string dsn = InboxContent(alice_);
+  EXPECT_NE(dsn.find("Return-Path: <>\r\n"), std::string::npos) << dsn;
+  EXPECT_NE(dsn.find("Original-Envelope-Id: e1\r\n"), std::string::npos) << dsn;
+  EXPECT_NE(dsn.find("Action: delivered\r\nStatus: 2.0.0\r\n"), std::string::npos) << dsn;
+  // Without NOTIFY=SUCCESS nobody hears of a delivery.
+  Talk("EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n"
+       "DATA\r\nx\r\n.\r\n");
+  EXPECT_EQ(Inbox(alice_).size(), 1u);
+}
+
 TEST_F(SmtpSessionTest, DroppedConnectionInDataStoresNothing) {
   auto r = Talk(
       "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n"
