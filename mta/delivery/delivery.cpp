@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "shared/mail/mime.h"
+
 namespace mailsuite::mta {
 
 Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content) {
@@ -37,8 +39,11 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     queued.envid = env.mail.envid;
     queued.ret = env.mail.ret;
   }
+  // The MIME structure is parsed once here and cached with the body, so IMAP FETCH never
+  // re-parses a message (the per-recipient prefix is added to its offsets at read time).
+  std::string metadata = targets.empty() ? "" : mail::SerializeMimeTree(mail::ParseMime(content));
   auto accepted = store.Accept(targets, queued.recipients.empty() ? nullptr : &queued, content,
-                               env.received_at);
+                               env.received_at, metadata);
   if (!accepted) return accepted.status();
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 
 #include "shared/auth/password.h"
 #include "shared/auth/sasl.h"
+#include "shared/mail/mime.h"
 #include "shared/net/memory_transport.h"
 
 namespace mailsuite::mta {
@@ -113,6 +114,14 @@ TEST_F(SmtpSessionTest, TextbookDialogue) {
   EXPECT_NE(m.find("\r\nSubject: hi\r\n\r\nHello Bob.\r\n.leading dot\r\n"), std::string::npos)
       << m;
   EXPECT_EQ(m.substr(m.size() - 14), ".leading dot\r\n");
+
+  // The MIME structure was parsed once at delivery and cached with the body.
+  auto box = store_->GetMailbox(bob_, "INBOX");
+  auto meta = store_->ReadMetadata((*box)->id, Inbox(bob_)[0].uid);
+  ASSERT_TRUE(meta.ok());
+  auto tree = mail::DeserializeMimeTree(*meta);
+  ASSERT_TRUE(tree.ok()) << tree.error();
+  EXPECT_EQ(tree->root.envelope->subject, "hi");
 }
 
 TEST_F(SmtpSessionTest, EhloListsExtensionsAndHidesAuthOnCleartext) {
