@@ -1,11 +1,27 @@
 // mailsuite-pop3d: the POP3 daemon (110 with STLS, 995 implicit TLS).
 #include <memory>
 
-#include "greeting_session.h"
+#include <Poco/Logger.h>
+
+#include "pop3/session.h"
+#include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
 #include "store/store.h"
 
 using namespace mailsuite;
+
+namespace {
+
+// Everything the sessions share, kept alive by the daemon for its whole run.
+struct Pop3dState {
+  Config config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::AuthFailureTracker> auth_failures;
+  std::unique_ptr<pop3d::MaildropLocks> locks;
+  std::unique_ptr<pop3d::Pop3Services> services;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   net::DaemonSpec spec;
@@ -14,16 +30,31 @@ int main(int argc, char** argv) {
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
     auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
     if (!store) return Status::Error(store.error());
+    auto state = std::make_shared<Pop3dState>();
+    state->config = config;
+    state->store = std::move(store.value());
+    state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
+        std::chrono::milliseconds(config.auth.failure_delay_ms));
+    // A lock file beside the database keeps two pop3d processes on one store apart too.
+    state->locks = std::make_unique<pop3d::MaildropLocks>(config.store.path + ".pop3-lock");
+    if (!state->locks->cross_process())
+      Poco::Logger::get("main").warning(
+          "cannot open " + config.store.path +
+          ".pop3-lock: maildrops are locked within this process only");
+    state->services = std::make_unique<pop3d::Pop3Services>(
+        pop3d::Pop3Services{state->config, *state->store, *state->auth_failures, *state->locks});
+
     net::DaemonSetup setup;
     net::AddListeners(setup.listeners, "pop3", config.pop3.listen, false);
     net::AddListeners(setup.listeners, "pop3s", config.pop3.tls_listen, true);
     setup.options.max_line_length = static_cast<size_t>(config.pop3.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.pop3.idle_timeout);
     setup.options.busy_reply = "-ERR [SYS/TEMP] Too many connections from your address";
-    setup.handler = [](net::LineConnection& conn, const net::ConnectionInfo& info) {
-      pop3d::RunGreetingSession(conn, info);
+    pop3d::Pop3Services* services = state->services.get();
+    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      pop3d::Pop3Session(*services, conn, info).Run();
     };
-    setup.keep_alive = std::shared_ptr<store::Store>(std::move(store.value()));
+    setup.keep_alive = state;
     return setup;
   };
   return net::RunDaemon(argc, argv, spec);

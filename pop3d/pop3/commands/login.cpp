@@ -1,0 +1,59 @@
+#include "login.h"
+
+#include <thread>
+
+#include "shared/auth/password.h"
+#include "shared/mail/address.h"
+
+namespace mailsuite::pop3d {
+namespace {
+
+void Fail(Pop3Session& s, const std::string& user, const std::string& why) {
+  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+  s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
+                  " rip=" + s.info().peer_address);
+  s.conn().Flush();
+  std::this_thread::sleep_for(delay);
+  s.Err("[AUTH] Authentication failed");  // RFC 3206 4: the credentials are at fault
+  s.EnterState(Pop3State::kAuthorization);
+  s.CountError();
+}
+
+}  // namespace
+
+bool CheckPasswordsAllowed(Pop3Session& s) {
+  if (s.AuthAllowedNow()) return true;
+  s.Err("[AUTH] Plaintext authentication disallowed on non-secure connections, use STLS");
+  s.EnterState(Pop3State::kAuthorization);
+  s.CountError();
+  return false;
+}
+
+void VerifyAndLogin(Pop3Session& s, const std::string& authzid, const std::string& login,
+                    const std::string& password) {
+  auto user = s.store().FindUser(login);
+  if (!user) {
+    s.log().Error("auth lookup failed: " + user.error());
+    s.Err("[SYS/TEMP] Temporary authentication failure");
+    s.EnterState(Pop3State::kAuthorization);
+    return;
+  }
+  if (!user->has_value()) {
+    auth::VerifyAgainstDummy(password);
+    Fail(s, login, "unknown user");
+    return;
+  }
+  if (!auth::VerifyPassword(password, (*user)->password_hash)) {
+    Fail(s, login, "bad password");
+    return;
+  }
+  // RFC 4616 2: acting as another identity is not permitted here.
+  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address) {
+    Fail(s, login, "authzid not permitted");
+    return;
+  }
+  s.services.auth_failures.RecordSuccess(s.info().peer_address);
+  s.ProceedToTransaction(**user);
+}
+
+}  // namespace mailsuite::pop3d

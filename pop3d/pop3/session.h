@@ -1,0 +1,105 @@
+// Pop3Session: one POP3 conversation (RFC 1939) as an explicit state machine
+//   authorization -> (USER) user-given -> (PASS/AUTH) transaction -> (QUIT) update
+// The session keeps only dispatch and state; each command family lives in commands/*.cpp and
+// is listed in the command table (session.cpp) with the states it is allowed in. A dropped
+// connection, a timeout or too many bad commands end the session without UPDATE, so nothing
+// marked deleted is removed. Runs over any LineConnection, so tests can drive it in memory.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "maildrop.h"
+#include "maildrop_lock.h"
+#include "shared/config.h"
+#include "shared/logging.h"
+#include "shared/net/line_server.h"
+#include "store/store.h"
+
+namespace mailsuite::auth {
+class AuthFailureTracker;
+}
+
+namespace mailsuite::pop3d {
+
+enum class Pop3State { kAuthorization, kUserGiven, kTransaction, kUpdate };
+const char* StateName(Pop3State state);
+
+// Bad commands (unknown, wrong state, bad syntax, failed logins) before the session is closed.
+inline constexpr int kMaxBadCommands = 10;
+
+// What every session of the daemon shares. Owned by the daemon; outlives all sessions.
+struct Pop3Services {
+  const Config& config;
+  store::Store& store;
+  auth::AuthFailureTracker& auth_failures;
+  MaildropLocks& locks;
+};
+
+class Pop3Session {
+ public:
+  Pop3Session(Pop3Services& services, net::LineConnection& conn, const net::ConnectionInfo& info);
+  Pop3Session(const Pop3Session&) = delete;
+  Pop3Session& operator=(const Pop3Session&) = delete;
+
+  void Run();
+
+  // ---- for command handlers --------------------------------------------------------------
+  void Ok(std::string_view text);   // "+OK text"
+  void Err(std::string_view text);  // "-ERR text"
+  void Write(std::string_view data) { conn_.Write(data); }
+  void EnterState(Pop3State next);
+  Pop3State state() const { return state_; }
+  // Counts a bad command; after kMaxBadCommands the session answers -ERR and ends.
+  void CountError();
+  void Close() { closing_ = true; }
+  // Whether USER/PASS/AUTH may be used now: TLS is up, or the peer is on loopback, or the
+  // config allows cleartext passwords.
+  bool AuthAllowedNow() const;
+  // After the credentials are verified: locks the maildrop, reads its message list, answers,
+  // and enters TRANSACTION; on failure answers -ERR and stays in AUTHORIZATION.
+  void ProceedToTransaction(const store::User& user);
+  // Reads one line of a SASL exchange (never logged). nullopt when the client went away or the
+  // line was too long (answered here).
+  std::optional<std::string> ReadAuthLine();
+
+  Pop3Services& services;
+  net::LineConnection& conn() { return conn_; }
+  const net::ConnectionInfo& info() const { return info_; }
+  const SessionLog& log() const { return log_; }
+  store::Store& store() { return services.store; }
+
+  std::string pending_user;  // the USER argument, in kUserGiven
+  std::string user_address;  // the logged-in user, from TRANSACTION on
+  std::optional<Maildrop> maildrop;
+
+ private:
+  void Dispatch(const std::string& line);
+
+  net::LineConnection& conn_;
+  const net::ConnectionInfo& info_;
+  SessionLog log_;
+  MaildropLockGuard lock_;
+  Pop3State state_ = Pop3State::kAuthorization;
+  int errors_ = 0;
+  bool closing_ = false;
+};
+
+// One handler per command (commands/*.cpp). `argument` is the text after the keyword.
+void HandleCapa(Pop3Session& s, const std::string& argument);
+void HandleStls(Pop3Session& s, const std::string& argument);
+void HandleUser(Pop3Session& s, const std::string& argument);
+void HandlePass(Pop3Session& s, const std::string& argument);
+void HandleAuth(Pop3Session& s, const std::string& argument);
+void HandleStat(Pop3Session& s, const std::string& argument);
+void HandleList(Pop3Session& s, const std::string& argument);
+void HandleUidl(Pop3Session& s, const std::string& argument);
+void HandleRetr(Pop3Session& s, const std::string& argument);
+void HandleTop(Pop3Session& s, const std::string& argument);
+void HandleDele(Pop3Session& s, const std::string& argument);
+void HandleRset(Pop3Session& s, const std::string& argument);
+void HandleNoop(Pop3Session& s, const std::string& argument);
+void HandleQuit(Pop3Session& s, const std::string& argument);
+
+}  // namespace mailsuite::pop3d
