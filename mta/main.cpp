@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
   net::DaemonSpec spec;
   spec.program = "mailsuite-mta";
   spec.summary = "mailsuite SMTP server";
+  spec.listeners = [](const Config& config) {
+    std::vector<net::ListenerSpec> listeners;
+    net::AddListeners(listeners, "smtp", config.smtp.listen, false);
+    net::AddListeners(listeners, "submission", config.smtp.submission_listen, false);
+    net::AddListeners(listeners, "submissions", config.smtp.submissions_listen, true);
+    return listeners;
+  };
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
     auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
     if (!store) return Status::Error(store.error());
@@ -41,9 +48,6 @@ int main(int argc, char** argv) {
     state->runner->Start();
 
     net::DaemonSetup setup;
-    net::AddListeners(setup.listeners, "smtp", config.smtp.listen, false);
-    net::AddListeners(setup.listeners, "submission", config.smtp.submission_listen, false);
-    net::AddListeners(setup.listeners, "submissions", config.smtp.submissions_listen, true);
     setup.options.max_line_length = static_cast<size_t>(config.smtp.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.smtp.idle_timeout);
     setup.options.busy_reply = "421 4.7.0 Too many connections from your address";

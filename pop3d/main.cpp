@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
   net::DaemonSpec spec;
   spec.program = "mailsuite-pop3d";
   spec.summary = "mailsuite POP3 server";
+  spec.listeners = [](const Config& config) {
+    std::vector<net::ListenerSpec> listeners;
+    net::AddListeners(listeners, "pop3", config.pop3.listen, false);
+    net::AddListeners(listeners, "pop3s", config.pop3.tls_listen, true);
+    return listeners;
+  };
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
     auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
     if (!store) return Status::Error(store.error());
@@ -45,8 +51,6 @@ int main(int argc, char** argv) {
         pop3d::Pop3Services{state->config, *state->store, *state->auth_failures, *state->locks});
 
     net::DaemonSetup setup;
-    net::AddListeners(setup.listeners, "pop3", config.pop3.listen, false);
-    net::AddListeners(setup.listeners, "pop3s", config.pop3.tls_listen, true);
     setup.options.max_line_length = static_cast<size_t>(config.pop3.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.pop3.idle_timeout);
     setup.options.busy_reply = "-ERR [SYS/TEMP] Too many connections from your address";

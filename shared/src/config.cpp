@@ -135,6 +135,17 @@ const KeySpec kKeys[] = {
     {"server", "ports_file", "",
      "If set, each daemon writes 'name host:port' lines here once it listens (for tests).",
      PATH_KEY(server.ports_file)},
+    {"server", "user", "",
+     "Started as root, a daemon binds its ports and then runs as this user (empty: stay).",
+     [](Config& c, const Value& v) {
+       c.server.user = v.text;
+       return std::string();
+     }},
+    {"server", "group", "", "Group to run as with server.user (empty: the user's own group).",
+     [](Config& c, const Value& v) {
+       c.server.group = v.text;
+       return std::string();
+     }},
     {"auth", "allow_cleartext", "false",
      "Accept passwords over unencrypted connections from non-loopback peers.",
      BOOL_KEY(auth.allow_cleartext)},

@@ -42,5 +42,8 @@ int RunUserCommand(const GlobalOptions& options, const std::vector<std::string>&
 int RunAliasCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunMailboxCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+int RunBackupCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+int RunSendmailCommand(int argc, char** argv);
 
 }  // namespace mailsuite::cli

@@ -26,6 +26,9 @@ commands:
   alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
                                            SOURCE "@domain" is the domain's catch-all
   mailbox list ADDRESS
+  check                                    is the configuration ready to start?
+  backup FILE                              consistent copy of the store (daemons may run)
+  sendmail [-t] [-i] [-f SENDER] [RCPT]... a message from stdin, like sendmail(8)
   queue list | queue show ID | queue retry ID|--all | queue delete ID | queue bounce ID
                                            the outbound queue; bounce ends delivery with a
                                            DSN to the sender (sent by the running mta)
@@ -48,9 +51,14 @@ std::string FindCommand(int argc, char** argv) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // Installed as /usr/sbin/sendmail (a link to this program), it is sendmail(8).
+  std::string self = argv[0];
+  if (self.substr(self.rfind('/') + 1).rfind("sendmail", 0) == 0)  // also "sendmail.mailsuite"
+    return RunSendmailCommand(argc, argv);
   std::string command = FindCommand(argc, argv);
   if (command == "init") return RunInitCommand(argc, argv);
   if (command == "config") return RunConfigCommand(argc, argv);
+  if (command == "sendmail") return RunSendmailCommand(argc, argv);
 
   cxxopts::Options cli("mailsuite", "mailsuite administration");
   cli.add_options()("c,config", "configuration file",
@@ -84,6 +92,8 @@ int Main(int argc, char** argv) {
   if (words[0] == "alias") return RunAliasCommand(options, rest);
   if (words[0] == "mailbox") return RunMailboxCommand(options, rest);
   if (words[0] == "queue") return RunQueueCommand(options, rest);
+  if (words[0] == "check") return RunCheckCommand(options, rest);
+  if (words[0] == "backup") return RunBackupCommand(options, rest);
   return UsageError("unknown command '" + words[0] + "'");
 }
 

@@ -75,6 +75,7 @@ class SqliteStore final : public Store {
   Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit) override;
 
   Result<StoreStats> Stats() override;
+  Status BackupTo(const std::string& path) override;
 
  private:
   std::unique_ptr<Database> db_;

@@ -47,6 +47,8 @@ struct ServerConfig {
   int max_connections_per_ip = 0;  // concurrent connections from one address
   int shutdown_grace_seconds = 0;  // how long SIGTERM waits for sessions to finish
   std::string ports_file;          // where to write "name host:port" lines once bound
+  std::string user;                // started as root: run as this user after binding
+  std::string group;               // and this group (default: the user's primary group)
 };
 
 struct AuthConfig {

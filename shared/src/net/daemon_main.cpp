@@ -11,6 +11,8 @@
 #include <cxxopts.hpp>
 
 #include "shared/logging.h"
+#include "shared/net/privileges.h"
+#include "shared/net/sd_notify.h"
 #include "shared/tls.h"
 
 namespace mailsuite::net {
@@ -18,10 +20,10 @@ namespace {
 
 constexpr const char* kDefaultConfig = "/etc/mailsuite/mailsuite.conf";
 
-bool NeedsTls(const std::vector<ListenerSpec>& listeners) {
-  for (const auto& l : listeners)
-    if (l.implicit_tls) return true;
-  return false;
+int Fatal(const std::string& program, const std::string& message) {
+  Poco::Logger::get("main").fatal(message);
+  std::cerr << program << ": " << message << "\n";
+  return 1;
 }
 
 Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& bound) {
@@ -83,52 +85,66 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  Result<DaemonSetup> setup = spec.setup(*config);
-  if (!setup) {
-    log.fatal(setup.error());
-    std::cerr << spec.program << ": " << setup.error() << "\n";
-    return 1;
-  }
-
+  // Certificates and ports are taken while we may still be root.
   Poco::Net::Context::Ptr tls;
   Result<Poco::Net::Context::Ptr> ctx = MakeServerTlsContext(config->tls);
-  if (ctx) {
-    tls = *ctx;
-  } else if (NeedsTls(setup->listeners)) {
+  if (ctx) tls = *ctx;
+  std::vector<BoundListener> bound;
+  if (spec.listeners) {
+    auto b = BindListeners(spec.listeners(*config));
+    if (!b) return Fatal(spec.program, b.error());
+    bound = std::move(b.value());
+  }
+  if (Status s = DropPrivileges(config->server.user, config->server.group); !s)
+    return Fatal(spec.program, s.message());
+
+  Result<DaemonSetup> setup = spec.setup(*config);
+  if (!setup) return Fatal(spec.program, setup.error());
+  if (!spec.listeners) {
+    auto b = BindListeners(setup->listeners);
+    if (!b) return Fatal(spec.program, b.error());
+    bound = std::move(b.value());
+  }
+  bool needs_tls = false;
+  for (const auto& l : bound) needs_tls = needs_tls || l.spec.implicit_tls;
+  if (!ctx && needs_tls) {
     std::cerr << spec.program << ": " << config->source << ": TLS: " << ctx.error() << "\n";
     return 2;
-  } else {
-    log.warning("TLS is not available (" + ctx.error() + "): STARTTLS is not offered");
   }
+  if (!ctx) log.warning("TLS is not available (" + ctx.error() + "): STARTTLS is not offered");
 
   ServerOptions options = setup->options;
   options.threads = config->server.threads;
   options.queue = config->server.queue;
   options.max_connections_per_ip = config->server.max_connections_per_ip;
   LineServer server(options, tls, setup->handler);
-  if (Status s = server.Start(setup->listeners); !s) {
-    log.fatal(s.message());
-    std::cerr << spec.program << ": " << s.message() << "\n";
-    return 1;
-  }
+  if (Status s = server.StartBound(std::move(bound)); !s) return Fatal(spec.program, s.message());
   for (const auto& l : server.bound())
     log.information("listening on " + l.endpoint.ToString() + " (" + l.name + ")");
   if (!config->server.ports_file.empty()) {
-    if (Status s = WritePortsFile(config->server.ports_file, server.bound()); !s) {
-      std::cerr << spec.program << ": " << s.message() << "\n";
-      return 1;
-    }
+    if (Status s = WritePortsFile(config->server.ports_file, server.bound()); !s)
+      return Fatal(spec.program, s.message());
   }
   log.information("ready");
+  NotifySystemd("READY=1");
 
   for (;;) {
     int sig = 0;
     if (sigwait(&stop_signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log.information("SIGHUP: nothing to reload yet");
+      NotifySystemd("RELOADING=1");
+      Result<Poco::Net::Context::Ptr> fresh = MakeServerTlsContext(config->tls);
+      if (fresh) {
+        server.SetTlsContext(*fresh);
+        log.information("SIGHUP: reloaded the TLS certificate " + config->tls.certificate);
+      } else {
+        log.error("SIGHUP: keeping the old TLS certificate: " + fresh.error());
+      }
+      NotifySystemd("READY=1");
       continue;
     }
     log.information(std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    NotifySystemd("STOPPING=1");
     break;
   }
   server.Stop(std::chrono::seconds(config->server.shutdown_grace_seconds));

@@ -1,7 +1,6 @@
 #include "shared/net/line_server.h"
 
 #include <Poco/Logger.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerConnection.h>
@@ -42,9 +41,12 @@ class LineServer::Connection : public Poco::Net::TCPServerConnection {
     } catch (const Poco::Exception&) {
       return;  // the peer is already gone
     }
-    SocketTransport transport(socket(), spec_.implicit_tls ? nullptr : server_.tls_,
-                              spec_.implicit_tls);
+    Poco::Net::Context::Ptr tls = server_.tls_context();
+    SocketTransport transport(socket(), tls, false);
     transport.SetIdleTimeout(server_.options_.idle_timeout);
+    // Implicit TLS (RFC 8314): the handshake comes first, here on the worker thread, so a slow
+    // client never holds up the acceptor.
+    if (spec_.implicit_tls && !transport.StartTls()) return;
     if (!server_.Admit(info.peer_address)) {
       Poco::Logger::get("server").warning("session=" + info.session_id + " peer=" +
                                           info.peer_address + " refused: too many connections");
@@ -88,37 +90,57 @@ LineServer::LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, Sessi
 
 LineServer::~LineServer() { Stop(std::chrono::seconds(0)); }
 
-Status LineServer::Start(const std::vector<ListenerSpec>& listeners) {
-  pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 1, 60);
-  bound_.reserve(listeners.size());  // Factories keep references into bound_.
+Result<std::vector<BoundListener>> BindListeners(const std::vector<ListenerSpec>& listeners) {
+  std::vector<BoundListener> out;
   for (const ListenerSpec& spec : listeners) {
     try {
-      Poco::Net::SocketAddress address(spec.endpoint.host, spec.endpoint.port);
-      Poco::Net::ServerSocket socket;
-      if (spec.implicit_tls) {
-        if (tls_.isNull())
-          return Status::Error(spec.name + " " + spec.endpoint.ToString() +
-                               " needs TLS, but no certificate is configured");
-        socket = Poco::Net::SecureServerSocket(address, 64, tls_);
-      } else {
-        socket = Poco::Net::ServerSocket(address, 64);
-      }
+      Poco::Net::ServerSocket socket(
+          Poco::Net::SocketAddress(spec.endpoint.host, spec.endpoint.port), 64);
       ListenerSpec real = spec;
       real.endpoint.port = socket.address().port();
-      bound_.push_back(real);
-      auto* params = new Poco::Net::TCPServerParams;
-      params->setMaxThreads(options_.threads);
-      params->setMaxQueued(options_.queue);
-      auto server = std::make_unique<Poco::Net::TCPServer>(new Factory(*this, bound_.back()),
-                                                           *pool_, socket, params);
-      server->start();
-      servers_.push_back(std::move(server));
+      out.push_back(BoundListener{real, socket});
     } catch (const Poco::Exception& e) {
       return Status::Error("cannot listen on " + spec.endpoint.ToString() + " (" + spec.name +
                            "): " + e.displayText());
     }
   }
+  return out;
+}
+
+Status LineServer::Start(const std::vector<ListenerSpec>& listeners) {
+  auto bound = BindListeners(listeners);
+  if (!bound) return bound.status();
+  return StartBound(std::move(bound.value()));
+}
+
+Status LineServer::StartBound(std::vector<BoundListener> listeners) {
+  for (const BoundListener& l : listeners)
+    if (l.spec.implicit_tls && tls_context().isNull())
+      return Status::Error(l.spec.name + " " + l.spec.endpoint.ToString() +
+                           " needs TLS, but no certificate is configured");
+  pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 1, 60);
+  bound_.reserve(listeners.size());  // Factories keep references into bound_.
+  for (BoundListener& l : listeners) {
+    bound_.push_back(l.spec);
+    auto* params = new Poco::Net::TCPServerParams;
+    params->setMaxThreads(options_.threads);
+    params->setMaxQueued(options_.queue);
+    auto server = std::make_unique<Poco::Net::TCPServer>(new Factory(*this, bound_.back()), *pool_,
+                                                         l.socket, params);
+    server->start();
+    servers_.push_back(std::move(server));
+  }
   return Status::Ok();
+}
+
+void LineServer::SetTlsContext(Poco::Net::Context::Ptr tls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tls_ = std::move(tls);
+}
+
+Poco::Net::Context::Ptr LineServer::tls_context() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tls_;
 }
 
 void LineServer::Stop(std::chrono::seconds grace) {

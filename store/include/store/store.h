@@ -146,6 +146,9 @@ class Store {
 
   // ---- Diagnostics -----------------------------------------------------------------------
   virtual Result<StoreStats> Stats() = 0;
+  // A consistent copy of the whole database at `path` (which must not exist), taken while the
+  // daemons keep running (SQLite's online backup; writers are not blocked for long).
+  virtual Status BackupTo(const std::string& path) = 0;
 
  protected:
   Store() = default;

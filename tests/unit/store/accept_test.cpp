@@ -51,3 +51,22 @@ TEST_F(AcceptTest, NothingToDoIsAnError) {
 
 }  // namespace
 }  // namespace mailsuite::store::test
+
+namespace mailsuite::store::test {
+namespace {
+
+TEST_F(AcceptTest, BackupIsAConsistentCopyThatOpens) {
+  ASSERT_TRUE(store_->Deliver({{Box(bob_, "INBOX"), ""}}, "Subject: b\r\n\r\nx\r\n", 1).ok());
+  std::string copy = dir_.File("backup.db");
+  ASSERT_TRUE(store_->BackupTo(copy).ok());
+  EXPECT_FALSE(store_->BackupTo(copy).ok()) << "an existing file is never overwritten";
+  auto restored = OpenStore(copy, 1000, false);
+  ASSERT_TRUE(restored.ok()) << restored.error();
+  auto bob = (*restored)->FindUser("bob@example.test");
+  ASSERT_TRUE(bob.ok() && bob->has_value());
+  auto box = (*restored)->GetMailbox((*bob)->id, "INBOX");
+  EXPECT_EQ((*(*restored)->ListMessages((*box)->id)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace mailsuite::store::test

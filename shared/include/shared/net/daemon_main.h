@@ -1,7 +1,8 @@
 // RunDaemon: the whole life of a daemon process around its sessions. Parses --config/--set,
 // validates the config (exit 2 on any problem, before listening), sets up logging and TLS, asks
 // the daemon for its listeners and session handler, binds, writes server.ports_file, and on
-// SIGTERM/SIGINT stops accepting and lets sessions finish within server.shutdown_grace_seconds.
+// SIGTERM/SIGINT stops accepting and lets sessions finish within server.shutdown_grace_seconds;
+// SIGHUP reloads the TLS certificate and key. Tells systemd when it is ready (Type=notify).
 #pragma once
 
 #include <functional>
@@ -26,6 +27,10 @@ struct DaemonSetup {
 struct DaemonSpec {
   std::string program;  // "mailsuite-imapd"
   std::string summary;  // one line for --help
+  // The listeners, from the config alone. When given, they are bound BEFORE setup runs and
+  // before root is dropped (server.user), so setup never runs as root; DaemonSetup::listeners
+  // is then ignored.
+  std::function<std::vector<ListenerSpec>(const Config&)> listeners;
   // Builds the daemon from a validated config: open the store, choose listeners, make the
   // handler. An error here ends the process with exit code 1 before anything listens.
   std::function<Result<DaemonSetup>(const Config&)> setup;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/ServerSocket.h>
 
 #include "shared/config.h"
 #include "shared/net/line_connection.h"
@@ -59,6 +60,15 @@ struct ServerOptions {
   std::string busy_reply;
 };
 
+// A listener whose socket is bound (and listening) but not yet accepting: daemons bind while
+// they may still hold privileges, then drop them before the first client is served.
+struct BoundListener {
+  ListenerSpec spec;  // with the real port
+  Poco::Net::ServerSocket socket;
+};
+
+Result<std::vector<BoundListener>> BindListeners(const std::vector<ListenerSpec>& listeners);
+
 class LineServer {
  public:
   LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionHandler handler);
@@ -68,6 +78,13 @@ class LineServer {
 
   // Binds every listener (port 0 picks a free port) and starts accepting.
   Status Start(const std::vector<ListenerSpec>& listeners);
+  // Starts accepting on listeners bound earlier.
+  Status StartBound(std::vector<BoundListener> listeners);
+
+  // Replaces the TLS context for connections accepted from now on (SIGHUP after a certificate
+  // renewal); sessions already running keep theirs.
+  void SetTlsContext(Poco::Net::Context::Ptr tls);
+  Poco::Net::Context::Ptr tls_context() const;
   // The bound listeners with their real ports.
   const std::vector<ListenerSpec>& bound() const { return bound_; }
 
@@ -89,7 +106,7 @@ class LineServer {
   void Untrack(SocketTransport* t);
 
   ServerOptions options_;
-  Poco::Net::Context::Ptr tls_;
+  Poco::Net::Context::Ptr tls_;  // guarded by mu_
   SessionHandler handler_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;

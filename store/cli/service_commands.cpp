@@ -1,0 +1,74 @@
+// Commands for running mailsuite as a service: `check` (is this configuration ready to start?)
+// and `backup FILE` (a consistent copy of the store while the daemons run).
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli_common.h"
+#include "shared/config.h"
+#include "shared/net/daemon_main.h"
+#include "shared/net/line_server.h"
+#include "shared/tls.h"
+
+namespace mailsuite::cli {
+namespace {
+
+void Line(bool ok, const std::string& what, const std::string& detail) {
+  std::cout << (ok ? "ok      " : "PROBLEM ") << what << (detail.empty() ? "" : ": " + detail)
+            << "\n";
+}
+
+}  // namespace
+
+int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>& words) {
+  if (!words.empty()) return UsageError("usage: check");
+  auto config = LoadConfig(options.config_path, options.overrides);
+  if (!config) {
+    Line(false, "configuration", config.error());
+    return kExitError;
+  }
+  bool ok = true;
+  Line(true, "configuration", options.config_path);
+
+  auto store = store::OpenStore(config->store.path, config->store.busy_timeout_ms, false);
+  ok = ok && store.ok();
+  Line(store.ok(), "database " + config->store.path,
+       store.ok() ? "opens, schema current" : store.error());
+
+  auto tls = MakeServerTlsContext(config->tls);
+  Line(tls.ok(), "certificate " + config->tls.certificate,
+       tls.ok() ? "readable, matches " + config->tls.private_key : tls.error());
+  ok = ok && tls.ok();
+
+  std::vector<net::ListenerSpec> listeners;
+  net::AddListeners(listeners, "smtp", config->smtp.listen, false);
+  net::AddListeners(listeners, "submission", config->smtp.submission_listen, false);
+  net::AddListeners(listeners, "submissions", config->smtp.submissions_listen, true);
+  net::AddListeners(listeners, "pop3", config->pop3.listen, false);
+  net::AddListeners(listeners, "pop3s", config->pop3.tls_listen, true);
+  net::AddListeners(listeners, "imap", config->imap.listen, false);
+  net::AddListeners(listeners, "imaps", config->imap.tls_listen, true);
+  for (const auto& l : listeners) {
+    std::string what = "port " + l.endpoint.ToString() + " (" + l.name + ")";
+    if (l.endpoint.port != 0 && l.endpoint.port < 1024 && ::geteuid() != 0) {
+      std::cout << "skip    " << what << ": only root can try a port below 1024\n";
+      continue;
+    }
+    auto bound = net::BindListeners({l});  // released again at once
+    Line(bound.ok(), what,
+         bound.ok() ? "free" : bound.error() + " (is mailsuite already running?)");
+    ok = ok && bound.ok();
+  }
+  return ok ? kExitOk : kExitError;
+}
+
+int RunBackupCommand(const GlobalOptions& options, const std::vector<std::string>& words) {
+  if (words.size() != 1) return UsageError("usage: backup FILE");
+  auto store = OpenConfiguredStore(options);
+  if (!store) return Fail(store.error());
+  if (Status s = (*store)->BackupTo(words[0]); !s) return Fail(s.message());
+  std::cout << "backed up to " << words[0] << "\n";
+  return kExitOk;
+}
+
+}  // namespace mailsuite::cli

@@ -1,0 +1,214 @@
+"""Running as a service: mailsuite check and backup, the sendmail(8) entry, SIGHUP reloading the
+certificate, systemd readiness (sd_notify), dropping root after binding, and cmake --install."""
+
+import os
+import poplib
+import pwd
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+
+from mailsuite_fixture import BUILD_DIR, Suite
+
+USERS = {"bob@example.test": "hungry", "alice@example.test": "wonderland"}
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def inbox_count(suite, user):
+    for line in suite.cli("mailbox", "list", user).stdout.splitlines():
+        if line.startswith("INBOX\t"):
+            return int(line.split("\t")[1].split()[0])
+    raise AssertionError("no INBOX")
+
+
+def wait_for(predicate, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def served_certificate(port):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+class ServiceTest(unittest.TestCase):
+    def test_check_reports_good_and_broken_configs(self):
+        with Suite(users=USERS, daemons=()) as s:
+            good = s.cli("check", check=False)
+            self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
+            self.assertIn("ok      certificate", good.stdout)
+            bad = s.cli("--set", "tls.certificate=/nonexistent.pem", "check", check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("PROBLEM certificate /nonexistent.pem", bad.stdout)
+            busy = socket.socket()
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            taken = s.cli("--set", f"imap.listen=127.0.0.1:{port}", "check", check=False)
+            busy.close()
+            self.assertEqual(taken.returncode, 1)
+            self.assertIn(f"PROBLEM port 127.0.0.1:{port} (imap)", taken.stdout)
+            nodb = s.cli("--set", "store.path=/nonexistent/x.db", "check", check=False)
+            self.assertIn("PROBLEM database /nonexistent/x.db", nodb.stdout)
+
+    def test_backup_while_running(self):
+        with Suite(users=USERS, daemons=("mta",)) as s:
+            import smtplib
+            with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
+                for i in range(5):
+                    c.sendmail("a@example.org", ["bob@example.test"], f"Subject: {i}\r\n\r\nx\r\n")
+            copy = os.path.join(s.dir, "backup.db")
+            s.cli("backup", copy)
+            listed = s.cli("--set", f"store.path={copy}", "mailbox", "list", "bob@example.test")
+            self.assertIn("INBOX\t5 messages", listed.stdout)
+            again = s.cli("backup", copy, check=False)
+            self.assertEqual(again.returncode, 1)
+
+    def test_sendmail_entry(self):
+        with Suite(users=USERS, daemons=("mta", "pop3d")) as s:
+            cli = os.path.join(BUILD_DIR, "store", "mailsuite")
+            message = ("To: Bob <bob@example.test>\nBcc: alice@example.test\n"
+                       "Subject: from cron\n\nbackup finished\n.\nnot part of it\n")
+            # The suite listens on port 0 (a free port); tell sendmail the real one.
+            here = ["--config", s.config, "--set", f"smtp.listen=127.0.0.1:{s.port('smtp')}"]
+            r = subprocess.run([cli, *here, "sendmail", "-t", "-f",
+                                "root@example.test"], input=message, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(wait_for(lambda: inbox_count(s, "alice@example.test") == 1))
+            self.assertEqual(inbox_count(s, "bob@example.test"), 1)
+            pop = poplib.POP3("127.0.0.1", s.port("pop3"), timeout=30)
+            pop.user("alice@example.test")
+            pop.pass_("wonderland")
+            text = b"\r\n".join(pop.retr(1)[1]).decode()
+            pop.quit()
+            self.assertNotIn("Bcc:", text)
+            self.assertIn("Subject: from cron", text)
+            self.assertIn("backup finished", text)
+            self.assertNotIn("not part of it", text, "a lone dot ends input without -i")
+            self.assertIn("Return-Path: <root@example.test>", text)
+            self.assertIn("Message-ID: <", text)
+            # With arguments and -i, a lone dot is text.
+            r = subprocess.run([cli, *here, "sendmail", "-i", "bob@example.test"],
+                               input="Subject: dots\n\n.\nafter\n", capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(wait_for(lambda: inbox_count(s, "bob@example.test") == 2))
+            # No recipient is a usage error (sysexits 64).
+            r = subprocess.run([cli, *here, "sendmail"], input="x\n",
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 64)
+
+    def test_sigterm_during_data_drains_or_stores_nothing(self):
+        with Suite(users=USERS, daemons=("mta",),
+                   settings={"server.shutdown_grace_seconds": "3"}) as s:
+            def start_data():
+                sock = s.connect("smtp")
+                f = sock.makefile("rb")
+                f.readline()
+                for line in (b"EHLO c", b"MAIL FROM:<a@example.org>", b"RCPT TO:<bob@example.test>",
+                             b"DATA"):
+                    sock.sendall(line + b"\r\n")
+                    while True:
+                        reply = f.readline()
+                        if reply[3:4] != b"-":
+                            break
+                sock.sendall(b"Subject: big\r\n\r\n" + b"x" * 70 + b"\r\n")
+                return sock, f
+            finishing, finishing_f = start_data()
+            abandoned, _ = start_data()
+            s.procs["mta"].send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            # A session that finishes within the grace period is served to the end.
+            finishing.sendall(b"more text\r\n.\r\n")
+            self.assertTrue(finishing_f.readline().startswith(b"250 "))
+            self.assertEqual(s.procs.pop("mta").wait(timeout=30), 0)
+            finishing.close()
+            abandoned.close()
+            # The abandoned half message was cut at the deadline and left nothing behind.
+            self.assertEqual(inbox_count(s, "bob@example.test"), 1)
+
+    def test_sighup_reloads_the_certificate(self):
+        with Suite(users=USERS, daemons=("pop3d",)) as s:
+            before = served_certificate(s.port("pop3s"))
+            fresh = os.path.join(s.dir, "fresh")
+            os.mkdir(fresh)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-subj", "/CN=renewed.example.test", "-days", "2",
+                            "-keyout", os.path.join(fresh, "key.pem"),
+                            "-out", os.path.join(fresh, "cert.pem")],
+                           check=True, capture_output=True, timeout=60)
+            os.replace(os.path.join(fresh, "key.pem"), os.path.join(s.dir, "key.pem"))
+            os.replace(os.path.join(fresh, "cert.pem"), os.path.join(s.dir, "cert.pem"))
+            with open(os.path.join(s.dir, "cert.pem")) as f:
+                expected = ssl.PEM_cert_to_DER_cert(f.read())
+            self.assertNotEqual(before, expected)
+            s.procs["pop3d"].send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(lambda: "reloaded the TLS certificate" in s.log("pop3d")))
+            self.assertEqual(served_certificate(s.port("pop3s")), expected)
+
+    def test_systemd_readiness_notification(self):
+        with Suite(users=USERS, daemons=()) as s:
+            path = os.path.join(s.dir, "notify.sock")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(30)
+            os.environ["NOTIFY_SOCKET"] = path
+            try:
+                s.start_daemon("pop3d")
+            finally:
+                del os.environ["NOTIFY_SOCKET"]
+            self.assertEqual(sock.recv(100), b"READY=1")
+            s.stop_daemon("pop3d")
+            self.assertEqual(sock.recv(100), b"STOPPING=1")
+            sock.close()
+
+    @unittest.skipUnless(os.geteuid() == 0, "dropping root needs root")
+    def test_root_binds_then_runs_as_server_user(self):
+        nobody = pwd.getpwnam("nobody")
+        with Suite(users=USERS, daemons=()) as s:
+            for root, dirs, files in os.walk(s.dir):
+                for name in dirs + files:
+                    os.chown(os.path.join(root, name), nobody.pw_uid, nobody.pw_gid)
+            os.chown(s.dir, nobody.pw_uid, nobody.pw_gid)
+            proc = s.start_daemon("pop3d", ["server.user=nobody"])
+            with open(f"/proc/{proc.pid}/status") as f:
+                uids = next(l for l in f if l.startswith("Uid:")).split()[1:]
+            self.assertEqual(set(uids), {str(nobody.pw_uid)}, "no uid of the process is root")
+            pop = poplib.POP3("127.0.0.1", s.port("pop3"), timeout=30)
+            pop.user("bob@example.test")
+            pop.pass_("hungry")
+            self.assertEqual(pop.stat()[0], 0)
+            pop.quit()
+
+    def test_cmake_install_puts_everything_in_place(self):
+        with tempfile.TemporaryDirectory() as dest:
+            r = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", dest],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for path in ("sbin/mailsuite-mta", "sbin/mailsuite-pop3d", "sbin/mailsuite-imapd",
+                         "bin/mailsuite", "sbin/sendmail.mailsuite", "etc/mailsuite/mailsuite.conf",
+                         "lib/systemd/system/mailsuite-mta.service",
+                         "lib/systemd/system/mailsuite.target"):
+                self.assertTrue(os.path.exists(os.path.join(dest, path)), path)
+            with open(os.path.join(dest, "lib/systemd/system/mailsuite-imapd.service")) as f:
+                unit = f.read()
+            self.assertIn("Type=notify", unit)
+            self.assertIn("User=mailsuite", unit)
+            self.assertNotIn("@SBINDIR@", unit)
+
+
+if __name__ == "__main__":
+    unittest.main()
