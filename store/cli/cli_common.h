@@ -45,5 +45,6 @@ int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>
 int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunBackupCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunSendmailCommand(int argc, char** argv);
+int RunAutoconfigCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 
 }  // namespace mailsuite::cli

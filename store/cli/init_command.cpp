@@ -87,7 +87,7 @@ int RunInitCommand(int argc, char** argv) {
     if (!*exists) {
       Status s = (*store)->AddDomain(domain);
       if (!s) return Fail("domain " + domain + ": " + s.message());
-      std::cout << "added domain " << domain << "\n";
+      std::cout << "added domain " << domain << "\n" << RenderDnsAdvice(*config, domain);
     }
   }
   return 0;

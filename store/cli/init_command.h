@@ -2,6 +2,10 @@
 // rather than manage one.
 #pragma once
 
+#include <string>
+
+#include "shared/config.h"
+
 namespace mailsuite::cli {
 
 // mailsuite [--config FILE] [--set k=v]... init [--hostname NAME] [--domain NAME]
@@ -9,6 +13,11 @@ namespace mailsuite::cli {
 // database, and generates a self-signed certificate when the configured one is missing.
 // Idempotent: a second run changes nothing that exists. Receives the whole argv.
 int RunInitCommand(int argc, char** argv);
+
+// Thunderbird's config-v1.1.xml for `domain` served by this configuration, and the DNS records
+// an admin publishes for it (autoconfig_command.cpp).
+std::string RenderAutoconfig(const Config& config, const std::string& domain);
+std::string RenderDnsAdvice(const Config& config, const std::string& domain);
 
 // mailsuite config sample: prints the documented sample configuration (etc/mailsuite.conf).
 int RunConfigCommand(int argc, char** argv);

@@ -28,6 +28,7 @@ commands:
   mailbox list ADDRESS
   check                                    is the configuration ready to start?
   backup FILE                              consistent copy of the store (daemons may run)
+  autoconfig DOMAIN                        Thunderbird's config-v1.1.xml for this server
   sendmail [-t] [-i] [-f SENDER] [RCPT]... a message from stdin, like sendmail(8)
   queue list | queue show ID | queue retry ID|--all | queue delete ID | queue bounce ID
                                            the outbound queue; bounce ends delivery with a
@@ -94,6 +95,7 @@ int Main(int argc, char** argv) {
   if (words[0] == "queue") return RunQueueCommand(options, rest);
   if (words[0] == "check") return RunCheckCommand(options, rest);
   if (words[0] == "backup") return RunBackupCommand(options, rest);
+  if (words[0] == "autoconfig") return RunAutoconfigCommand(options, rest);
   return UsageError("unknown command '" + words[0] + "'");
 }
 

@@ -64,6 +64,23 @@ class ServiceTest(unittest.TestCase):
             nodb = s.cli("--set", "store.path=/nonexistent/x.db", "check", check=False)
             self.assertIn("PROBLEM database /nonexistent/x.db", nodb.stdout)
 
+    def test_autoconfig_file_for_thunderbird(self):
+        import xml.etree.ElementTree as ET
+        with Suite(users=USERS, daemons=(), settings={"imap.tls_listen": "0.0.0.0:993",
+                                                      "smtp.submission_listen": "0.0.0.0:587"}) as s:
+            xml = s.cli("autoconfig", "example.test").stdout
+            root = ET.fromstring(xml)
+            provider = root.find("emailProvider")
+            self.assertEqual(provider.get("id"), "example.test")
+            imap = provider.find("incomingServer[@type='imap']")
+            self.assertEqual(imap.findtext("hostname"), "mail.example.test")
+            self.assertEqual(imap.findtext("port"), "993")
+            self.assertEqual(imap.findtext("socketType"), "SSL")
+            self.assertEqual(imap.findtext("username"), "%EMAILADDRESS%")
+            smtp = [o for o in provider.findall("outgoingServer")
+                    if o.findtext("socketType") == "STARTTLS"]
+            self.assertEqual(smtp[0].findtext("port"), "587")
+
     def test_backup_while_running(self):
         with Suite(users=USERS, daemons=("mta",)) as s:
             import smtplib
