@@ -7,6 +7,7 @@
 #include "../session.h"
 #include "shared/auth/password.h"
 #include "shared/auth/sasl.h"
+#include "store/authenticate.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -43,29 +44,19 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why) {
 
 void Verify(SmtpSession& s, const std::string& authzid, const std::string& login,
             const std::string& password) {
-  auto user = s.services.store.FindUser(login);
-  if (!user) {
-    s.log().Error("auth lookup failed: " + user.error());
+  store::LoginCheck check = store::CheckLogin(s.services.store, login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
+    s.log().Error("auth " + check.reason);
     s.Reply(454, "4.7.0", "Temporary authentication failure");
     return;
   }
-  if (!user->has_value()) {
-    auth::VerifyAgainstDummy(password);
-    Fail(s, login, "unknown user");
-    return;
-  }
-  if (!auth::VerifyPassword(password, (*user)->password_hash)) {
-    Fail(s, login, "bad password");
-    return;
-  }
-  // RFC 4616 2: acting as another identity is not permitted here.
-  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address) {
-    Fail(s, login, "authzid not permitted");
+  if (check.outcome == store::LoginCheck::Outcome::kRefused) {
+    Fail(s, login, check.reason);
     return;
   }
   s.services.auth_failures.RecordSuccess(s.info().peer_address);
-  s.authenticated_user = (*user)->address;
-  s.authenticated_user_id = (*user)->id;
+  s.authenticated_user = check.user->address;
+  s.authenticated_user_id = check.user->id;
   s.log().Info("auth ok user=" + s.authenticated_user);
   s.Reply(235, "2.7.0", "Authentication successful");
 }

@@ -2,6 +2,7 @@
 // discarded before the handshake (CVE-2011-0411), and the session forgets everything it knew
 // from before TLS: the client must EHLO again (RFC 3207 4.2).
 #include "../session.h"
+#include "shared/net/tls_upgrade.h"
 
 namespace mailsuite::mta {
 
@@ -17,16 +18,10 @@ void HandleStartTls(SmtpSession& s, const std::string& argument) {
     return;
   }
   s.Reply(220, "2.0.0", "Ready to start TLS");
-  size_t discarded = 0;
-  if (!s.conn().StartTls(&discarded)) {
-    s.log().Info("TLS handshake failed");
+  if (!net::UpgradeToTls(s.conn(), s.log(), "STARTTLS")) {
     s.Close();
     return;
   }
-  if (discarded > 0)
-    s.log().Warning("discarded " + std::to_string(discarded) +
-                    " plaintext bytes pipelined after STARTTLS");
-  s.log().Info("TLS started");
   s.helo_name.clear();
   s.esmtp = false;
   s.authenticated_user.clear();

@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "shared/auth/password.h"
-#include "shared/mail/address.h"
+#include "store/authenticate.h"
 
 namespace mailsuite::pop3d {
 namespace {
@@ -31,29 +31,19 @@ bool CheckPasswordsAllowed(Pop3Session& s) {
 
 void VerifyAndLogin(Pop3Session& s, const std::string& authzid, const std::string& login,
                     const std::string& password) {
-  auto user = s.store().FindUser(login);
-  if (!user) {
-    s.log().Error("auth lookup failed: " + user.error());
+  store::LoginCheck check = store::CheckLogin(s.store(), login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
+    s.log().Error("auth " + check.reason);
     s.Err("[SYS/TEMP] Temporary authentication failure");
     s.EnterState(Pop3State::kAuthorization);
     return;
   }
-  if (!user->has_value()) {
-    auth::VerifyAgainstDummy(password);
-    Fail(s, login, "unknown user");
-    return;
-  }
-  if (!auth::VerifyPassword(password, (*user)->password_hash)) {
-    Fail(s, login, "bad password");
-    return;
-  }
-  // RFC 4616 2: acting as another identity is not permitted here.
-  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address) {
-    Fail(s, login, "authzid not permitted");
+  if (check.outcome == store::LoginCheck::Outcome::kRefused) {
+    Fail(s, login, check.reason);
     return;
   }
   s.services.auth_failures.RecordSuccess(s.info().peer_address);
-  s.ProceedToTransaction(**user);
+  s.ProceedToTransaction(*check.user);
 }
 
 }  // namespace mailsuite::pop3d

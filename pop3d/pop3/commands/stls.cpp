@@ -2,6 +2,7 @@
 // the command is discarded before the handshake (CVE-2011-0411); a USER given before TLS is
 // forgotten, so the login happens entirely under TLS.
 #include "../session.h"
+#include "shared/net/tls_upgrade.h"
 
 namespace mailsuite::pop3d {
 
@@ -17,16 +18,10 @@ void HandleStls(Pop3Session& s, const std::string& argument) {
     return;
   }
   s.Ok("Begin TLS negotiation");
-  size_t discarded = 0;
-  if (!s.conn().StartTls(&discarded)) {
-    s.log().Info("TLS handshake failed");
+  if (!net::UpgradeToTls(s.conn(), s.log(), "STLS")) {
     s.Close();
     return;
   }
-  if (discarded > 0)
-    s.log().Warning("discarded " + std::to_string(discarded) +
-                    " plaintext bytes pipelined after STLS");
-  s.log().Info("TLS started");
   s.pending_user.clear();
   s.EnterState(Pop3State::kAuthorization);
 }
