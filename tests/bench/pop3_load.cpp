@@ -5,12 +5,6 @@
 // Bounded by design: at most C*R sessions, and --max-seconds stops it early.
 //
 //   pop3_load --port 1100 -c 8 -r 3 --user-prefix load --domain example.test --password pw
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench_socket.h"
 
 namespace {
 
@@ -35,49 +31,10 @@ struct Options {
   std::string password = "bench-password";
 };
 
-class Conn {
+// POP3 on top of the shared socket: status lines and multi-line bodies.
+class Conn : public BenchSocket {
  public:
-  bool Open(const Options& o) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(o.port));
-    inet_pton(AF_INET, o.host.c_str(), &a.sin_addr);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool Send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  // One CRLF line without its CRLF; false when the server went away.
-  bool Line(std::string& line) {
-    for (;;) {
-      size_t eol = buf_.find("\r\n", pos_);
-      if (eol != std::string::npos) {
-        line.assign(buf_, pos_, eol - pos_);
-        pos_ = eol + 2;
-        return true;
-      }
-      buf_.erase(0, pos_);
-      pos_ = 0;
-      char tmp[65536];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return false;
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
+  bool Open(const Options& o) { return BenchSocket::Open(o.host, o.port); }
   // A status line; true for "+OK".
   bool Ok(std::string* line_out = nullptr) {
     std::string line;
@@ -95,11 +52,6 @@ class Conn {
     }
     return -1;
   }
-
- private:
-  int fd_ = -1;
-  std::string buf_;
-  size_t pos_ = 0;
 };
 
 int Usage() {

@@ -4,12 +4,6 @@
 // Bounded by design: C*M messages at most, and --max-seconds stops it early.
 //
 //   smtp_load --port 2525 -c 16 -m 500 -s 4096 --rcpt bob@example.test
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench_socket.h"
 
 namespace {
 
@@ -35,50 +31,18 @@ struct Options {
   std::string from = "load@bench.example";
 };
 
-class Conn {
+// SMTP on top of the shared socket: whole replies, continuation lines skipped.
+class Conn : public BenchSocket {
  public:
-  bool Open(const Options& o) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(o.port));
-    inet_pton(AF_INET, o.host.c_str(), &a.sin_addr);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool Send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  // Reads one whole reply (all continuation lines); returns its code, or -1.
+  bool Open(const Options& o) { return BenchSocket::Open(o.host, o.port, 120); }
+  // Reads one whole reply; returns its code, or -1.
   int Reply() {
-    for (;;) {
-      size_t eol;
-      while ((eol = buf_.find("\r\n")) != std::string::npos) {
-        std::string line = buf_.substr(0, eol);
-        buf_.erase(0, eol + 2);
-        if (line.size() >= 4 && line[3] == '-') continue;
-        return line.size() >= 3 ? std::atoi(line.substr(0, 3).c_str()) : -1;
-      }
-      char tmp[4096];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return -1;
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
+    std::string line;
+    do {
+      if (!Line(line)) return -1;
+    } while (line.size() >= 4 && line[3] == '-');
+    return line.size() >= 3 ? std::atoi(line.substr(0, 3).c_str()) : -1;
   }
-
- private:
-  int fd_ = -1;
-  std::string buf_;
 };
 
 std::string MakeBody(int size) {
