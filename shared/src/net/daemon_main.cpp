@@ -133,12 +133,21 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     if (sigwait(&stop_signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       NotifySystemd("RELOADING=1");
-      Result<Poco::Net::Context::Ptr> fresh = MakeServerTlsContext(config->tls);
-      if (fresh) {
-        server.SetTlsContext(*fresh);
-        log.information("SIGHUP: reloaded the TLS certificate " + config->tls.certificate);
+      // What can change live: the certificate (also its path) and the log level. Listeners,
+      // limits and the store need a restart; users and aliases are read on every login anyway.
+      Result<Config> reread = LoadConfig(config_path, overrides);
+      if (!reread) {
+        log.error("SIGHUP: configuration not reloaded: " + reread.error());
       } else {
-        log.error("SIGHUP: keeping the old TLS certificate: " + fresh.error());
+        Poco::Logger::root().setLevel(reread->log.level);
+        Result<Poco::Net::Context::Ptr> fresh = MakeServerTlsContext(reread->tls);
+        if (fresh) {
+          server.SetTlsContext(*fresh);
+          log.information("SIGHUP: reloaded the TLS certificate " + reread->tls.certificate +
+                          "; log level " + reread->log.level);
+        } else {
+          log.error("SIGHUP: keeping the old TLS certificate: " + fresh.error());
+        }
       }
       NotifySystemd("READY=1");
       continue;
