@@ -1,11 +1,24 @@
 // mailsuite-imapd: the IMAP daemon (143 with STARTTLS, 993 implicit TLS).
 #include <memory>
 
-#include "greeting_session.h"
+#include "imap/session.h"
+#include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
 #include "store/store.h"
 
 using namespace mailsuite;
+
+namespace {
+
+// Everything the sessions share, kept alive by the daemon for its whole run.
+struct ImapdState {
+  Config config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::AuthFailureTracker> auth_failures;
+  std::unique_ptr<imapd::ImapServices> services;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   net::DaemonSpec spec;
@@ -14,16 +27,25 @@ int main(int argc, char** argv) {
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
     auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
     if (!store) return Status::Error(store.error());
+    auto state = std::make_shared<ImapdState>();
+    state->config = config;
+    state->store = std::move(store.value());
+    state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
+        std::chrono::milliseconds(config.auth.failure_delay_ms));
+    state->services = std::make_unique<imapd::ImapServices>(
+        imapd::ImapServices{state->config, *state->store, *state->auth_failures});
+
     net::DaemonSetup setup;
     net::AddListeners(setup.listeners, "imap", config.imap.listen, false);
     net::AddListeners(setup.listeners, "imaps", config.imap.tls_listen, true);
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
     setup.options.busy_reply = "* BYE Too many connections from your address";
-    setup.handler = [](net::LineConnection& conn, const net::ConnectionInfo& info) {
-      imapd::RunGreetingSession(conn, info);
+    imapd::ImapServices* services = state->services.get();
+    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      imapd::ImapSession(*services, conn, info).Run();
     };
-    setup.keep_alive = std::shared_ptr<store::Store>(std::move(store.value()));
+    setup.keep_alive = state;
     return setup;
   };
   return net::RunDaemon(argc, argv, spec);

@@ -1,0 +1,121 @@
+// LOGIN (RFC 3501 6.2.3) and AUTHENTICATE (6.2.2) with PLAIN (RFC 4616) and LOGIN, with the
+// "+ " continuations or a SASL-IR initial response (RFC 4959); "*" cancels. Both are refused
+// before TLS unless the peer is on loopback or auth.allow_cleartext is set (LOGINDISABLED).
+// Every failure waits the AuthFailureTracker's growing delay and logs one fail2ban-friendly
+// "auth failed user=… rip=…" line. Credentials are never logged.
+#include <thread>
+
+#include "../format.h"
+#include "../session.h"
+#include "shared/auth/password.h"
+#include "shared/auth/sasl.h"
+#include "shared/mail/address.h"
+
+namespace mailsuite::imapd {
+namespace {
+
+void Fail(ImapSession& s, const Command& c, const std::string& user, const std::string& why) {
+  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+  s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
+                  " rip=" + s.info().peer_address);
+  s.conn().Flush();
+  std::this_thread::sleep_for(delay);
+  s.No(c, "[AUTHENTICATIONFAILED] Authentication failed");
+  s.CountError();
+}
+
+bool CheckAllowed(ImapSession& s, const Command& c) {
+  if (s.AuthAllowedNow()) return true;
+  s.No(c, "[PRIVACYREQUIRED] Plaintext authentication disallowed, use STARTTLS");
+  s.CountError();
+  return false;
+}
+
+void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid,
+                    const std::string& login, const std::string& password) {
+  auto user = s.store().FindUser(login);
+  if (!user) {
+    s.log().Error("auth lookup failed: " + user.error());
+    return s.No(c, "[UNAVAILABLE] Temporary authentication failure");
+  }
+  if (!user->has_value()) {
+    auth::VerifyAgainstDummy(password);
+    return Fail(s, c, login, "unknown user");
+  }
+  if (!auth::VerifyPassword(password, (*user)->password_hash))
+    return Fail(s, c, login, "bad password");
+  // RFC 4616 2: acting as another identity is not permitted here.
+  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address)
+    return Fail(s, c, login, "authzid not permitted");
+  s.services.auth_failures.RecordSuccess(s.info().peer_address);
+  s.ProceedToAuthenticated(c, **user);
+}
+
+// The client's answer to a "+ challenge"; nullopt when it cancelled or went away (answered).
+std::optional<std::string> Challenge(ImapSession& s, const Command& c, std::string_view text) {
+  s.Write("+ ");
+  s.Write(text);
+  s.Write("\r\n");
+  auto line = s.ReadAuthLine();
+  if (!line) {
+    s.Bad(c, "Authentication exchange failed");
+    return std::nullopt;
+  }
+  if (auth::IsCancel(*line)) {
+    s.Bad(c, "Authentication cancelled");  // RFC 3501 6.2.2: BAD on "*"
+    return std::nullopt;
+  }
+  return line;
+}
+
+void Malformed(ImapSession& s, const Command& c) { s.Bad(c, "Malformed SASL response"); }
+
+}  // namespace
+
+void HandleLogin(ImapSession& s, const Command& c) {
+  if (c.args.size() != 2 || !c.args[0].IsAstring() || !c.args[1].IsAstring())
+    return s.Bad(c, "Syntax: LOGIN user password");
+  if (!CheckAllowed(s, c)) return;
+  if (c.args[0].text.size() > auth::kMaxSaslFieldLength ||
+      c.args[1].text.size() > auth::kMaxSaslFieldLength)
+    return Fail(s, c, c.args[0].text, "over-long credentials");
+  VerifyAndLogin(s, c, "", c.args[0].text, c.args[1].text);
+}
+
+void HandleAuthenticate(ImapSession& s, const Command& c) {
+  if (c.args.empty() || c.args.size() > 2 || c.args[0].kind != Arg::Kind::kAtom)
+    return s.Bad(c, "Syntax: AUTHENTICATE mechanism [initial-response]");
+  if (!CheckAllowed(s, c)) return;
+  std::string mechanism = Upper(c.args[0].text);
+  std::optional<std::string> initial;
+  if (c.args.size() == 2) {
+    if (!c.args[1].IsAstring()) return Malformed(s, c);
+    initial = c.args[1].text == "=" ? "" : c.args[1].text;  // RFC 4959: "=" is empty
+  }
+  if (mechanism == "PLAIN") {
+    if (!initial) {
+      initial = Challenge(s, c, "");
+      if (!initial) return;
+    }
+    auto creds = auth::DecodePlain(*initial);
+    if (!creds) return Malformed(s, c);
+    return VerifyAndLogin(s, c, creds->authzid, creds->authcid, creds->password);
+  }
+  if (mechanism == "LOGIN") {
+    if (!initial) {
+      initial = Challenge(s, c, auth::kLoginUsernamePrompt);
+      if (!initial) return;
+    }
+    auto user = auth::DecodeLoginStep(*initial);
+    if (!user) return Malformed(s, c);
+    auto r = Challenge(s, c, auth::kLoginPasswordPrompt);
+    if (!r) return;
+    auto password = auth::DecodeLoginStep(*r);
+    if (!password) return Malformed(s, c);
+    return VerifyAndLogin(s, c, "", *user, *password);
+  }
+  s.No(c, "Unsupported authentication mechanism");
+  s.CountError();
+}
+
+}  // namespace mailsuite::imapd

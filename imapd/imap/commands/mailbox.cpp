@@ -1,0 +1,105 @@
+// CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.3-6.3.7). Names are passed
+// through as the client wrote them (modified UTF-7 included); only "INBOX" is case-folded.
+#include "../format.h"
+#include "../session.h"
+
+namespace mailsuite::imapd {
+namespace {
+
+// A name the store can hold: not empty, no empty hierarchy level, no wildcard.
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
+  if (name.find("//") != std::string::npos) return false;
+  for (unsigned char ch : name)
+    if (ch == '*' || ch == '%' || ch < 0x20 || ch == 0x7f) return false;
+  return true;
+}
+
+std::optional<store::Mailbox> Find(ImapSession& s, const std::string& name, bool& failed) {
+  auto m = s.store().GetMailbox(s.user->id, name);
+  failed = !m.ok();
+  if (failed) {
+    s.log().Error("get mailbox: " + m.error());
+    return std::nullopt;
+  }
+  return *m;
+}
+
+}  // namespace
+
+void HandleCreate(ImapSession& s, const Command& c) {
+  if (c.args.size() != 1 || !c.args[0].IsAstring()) return s.Bad(c, "Syntax: CREATE mailbox");
+  std::string name = CanonicalMailbox(c.args[0].text);
+  // RFC 3501 6.3.3: a trailing delimiter only says the client means to create children.
+  if (!name.empty() && name.back() == '/') name.pop_back();
+  if (!ValidName(name)) return s.No(c, "[CANNOT] Invalid mailbox name");
+  bool failed = false;
+  if (Find(s, name, failed) || name == "INBOX")
+    return s.No(c, "[ALREADYEXISTS] Mailbox already exists");
+  if (failed) return s.No(c, "[SERVERBUG] Cannot create mailbox");
+  auto r = s.store().CreateMailbox(s.user->id, name);
+  if (!r) {
+    s.log().Info("create " + Printable(name) + ": " + r.error());
+    return s.No(c, "[CANNOT] Cannot create mailbox");
+  }
+  s.Ok(c, "CREATE completed");
+}
+
+void HandleDelete(ImapSession& s, const Command& c) {
+  if (c.args.size() != 1 || !c.args[0].IsAstring()) return s.Bad(c, "Syntax: DELETE mailbox");
+  std::string name = CanonicalMailbox(c.args[0].text);
+  if (name == "INBOX") return s.No(c, "[CANNOT] INBOX cannot be deleted");
+  bool failed = false;
+  auto box = Find(s, name, failed);
+  if (!box)
+    return s.No(c, failed ? "[SERVERBUG] Cannot delete mailbox" : "[NONEXISTENT] No such mailbox");
+  if (s.selected && s.selected->mailbox().id == box->id) s.Deselect();
+  Status st = s.store().DeleteMailbox(s.user->id, name);
+  if (!st.ok()) {
+    s.log().Info("delete " + Printable(name) + ": " + st.message());
+    return s.No(c, "[CANNOT] Cannot delete mailbox (does it have children?)");
+  }
+  s.Ok(c, "DELETE completed");
+}
+
+void HandleRename(ImapSession& s, const Command& c) {
+  if (c.args.size() != 2 || !c.args[0].IsAstring() || !c.args[1].IsAstring())
+    return s.Bad(c, "Syntax: RENAME from to");
+  std::string from = CanonicalMailbox(c.args[0].text);
+  std::string to = CanonicalMailbox(c.args[1].text);
+  if (!to.empty() && to.back() == '/') to.pop_back();
+  if (!ValidName(to)) return s.No(c, "[CANNOT] Invalid mailbox name");
+  bool failed = false;
+  auto box = Find(s, from, failed);
+  if (!box) return s.No(c, failed ? "[SERVERBUG] Cannot rename" : "[NONEXISTENT] No such mailbox");
+  if (to == "INBOX" || Find(s, to, failed))
+    return s.No(c, "[ALREADYEXISTS] Target mailbox already exists");
+  // RFC 3501 6.3.5: renaming INBOX moves its messages into a new mailbox; INBOX stays.
+  Status st = s.store().RenameMailbox(s.user->id, from, to);
+  if (!st.ok()) {
+    s.log().Info("rename " + Printable(from) + ": " + st.message());
+    return s.No(c, "[CANNOT] Cannot rename mailbox");
+  }
+  s.Ok(c, "RENAME completed");
+}
+
+namespace {
+
+void Subscribe(ImapSession& s, const Command& c, bool on) {
+  if (c.args.size() != 1 || !c.args[0].IsAstring())
+    return s.Bad(c, on ? "Syntax: SUBSCRIBE mailbox" : "Syntax: UNSUBSCRIBE mailbox");
+  std::string name = CanonicalMailbox(c.args[0].text);
+  Status st = s.store().SetSubscribed(s.user->id, name, on);
+  if (!st.ok()) {
+    s.log().Info("subscribe " + Printable(name) + ": " + st.message());
+    return s.No(c, "[NONEXISTENT] No such mailbox");
+  }
+  s.Ok(c, on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+}
+
+}  // namespace
+
+void HandleSubscribe(ImapSession& s, const Command& c) { Subscribe(s, c, true); }
+void HandleUnsubscribe(ImapSession& s, const Command& c) { Subscribe(s, c, false); }
+
+}  // namespace mailsuite::imapd

@@ -1,0 +1,47 @@
+// SEARCH and UID SEARCH (RFC 3501 6.4.4). CHARSET UTF-8 and US-ASCII are accepted (the match
+// is on raw bytes, ASCII case-folded); others are NO [BADCHARSET]. A message's text is read
+// only when a header or body key asks for it, and only once per message.
+#include "../format.h"
+#include "../search_keys.h"
+#include "../session.h"
+
+namespace mailsuite::imapd {
+
+void HandleSearch(ImapSession& s, const Command& c, bool uid) {
+  size_t start = 0;
+  if (!c.args.empty() && c.args[0].IsAtom("CHARSET")) {
+    if (c.args.size() < 3 || !c.args[1].IsAstring()) return s.Bad(c, "Syntax: CHARSET name");
+    std::string cs = Upper(c.args[1].text);
+    if (cs != "UTF-8" && cs != "US-ASCII")
+      return s.No(c, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+    start = 2;
+  }
+  std::string error;
+  auto key = ParseSearchKeys(c.args, start, &error);
+  if (!key) return s.Bad(c, error);
+  MailboxView& view = *s.selected;
+  std::string out = "* SEARCH";
+  for (size_t seq = 1; seq <= view.size(); ++seq) {
+    const store::MessageInfo& info = view.at(seq);
+    std::optional<std::string> content;
+    bool tried = false;
+    SearchMessage m;
+    m.info = &info;
+    m.seq = static_cast<uint32_t>(seq);
+    m.max_seq = static_cast<uint32_t>(view.size());
+    m.max_uid = view.MaxUid();
+    m.content = [&]() -> const std::string* {
+      if (!tried) {
+        tried = true;
+        auto r = s.store().ReadContent(info.mailbox_id, info.uid);
+        if (r) content = std::move(r).value();
+      }
+      return content ? &*content : nullptr;
+    };
+    if (MatchSearch(*key, m)) out += " " + std::to_string(uid ? info.uid : seq);
+  }
+  s.Untagged(std::string_view(out).substr(2));
+  s.Ok(c, uid ? "UID SEARCH completed" : "SEARCH completed");
+}
+
+}  // namespace mailsuite::imapd

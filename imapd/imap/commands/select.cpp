@@ -1,0 +1,82 @@
+// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2), CHECK (6.4.1) and EXPUNGE (6.4.3).
+// A failed SELECT leaves the session unselected. CLOSE removes \Deleted messages silently;
+// EXPUNGE reports each with "* n EXPUNGE" (through the view's sync, highest number first).
+#include "../format.h"
+#include "../session.h"
+
+namespace mailsuite::imapd {
+namespace {
+
+void Open(ImapSession& s, const Command& c, bool read_only) {
+  if (c.args.size() != 1 || !c.args[0].IsAstring())
+    return s.Bad(c, read_only ? "Syntax: EXAMINE mailbox" : "Syntax: SELECT mailbox");
+  s.Deselect();
+  auto box = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[0].text));
+  if (!box) {
+    s.log().Error("select: " + box.error());
+    return s.No(c, "[SERVERBUG] Cannot open mailbox");
+  }
+  if (!box->has_value()) return s.No(c, "[NONEXISTENT] No such mailbox");
+  Status st = s.Select(**box, read_only);
+  if (!st.ok()) {
+    s.log().Error("select: " + st.message());
+    return s.No(c, "[SERVERBUG] Cannot open mailbox");
+  }
+  const MailboxView& v = *s.selected;
+  size_t first_unseen = 0;
+  for (size_t i = 1; i <= v.size() && !first_unseen; ++i)
+    if (!(v.at(i).flags.system & store::kFlagSeen)) first_unseen = i;
+  std::string out = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
+  out += read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
+                   : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] "
+                     "Flags permitted\r\n";
+  out += "* " + std::to_string(v.size()) + " EXISTS\r\n* 0 RECENT\r\n";
+  if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+  out += "* OK [UIDVALIDITY " + std::to_string(v.mailbox().uid_validity) + "] UIDs valid\r\n";
+  out += "* OK [UIDNEXT " + std::to_string(v.mailbox().uid_next) + "] Predicted next UID\r\n";
+  s.Write(out);
+  s.log().Info(std::string(read_only ? "examine " : "select ") + Printable(v.mailbox().name));
+  s.Ok(c, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
+}
+
+// Every UID in the view; the store expunges only those flagged \Deleted.
+std::vector<uint32_t> AllUids(const MailboxView& v) {
+  std::vector<uint32_t> uids;
+  uids.reserve(v.size());
+  for (size_t i = 1; i <= v.size(); ++i) uids.push_back(v.at(i).uid);
+  return uids;
+}
+
+}  // namespace
+
+void HandleSelect(ImapSession& s, const Command& c) { Open(s, c, false); }
+void HandleExamine(ImapSession& s, const Command& c) { Open(s, c, true); }
+
+void HandleClose(ImapSession& s, const Command& c) {
+  if (!c.args.empty()) return s.Bad(c, "Syntax: CLOSE");
+  if (!s.selected->read_only()) {
+    auto r = s.store().Expunge(s.selected->mailbox().id, AllUids(*s.selected), true);
+    if (!r) s.log().Error("close expunge: " + r.error());
+  }
+  s.Deselect();
+  s.Ok(c, "CLOSE completed");
+}
+
+void HandleCheck(ImapSession& s, const Command& c) {
+  if (!c.args.empty()) return s.Bad(c, "Syntax: CHECK");
+  s.Ok(c, "CHECK completed");  // every write is already durable
+}
+
+void HandleExpunge(ImapSession& s, const Command& c) {
+  if (!c.args.empty()) return s.Bad(c, "Syntax: EXPUNGE");
+  if (s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
+  auto r = s.store().Expunge(s.selected->mailbox().id, AllUids(*s.selected), true);
+  if (!r) {
+    s.log().Error("expunge: " + r.error());
+    return s.No(c, "[SERVERBUG] Expunge failed");
+  }
+  s.ReportUpdates(true, true);
+  s.Ok(c, "EXPUNGE completed");
+}
+
+}  // namespace mailsuite::imapd

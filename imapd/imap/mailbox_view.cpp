@@ -1,0 +1,64 @@
+#include "mailbox_view.h"
+
+#include <algorithm>
+
+#include "format.h"
+
+namespace mailsuite::imapd {
+
+Status MailboxView::Load(store::Store& store) {
+  auto list = store.ListMessages(mailbox_.id);
+  if (!list) return list.status();
+  messages_ = std::move(list).value();
+  pending_expunge_ = false;
+  return Status::Ok();
+}
+
+size_t MailboxView::SeqOfUid(uint32_t uid) const {
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+                             [](const store::MessageInfo& m, uint32_t u) { return m.uid < u; });
+  if (it == messages_.end() || it->uid != uid) return 0;
+  return static_cast<size_t>(it - messages_.begin()) + 1;
+}
+
+Status MailboxView::Sync(store::Store& store, bool allow_expunge, std::string& out) {
+  auto list = store.ListMessages(mailbox_.id);
+  if (!list) return list.status();
+  const std::vector<store::MessageInfo>& now = *list;
+  // Walk both ascending-UID lists once.
+  std::vector<store::MessageInfo> kept;
+  kept.reserve(std::max(now.size(), messages_.size()));
+  std::vector<size_t> gone;  // sequence numbers in the old view, ascending
+  std::string fetches;
+  size_t j = 0;
+  pending_expunge_ = false;
+  for (size_t i = 0; i < messages_.size(); ++i) {
+    const store::MessageInfo& old = messages_[i];
+    while (j < now.size() && now[j].uid < old.uid) ++j;  // not possible for new UIDs, skip
+    if (j < now.size() && now[j].uid == old.uid) {
+      if (!(now[j].flags == old.flags))
+        fetches += "* " + std::to_string(kept.size() + 1) + " FETCH (FLAGS " +
+                   FormatFlags(now[j].flags) + ")\r\n";
+      kept.push_back(now[j]);
+      ++j;
+    } else if (allow_expunge) {
+      gone.push_back(i + 1);
+    } else {
+      pending_expunge_ = true;
+      kept.push_back(old);  // still numbered here until an expunge may be reported
+    }
+  }
+  // Each EXPUNGE renumbers the later messages, so report from the highest number down.
+  for (auto it = gone.rbegin(); it != gone.rend(); ++it)
+    out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
+  out += fetches;
+  uint32_t max_uid = kept.empty() ? 0 : kept.back().uid;
+  size_t before = kept.size();
+  for (const store::MessageInfo& m : now)
+    if (m.uid > max_uid) kept.push_back(m);
+  messages_ = std::move(kept);
+  if (messages_.size() != before) out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
+  return Status::Ok();
+}
+
+}  // namespace mailsuite::imapd

@@ -1,0 +1,46 @@
+// MailboxView: one session's picture of its selected mailbox (RFC 3501 2.3.1.2). Sequence
+// numbers belong to the session, not to the store: they change only when this session tells its
+// client (EXPUNGE, EXISTS), so other sessions' changes cannot desynchronise it (SECURITY.md 12).
+// Sync() compares the store with the view and reports the differences as untagged responses,
+// holding expunges back while they are not allowed (RFC 3501 7.4.1: FETCH, STORE, SEARCH).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace mailsuite::imapd {
+
+class MailboxView {
+ public:
+  MailboxView(store::Mailbox mailbox, bool read_only)
+      : mailbox_(std::move(mailbox)), read_only_(read_only) {}
+
+  // Reads the message list; the first call after construction fills the view silently.
+  Status Load(store::Store& store);
+  // Brings the view up to date with the store; appends "* n EXPUNGE", "* n EXISTS" and
+  // "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge, vanished
+  // messages stay in the view until a later Sync that allows it.
+  Status Sync(store::Store& store, bool allow_expunge, std::string& out);
+
+  size_t size() const { return messages_.size(); }
+  const store::MessageInfo& at(size_t seq) const { return messages_[seq - 1]; }  // 1-based
+  store::MessageInfo& at(size_t seq) { return messages_[seq - 1]; }
+  // Sequence number of `uid`, 0 if it is not in the view.
+  size_t SeqOfUid(uint32_t uid) const;
+  uint32_t MaxUid() const { return messages_.empty() ? 0 : messages_.back().uid; }
+  const store::Mailbox& mailbox() const { return mailbox_; }
+  bool read_only() const { return read_only_; }
+  // Messages already gone from the store but not yet reported (expunge deferred).
+  bool HasPendingExpunges() const { return pending_expunge_; }
+
+ private:
+  store::Mailbox mailbox_;
+  bool read_only_;
+  std::vector<store::MessageInfo> messages_;  // ascending UID; index = sequence number - 1
+  bool pending_expunge_ = false;
+};
+
+}  // namespace mailsuite::imapd

@@ -1,0 +1,303 @@
+#include "session.h"
+
+#include "format.h"
+
+namespace mailsuite::imapd {
+namespace {
+
+constexpr uint32_t Bit(ImapState s) { return 1u << static_cast<int>(s); }
+constexpr uint32_t kAny =
+    Bit(ImapState::kNotAuthenticated) | Bit(ImapState::kAuthenticated) | Bit(ImapState::kSelected);
+constexpr uint32_t kNotAuth = Bit(ImapState::kNotAuthenticated);
+constexpr uint32_t kAuth = Bit(ImapState::kAuthenticated) | Bit(ImapState::kSelected);
+constexpr uint32_t kSelected = Bit(ImapState::kSelected);
+
+// RFC 3501 7.4.1: no untagged EXPUNGE while a command that uses sequence numbers runs.
+enum class Expunges { kAllowed, kHeld };
+
+struct CommandSpec {
+  const char* name;
+  Handler handler;
+  uint32_t allowed;  // states in which the command is valid; otherwise BAD
+  Expunges expunges;
+};
+
+void Fetch(ImapSession& s, const Command& c) { HandleFetch(s, c, false); }
+void StoreFlags(ImapSession& s, const Command& c) { HandleStore(s, c, false); }
+void Copy(ImapSession& s, const Command& c) { HandleCopy(s, c, false); }
+void Search(ImapSession& s, const Command& c) { HandleSearch(s, c, false); }
+
+const CommandSpec kCommands[] = {
+    {"CAPABILITY", HandleCapability, kAny, Expunges::kAllowed},
+    {"NOOP", HandleNoop, kAny, Expunges::kAllowed},
+    {"LOGOUT", HandleLogout, kAny, Expunges::kAllowed},
+    {"STARTTLS", HandleStartTls, kNotAuth, Expunges::kAllowed},
+    {"LOGIN", HandleLogin, kNotAuth, Expunges::kAllowed},
+    {"AUTHENTICATE", HandleAuthenticate, kNotAuth, Expunges::kAllowed},
+    {"LIST", HandleList, kAuth, Expunges::kAllowed},
+    {"LSUB", HandleLsub, kAuth, Expunges::kAllowed},
+    {"CREATE", HandleCreate, kAuth, Expunges::kAllowed},
+    {"DELETE", HandleDelete, kAuth, Expunges::kAllowed},
+    {"RENAME", HandleRename, kAuth, Expunges::kAllowed},
+    {"SUBSCRIBE", HandleSubscribe, kAuth, Expunges::kAllowed},
+    {"UNSUBSCRIBE", HandleUnsubscribe, kAuth, Expunges::kAllowed},
+    {"STATUS", HandleStatus, kAuth, Expunges::kAllowed},
+    {"SELECT", HandleSelect, kAuth, Expunges::kAllowed},
+    {"EXAMINE", HandleExamine, kAuth, Expunges::kAllowed},
+    {"APPEND", HandleAppend, kAuth, Expunges::kAllowed},
+    {"CLOSE", HandleClose, kSelected, Expunges::kAllowed},
+    {"CHECK", HandleCheck, kSelected, Expunges::kAllowed},
+    {"EXPUNGE", HandleExpunge, kSelected, Expunges::kAllowed},
+    {"FETCH", Fetch, kSelected, Expunges::kHeld},
+    {"STORE", StoreFlags, kSelected, Expunges::kHeld},
+    {"COPY", Copy, kSelected, Expunges::kAllowed},
+    {"SEARCH", Search, kSelected, Expunges::kHeld},
+    {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
+};
+
+// UID FETCH/STORE/SEARCH use UIDs, so RFC 3501 7.4.1 would let EXPUNGE through; holding it
+// for them too keeps one simple rule, and the EXPUNGE follows with the next command that
+// allows it (NOOP, CHECK, …).
+bool HoldsExpunges(const Command& c) {
+  if (c.name != "UID") return false;
+  if (c.args.empty()) return false;
+  return c.args[0].IsAtom("FETCH") || c.args[0].IsAtom("STORE") || c.args[0].IsAtom("SEARCH");
+}
+
+}  // namespace
+
+const char* StateName(ImapState state) {
+  switch (state) {
+    case ImapState::kNotAuthenticated:
+      return "not-authenticated";
+    case ImapState::kAuthenticated:
+      return "authenticated";
+    case ImapState::kSelected:
+      return "selected";
+    case ImapState::kLogout:
+      return "logout";
+  }
+  return "?";
+}
+
+ImapSession::ImapSession(ImapServices& services_in, net::LineConnection& conn,
+                         const net::ConnectionInfo& info)
+    : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
+
+void ImapSession::Untagged(std::string_view text) {
+  std::string line = "* ";
+  line += text;
+  conn_.WriteLine(line);
+}
+
+void ImapSession::Tagged(const Command& c, std::string_view status, std::string_view text) {
+  if (state_ == ImapState::kSelected) ReportUpdates(allow_expunge_);
+  std::string line = c.tag;
+  line += ' ';
+  line += status;
+  line += ' ';
+  line += text;
+  conn_.WriteLine(line);
+}
+
+void ImapSession::Bad(const Command& c, std::string_view text) {
+  std::string line = (c.tag.empty() ? std::string("*") : c.tag) + " BAD ";
+  line += text;
+  conn_.WriteLine(line);
+  CountError();
+}
+
+void ImapSession::EnterState(ImapState next) {
+  if (next == state_) return;
+  log_.Debug(std::string("state ") + StateName(state_) + " -> " + StateName(next));
+  state_ = next;
+}
+
+void ImapSession::CountError() {
+  if (++errors_ >= kMaxBadCommands && !closing_) {
+    Untagged("BYE Too many bad commands, closing connection");
+    log_.Warning("too many bad commands, disconnecting");
+    closing_ = true;
+  }
+}
+
+bool ImapSession::AuthAllowedNow() const {
+  return conn_.IsTls() || info_.peer_is_loopback || services.config.auth.allow_cleartext;
+}
+
+std::string ImapSession::Capabilities() const {
+  std::string caps = "IMAP4rev1 LITERAL+";
+  if (state_ == ImapState::kNotAuthenticated) {
+    if (conn_.CanStartTls()) caps += " STARTTLS";
+    if (AuthAllowedNow())
+      caps += " SASL-IR AUTH=PLAIN AUTH=LOGIN";
+    else
+      caps += " LOGINDISABLED";  // RFC 3501 6.2.3; no AUTH= either until TLS is up
+  }
+  return caps;
+}
+
+void ImapSession::ProceedToAuthenticated(const Command& c, const store::User& u) {
+  user = u;
+  log_.Info("login user=" + u.address);
+  EnterState(ImapState::kAuthenticated);
+  Ok(c, "[CAPABILITY " + Capabilities() + "] Logged in");
+}
+
+std::optional<std::string> ImapSession::ReadAuthLine() {
+  std::string line;
+  net::ReadStatus st = conn_.ReadLine(line);
+  if (st == net::ReadStatus::kOk) return line;
+  if (st != net::ReadStatus::kTooLong) closing_ = true;
+  return std::nullopt;
+}
+
+Status ImapSession::Select(const store::Mailbox& mailbox, bool read_only) {
+  // The stamp first: a change that lands during the load is then reported on the next poll.
+  auto stamp = services.store.ChangeStamp();
+  if (!stamp) return stamp.status();
+  MailboxView view(mailbox, read_only);
+  Status st = view.Load(services.store);
+  if (!st.ok()) return st;
+  selected = std::move(view);
+  seen_stamp_ = *stamp;
+  EnterState(ImapState::kSelected);
+  return Status::Ok();
+}
+
+void ImapSession::Deselect() {
+  selected.reset();
+  if (state_ == ImapState::kSelected) EnterState(ImapState::kAuthenticated);
+}
+
+void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
+  if (!selected) return;
+  auto stamp = services.store.ChangeStamp();
+  if (!stamp) {
+    log_.Error("change stamp: " + stamp.error());
+    return;
+  }
+  bool pending = allow_expunge && selected->HasPendingExpunges();
+  if (!force && !pending && *stamp == seen_stamp_) return;
+  std::string out;
+  Status st = selected->Sync(services.store, allow_expunge, out);
+  if (!st.ok()) {
+    log_.Error("mailbox sync: " + st.message());
+    return;
+  }
+  seen_stamp_ = *stamp;
+  conn_.Write(out);
+}
+
+bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
+  raw = {};
+  refused = false;
+  const uint64_t limit = static_cast<uint64_t>(services.config.imap.max_literal_size);
+  uint64_t total = 0;
+  std::string line;
+  // At most 1000 literals in one command: enough for any APPEND/LOGIN, bounded for a peer.
+  for (int piece = 0; piece <= 1000; ++piece) {
+    net::ReadStatus st = conn_.ReadLine(line);
+    if (st == net::ReadStatus::kTooLong) {
+      std::string tag = raw.lines.empty() ? "*" : TagOf(raw.lines[0]);
+      conn_.WriteLine(tag + " BAD Command line too long");
+      CountError();
+      refused = true;
+      return true;
+    }
+    if (st == net::ReadStatus::kTimeout) {
+      Untagged("BYE Autologout; idle for too long");
+      log_.Info("idle timeout");
+      return false;
+    }
+    if (st != net::ReadStatus::kOk) return false;
+    auto marker = TrailingLiteral(line);
+    if (refused) {
+      // Consuming the rest of a refused command: skip its LITERAL+ bytes; a synchronizing
+      // literal gets no "+", so the client ends the command there.
+      if (marker && marker->non_sync && marker->size <= limit) {
+        if (conn_.SkipExact(static_cast<size_t>(marker->size)) != net::ReadStatus::kOk)
+          return false;
+        continue;
+      }
+      return true;
+    }
+    raw.lines.push_back(line);
+    if (!marker) return true;
+    total += marker->size;
+    std::string tag = TagOf(raw.lines[0]);
+    if (total > limit || piece == 1000) {
+      refused = true;
+      if (!marker->non_sync) {
+        // Refused before the "+": the client never sends the bytes (SECURITY.md 5).
+        conn_.WriteLine(tag + " NO [TOOBIG] Literal too large");
+        CountError();
+        return true;
+      }
+      // LITERAL+ bytes are on their way anyway: read and drop them, never parse them as
+      // commands (the Dovecot 2.2.1 bug), then answer.
+      conn_.WriteLine(tag + " BAD [TOOBIG] Literal too large");
+      CountError();
+      if (marker->size > (uint64_t{1} << 40) ||
+          conn_.SkipExact(static_cast<size_t>(marker->size)) != net::ReadStatus::kOk)
+        return false;
+      continue;
+    }
+    if (!marker->non_sync) {
+      conn_.WriteLine("+ Ready for literal data");
+      conn_.Flush();
+    }
+    std::string bytes;
+    if (conn_.ReadExact(static_cast<size_t>(marker->size), bytes) != net::ReadStatus::kOk)
+      return false;
+    raw.literals.push_back(std::move(bytes));
+  }
+  return false;
+}
+
+void ImapSession::Run() {
+  log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+  Untagged("OK [CAPABILITY " + Capabilities() + "] mailsuite IMAP ready");
+  RawCommand raw;
+  while (!closing_ && state_ != ImapState::kLogout) {
+    bool refused = false;
+    if (!ReadCommand(raw, refused)) break;
+    if (refused) continue;
+    if (info_.stopping && *info_.stopping && !conn_.HasBufferedInput()) {
+      Untagged("BYE Server shutting down, try again later");
+      break;
+    }
+    auto parsed = ParseCommand(raw);
+    if (auto* e = std::get_if<ParseError>(&parsed)) {
+      log_.Debug("C: (unparsable) " + Printable(raw.lines[0], 40));
+      conn_.WriteLine(e->tag + " BAD " + e->message);
+      CountError();
+      continue;
+    }
+    Dispatch(std::get<Command>(parsed), raw.lines[0]);
+  }
+  conn_.Flush();
+  log_.Info("disconnect");
+}
+
+void ImapSession::Dispatch(const Command& c, const std::string& first_line) {
+  // Never log a password (LOGIN) or what a SASL exchange carries (AUTHENTICATE).
+  if (c.name == "LOGIN" || c.name == "AUTHENTICATE")
+    log_.Debug("C: " + Printable(c.tag, 64) + " " + c.name + " ********");
+  else
+    log_.Debug("C: " + Printable(first_line));
+  for (const CommandSpec& spec : kCommands) {
+    if (c.name != spec.name) continue;
+    if (!(spec.allowed & Bit(state_))) {
+      Bad(c, "Command not valid in this state");
+      return;
+    }
+    allow_expunge_ = spec.expunges == Expunges::kAllowed && !HoldsExpunges(c);
+    spec.handler(*this, c);
+    allow_expunge_ = true;
+    return;
+  }
+  Bad(c, "Unknown command");
+}
+
+}  // namespace mailsuite::imapd

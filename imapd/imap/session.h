@@ -1,0 +1,133 @@
+// ImapSession: one IMAP4rev1 conversation (RFC 3501) as an explicit state machine
+//   not-authenticated -> (LOGIN/AUTHENTICATE) authenticated <-> (SELECT/CLOSE) selected
+//   -> (LOGOUT) logout
+// The session keeps dispatch, state, literal reading and the selected mailbox's view; each
+// command family lives in commands/*.cpp and is listed in the command table (session.cpp) with
+// the states it is allowed in. Runs over any LineConnection, so tests can drive it in memory.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mailbox_view.h"
+#include "parser/command_parser.h"
+#include "shared/config.h"
+#include "shared/logging.h"
+#include "shared/net/line_server.h"
+#include "store/store.h"
+
+namespace mailsuite::auth {
+class AuthFailureTracker;
+}
+
+namespace mailsuite::imapd {
+
+enum class ImapState { kNotAuthenticated, kAuthenticated, kSelected, kLogout };
+const char* StateName(ImapState state);
+
+// Bad commands (unknown, wrong state, bad syntax, failed logins) before the session is closed.
+inline constexpr int kMaxBadCommands = 20;
+
+// What every session of the daemon shares. Owned by the daemon; outlives all sessions.
+struct ImapServices {
+  const Config& config;
+  store::Store& store;
+  auth::AuthFailureTracker& auth_failures;
+};
+
+class ImapSession {
+ public:
+  ImapSession(ImapServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
+  ImapSession(const ImapSession&) = delete;
+  ImapSession& operator=(const ImapSession&) = delete;
+
+  void Run();
+
+  // ---- for command handlers --------------------------------------------------------------
+  void Untagged(std::string_view text);  // "* text"
+  void Ok(const Command& c, std::string_view text) { Tagged(c, "OK", text); }
+  void No(const Command& c, std::string_view text) { Tagged(c, "NO", text); }
+  // "tag BAD text" and counts a bad command.
+  void Bad(const Command& c, std::string_view text);
+  void Write(std::string_view data) { conn_.Write(data); }
+  void EnterState(ImapState next);
+  ImapState state() const { return state_; }
+  void CountError();
+  void Close() { closing_ = true; }
+  // LOGIN/AUTHENTICATE are allowed: TLS, loopback, or auth.allow_cleartext.
+  bool AuthAllowedNow() const;
+  // "IMAP4rev1 LITERAL+ …" for the current state and connection.
+  std::string Capabilities() const;
+  // After the credentials are verified: answers OK [CAPABILITY …] and enters authenticated.
+  void ProceedToAuthenticated(const Command& c, const store::User& user);
+  // One line of a SASL exchange (never logged); nullopt when the client went away or the line
+  // was too long.
+  std::optional<std::string> ReadAuthLine();
+  // Reports other sessions' changes to the selected mailbox (RFC 3501 7.4.1: no EXPUNGE
+  // while allow_expunge is false). Cheap when the store's ChangeStamp has not moved.
+  void ReportUpdates(bool allow_expunge, bool force = false);
+  // Enters the selected state on `mailbox` with a freshly loaded view.
+  Status Select(const store::Mailbox& mailbox, bool read_only);
+  // Leaves the selected state (CLOSE, SELECT of another mailbox, a failed SELECT).
+  void Deselect();
+
+  ImapServices& services;
+  net::LineConnection& conn() { return conn_; }
+  const net::ConnectionInfo& info() const { return info_; }
+  const SessionLog& log() const { return log_; }
+  store::Store& store() { return services.store; }
+
+  std::optional<store::User> user;      // from authenticated on
+  std::optional<MailboxView> selected;  // in selected
+
+ private:
+  void Tagged(const Command& c, std::string_view status, std::string_view text);
+  // Reads one whole command (lines and literals); false when the session should end.
+  bool ReadCommand(RawCommand& raw, bool& refused);
+  void Dispatch(const Command& c, const std::string& first_line);
+
+  net::LineConnection& conn_;
+  const net::ConnectionInfo& info_;
+  SessionLog log_;
+  ImapState state_ = ImapState::kNotAuthenticated;
+  int errors_ = 0;
+  bool closing_ = false;
+  uint64_t seen_stamp_ = 0;
+  bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
+};
+
+// One handler per command (commands/*.cpp).
+using Handler = void (*)(ImapSession&, const Command&);
+void HandleCapability(ImapSession& s, const Command& c);
+void HandleNoop(ImapSession& s, const Command& c);
+void HandleLogout(ImapSession& s, const Command& c);
+void HandleStartTls(ImapSession& s, const Command& c);
+void HandleLogin(ImapSession& s, const Command& c);
+void HandleAuthenticate(ImapSession& s, const Command& c);
+void HandleList(ImapSession& s, const Command& c);
+void HandleLsub(ImapSession& s, const Command& c);
+void HandleCreate(ImapSession& s, const Command& c);
+void HandleDelete(ImapSession& s, const Command& c);
+void HandleRename(ImapSession& s, const Command& c);
+void HandleSubscribe(ImapSession& s, const Command& c);
+void HandleUnsubscribe(ImapSession& s, const Command& c);
+void HandleStatus(ImapSession& s, const Command& c);
+void HandleSelect(ImapSession& s, const Command& c);
+void HandleExamine(ImapSession& s, const Command& c);
+void HandleClose(ImapSession& s, const Command& c);
+void HandleCheck(ImapSession& s, const Command& c);
+void HandleExpunge(ImapSession& s, const Command& c);
+void HandleAppend(ImapSession& s, const Command& c);
+void HandleFetch(ImapSession& s, const Command& c, bool uid);
+void HandleStore(ImapSession& s, const Command& c, bool uid);
+void HandleCopy(ImapSession& s, const Command& c, bool uid);
+void HandleSearch(ImapSession& s, const Command& c, bool uid);
+void HandleUid(ImapSession& s, const Command& c);
+
+// The messages (sequence numbers, ascending) a sequence set names in the view; nullopt and a
+// BAD reply when the set does not parse.
+std::optional<std::vector<size_t>> ResolveSet(ImapSession& s, const Command& c, const Arg& set,
+                                              bool uid);
+
+}  // namespace mailsuite::imapd
