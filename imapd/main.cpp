@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   net::DaemonSpec spec;
   spec.program = "mailsuite-imapd";
   spec.summary = "mailsuite IMAP server";
+  spec.listeners = [](const Config& config) {
+    std::vector<net::ListenerSpec> listeners;
+    net::AddListeners(listeners, "imap", config.imap.listen, false);
+    net::AddListeners(listeners, "imaps", config.imap.tls_listen, true);
+    return listeners;
+  };
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
     auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
     if (!store) return Status::Error(store.error());
@@ -36,8 +42,6 @@ int main(int argc, char** argv) {
         imapd::ImapServices{state->config, *state->store, *state->auth_failures});
 
     net::DaemonSetup setup;
-    net::AddListeners(setup.listeners, "imap", config.imap.listen, false);
-    net::AddListeners(setup.listeners, "imaps", config.imap.tls_listen, true);
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
     setup.options.busy_reply = "* BYE Too many connections from your address";

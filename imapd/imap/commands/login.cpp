@@ -9,7 +9,7 @@
 #include "../session.h"
 #include "shared/auth/password.h"
 #include "shared/auth/sasl.h"
-#include "shared/mail/address.h"
+#include "store/authenticate.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -33,22 +33,14 @@ bool CheckAllowed(ImapSession& s, const Command& c) {
 
 void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid,
                     const std::string& login, const std::string& password) {
-  auto user = s.store().FindUser(login);
-  if (!user) {
-    s.log().Error("auth lookup failed: " + user.error());
+  store::LoginCheck check = store::CheckLogin(s.store(), login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
+    s.log().Error("auth " + check.reason);
     return s.No(c, "[UNAVAILABLE] Temporary authentication failure");
   }
-  if (!user->has_value()) {
-    auth::VerifyAgainstDummy(password);
-    return Fail(s, c, login, "unknown user");
-  }
-  if (!auth::VerifyPassword(password, (*user)->password_hash))
-    return Fail(s, c, login, "bad password");
-  // RFC 4616 2: acting as another identity is not permitted here.
-  if (!authzid.empty() && mail::ToLower(authzid) != (*user)->address)
-    return Fail(s, c, login, "authzid not permitted");
+  if (check.outcome == store::LoginCheck::Outcome::kRefused) return Fail(s, c, login, check.reason);
   s.services.auth_failures.RecordSuccess(s.info().peer_address);
-  s.ProceedToAuthenticated(c, **user);
+  s.ProceedToAuthenticated(c, *check.user);
 }
 
 // The client's answer to a "+ challenge"; nullopt when it cancelled or went away (answered).

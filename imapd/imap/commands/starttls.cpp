@@ -2,6 +2,7 @@
 // pipelined after the command is discarded before the handshake (CVE-2011-0411); the client
 // must ask for CAPABILITY again, which then no longer lists STARTTLS or LOGINDISABLED.
 #include "../session.h"
+#include "shared/net/tls_upgrade.h"
 
 namespace mailsuite::imapd {
 
@@ -10,16 +11,7 @@ void HandleStartTls(ImapSession& s, const Command& c) {
   if (!s.conn().CanStartTls())
     return s.Bad(c, s.conn().IsTls() ? "TLS already active" : "TLS not available");
   s.Ok(c, "Begin TLS negotiation now");
-  size_t discarded = 0;
-  if (!s.conn().StartTls(&discarded)) {
-    s.log().Info("TLS handshake failed");
-    s.Close();
-    return;
-  }
-  if (discarded > 0)
-    s.log().Warning("discarded " + std::to_string(discarded) +
-                    " plaintext bytes pipelined after STARTTLS");
-  s.log().Info("TLS started");
+  if (!net::UpgradeToTls(s.conn(), s.log(), "STARTTLS")) s.Close();
 }
 
 }  // namespace mailsuite::imapd
