@@ -130,7 +130,7 @@ void QueueRunner::RunOnce(int64_t now, bool full_scan) {
   if (full_scan) {
     auto queue = store_.ListQueue();
     if (queue)
-      for (const store::QueueMessage& m : *queue) FinishIfDone(m, now);
+      for (const store::QueueMessage& m : *queue) FinishIfDone(m.id, now);
   }
 }
 
@@ -159,8 +159,7 @@ void QueueRunner::DeliverGroup(const Group& group, int64_t now) {
                   [&](size_t i, const std::vector<RecipientResult>& results) {
                     Record(loaded[i], recipients[i], results, contents[i], now);
                     // Done with every recipient (the usual case): finish it now.
-                    auto updated = store_.GetQueueMessage(loaded[i].id);
-                    if (updated && updated->has_value()) FinishIfDone(**updated, now);
+                    FinishIfDone(loaded[i].id, now);
                   });
 }
 
@@ -211,7 +210,13 @@ void QueueRunner::Record(const store::QueueMessage& qm,
   }
 }
 
-void QueueRunner::FinishIfDone(const store::QueueMessage& m, int64_t now) {
+void QueueRunner::FinishIfDone(store::QueueId id, int64_t now) {
+  // Workers for two domains of one message may both see it finished: one of them bounces and
+  // removes it, the other then finds it gone.
+  std::lock_guard<std::mutex> lock(finish_mu_);
+  auto fresh = store_.GetQueueMessage(id);
+  if (!fresh || !fresh->has_value()) return;
+  const store::QueueMessage& m = **fresh;
   for (const auto& r : m.recipients)
     if (r.state == store::RecipientState::kQueued) return;
   if (!SendBounce(m, now)) return;  // keep the message; the next pass tries again

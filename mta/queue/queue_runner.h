@@ -44,7 +44,7 @@ class QueueRunner {
               const std::vector<store::QueueRecipient>& recipients,
               const std::vector<RecipientResult>& results, const std::string& content, int64_t now);
   // Sends the bounce and removes the message when no recipient is left to try.
-  void FinishIfDone(const store::QueueMessage& message, int64_t now);
+  void FinishIfDone(store::QueueId id, int64_t now);
   // False when the bounce could not be stored (the message stays queued for another try).
   bool SendBounce(const store::QueueMessage& message, int64_t now);
   DsnInput MakeDsnInput(const store::QueueMessage& message, int64_t now) const;
@@ -58,6 +58,7 @@ class QueueRunner {
   std::condition_variable cv_;
   bool wake_ = false;
   bool stop_ = false;
+  std::mutex finish_mu_;
 };
 
 }  // namespace mailsuite::mta

@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include "shared/logging.h"
+#include "shared/mail/address.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -53,7 +54,14 @@ void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessag
                  "x-local; domain " + domain + " accepts no mail (null MX)");
     switch (mx.outcome) {
       case DnsOutcome::kOk:
-        for (const MxHost& h : mx.hosts) servers.push_back(Server{h.name, settings.port});
+        // RFC 5321 5.1: we must not relay to ourselves or to MX hosts less preferred than us.
+        for (const MxHost& h : mx.hosts) {
+          if (mail::ToLower(h.name) == mail::ToLower(settings.helo_name)) break;
+          servers.push_back(Server{h.name, settings.port});
+        }
+        if (servers.empty())
+          return all(RecipientOutcome::kPermanent, "5.4.6",
+                     "x-local; mail for " + domain + " loops back to myself");
         break;
       case DnsOutcome::kNoRecords:  // RFC 5321 5.1: the domain itself is the implicit MX
         servers.push_back(Server{domain, settings.port});
@@ -77,7 +85,9 @@ void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessag
     for (const std::string& address : addrs.addresses) {
       ClientSettings cs;
       cs.helo_name = settings.helo_name;
-      cs.tls = via_smarthost ? TlsPolicy::kEncrypt : settings.tls;
+      // A smarthost gets the password: TLS is required, and `verify` stays `verify`.
+      cs.tls =
+          via_smarthost && settings.tls != TlsPolicy::kVerify ? TlsPolicy::kEncrypt : settings.tls;
       cs.tls_host_name = server.name;
       if (via_smarthost) {
         cs.auth_user = settings.smarthost_user;

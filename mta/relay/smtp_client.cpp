@@ -46,18 +46,24 @@ std::string SmtpReply::EnhancedStatus() const {
 }
 
 std::string DotStuffForData(const std::string& content) {
+  // Every line end goes out as CRLF, whatever the stored text has: a lone CR or LF is never
+  // passed on, since some servers end DATA on them (SMTP smuggling, SECURITY.md 1).
   std::string out;
   out.reserve(content.size() + content.size() / 50 + 8);
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t lf = content.find('\n', pos);
-    size_t end = lf == std::string::npos ? content.size() : lf;
-    size_t text_end = (end > pos && content[end - 1] == '\r') ? end - 1 : end;
-    if (content[pos] == '.') out += '.';
-    out.append(content, pos, text_end - pos);
-    out += "\r\n";
-    pos = lf == std::string::npos ? content.size() : lf + 1;
+  bool line_start = true;
+  for (size_t i = 0; i < content.size(); ++i) {
+    char c = content[i];
+    if (line_start && c == '.') out += '.';  // RFC 5321 4.5.2
+    line_start = false;
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') ++i;
+      out += "\r\n";
+      line_start = true;
+    } else {
+      out += c;
+    }
   }
+  if (!line_start) out += "\r\n";
   out += ".\r\n";
   return out;
 }

@@ -134,8 +134,9 @@ Parsed<MailFrom> ParseMailFrom(std::string_view argument, bool utf8_ok) {
         m.body = BodyType::k7Bit;
       } else if (v == "8BITMIME") {
         m.body = BodyType::k8BitMime;
-      } else if (v == "BINARYMIME") {
-        m.body = BodyType::kBinaryMime;
+      } else if (v == "BINARYMIME") {  // needs BDAT-only handling (RFC 3030 3): not offered
+        r.error = SmtpError{555, "5.5.4", "BODY=BINARYMIME is not supported"};
+        return r;
       } else {
         r.error = Syntax("Bad BODY value");
         return r;

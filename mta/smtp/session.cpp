@@ -26,7 +26,9 @@ const CommandSpec kCommands[] = {
     {"MAIL", HandleMail, kGreetedOnly},
     {"RCPT", HandleRcpt, kInTransaction},
     {"DATA", HandleData, Bit(SmtpState::kRcpt)},
-    {"BDAT", HandleBdat, Bit(SmtpState::kRcpt)},
+    // BDAT is let through in every state: its chunk follows without waiting for a reply
+    // (RFC 3030 2), so even a refused BDAT must read it, or the bytes would run as commands.
+    {"BDAT", HandleBdat, kAnyState},
     {"RSET", HandleRset, kAnyState},
     {"NOOP", HandleNoop, kAnyState},
     {"QUIT", HandleQuit, kAnyState},
@@ -88,7 +90,8 @@ bool SmtpSession::AuthAllowedNow() const {
 }
 
 std::string SmtpSession::NextMessageId() {
-  return info_.session_id + "." + std::to_string(++messages_);
+  // An Atom (RFC 5321 4.4 "id"): letters, digits and "-" only.
+  return info_.session_id + "-" + std::to_string(++messages_);
 }
 
 void SmtpSession::Run() {

@@ -62,6 +62,7 @@ class RelayTest(unittest.TestCase):
             ("implicit.net", "A"): ["127.0.0.3"],
             ("nullmx.example", "MX"): [(0, "")],
             ("gone.example", "rcode"): 3,
+            ("self.example", "MX"): [(10, "mail.example.test")],  # that is us
         }).start()
         cls.sink1 = SmtpSink(["127.0.0.2"], port, "mx1.example.net").start()
         cls.sink2 = SmtpSink(["127.0.0.3"], port, "mx2.example.net").start()
@@ -124,7 +125,7 @@ class RelayTest(unittest.TestCase):
 
     def test_permanent_failures_bounce_to_the_local_sender(self):
         self.sink1.rcpt_replies["nobody@example.net"] = "550 5.1.1 no such user"
-        for rcpt in ("nobody@example.net", "x@nullmx.example", "y@gone.example"):
+        for rcpt in ("nobody@example.net", "x@nullmx.example", "y@gone.example", "z@self.example"):
             with self.subTest(rcpt=rcpt):
                 before = inbox_count(self.suite, "bob@example.test")
                 self.send("bob@example.test", [rcpt], f"Subject: to {rcpt}\r\n\r\nx\r\n")
@@ -135,6 +136,7 @@ class RelayTest(unittest.TestCase):
         self.assertIn("to=<nobody@example.net> relay=mx1.example.net status=5.1.1", log)
         self.assertIn("status=5.1.10", log)
         self.assertIn("status=5.1.2", log)
+        self.assertIn("to=<z@self.example> relay=none status=5.4.6", log)
 
     def test_queue_cli_lists_shows_and_bounces(self):
         self.sink1.rcpt_replies["held@example.net"] = "451 4.3.0 not today"

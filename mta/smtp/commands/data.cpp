@@ -13,11 +13,39 @@
 namespace mailsuite::mta {
 namespace {
 
+// Checks (or, when normalizing, repairs) the line ends of a BDAT message: false if it has a NUL,
+// or a bare CR or LF that may not be normalized.
+bool CleanLineEnds(std::string& content, bool normalize) {
+  if (content.find('\0') != std::string::npos) return false;
+  bool bare = false;
+  for (size_t i = 0; i < content.size() && !bare; ++i) {
+    if (content[i] == '\r') bare = i + 1 >= content.size() || content[i + 1] != '\n';
+    if (content[i] == '\n') bare = i == 0 || content[i - 1] != '\r';
+  }
+  if (!bare) return true;
+  if (!normalize) return false;
+  std::string out;
+  out.reserve(content.size() + 64);
+  for (size_t i = 0; i < content.size(); ++i) {
+    char c = content[i];
+    if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') {
+      out += "\r\n";
+      ++i;
+    } else if (c == '\r' || c == '\n') {
+      out += "\r\n";
+    } else {
+      out += c;
+    }
+  }
+  content.swap(out);
+  return true;
+}
+
 void AcceptMessage(SmtpSession& s, std::string content) {
   const SmtpConfig& c = s.services.config.smtp;
   Transaction& t = s.transaction;
   int received = mail::CountHeaderFields(content, "Received");
-  if (received >= c.max_received_headers) {
+  if (received > c.max_received_headers) {  // RFC 5321 6.3
     s.Reply(554, "5.4.6", "Too many Received headers: mail loop detected");
     s.log().Warning("mail loop: " + std::to_string(received) + " Received headers");
     s.ResetTransaction();
@@ -59,9 +87,13 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
   bool remote = false;
   std::vector<DsnRecipient> delivered;  // RFC 3461: NOTIFY=SUCCESS for a local mailbox
+  // Only for senders we know: a stranger on port 25 could otherwise make us mail a forged
+  // sender (backscatter, SECURITY.md 3).
+  bool known_sender =
+      !s.authenticated_user.empty() || net::InNetworks(s.info().peer_address, c.trusted_networks);
   for (const Recipient& r : env.recipients) {
     remote = remote || r.local_users.empty();
-    if (!r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
+    if (known_sender && !r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
       delivered.push_back(
           {r.address, r.rcpt.orcpt, "delivered", "2.0.0", "x-local; delivered to the mailbox", ""});
   }
@@ -124,6 +156,17 @@ void HandleBdat(SmtpSession& s, const std::string& argument) {
     s.Close();
     return;
   }
+  if (s.state() != SmtpState::kRcpt) {
+    // No transaction to add to (MAIL or every RCPT was refused, or none was sent): consume the
+    // chunk, then refuse.
+    if (s.conn().SkipExact(size) != net::ReadStatus::kOk) {
+      s.Close();
+      return;
+    }
+    s.Reply(503, "5.5.1", "No valid recipients for BDAT");
+    s.CountError();
+    return;
+  }
   Transaction& t = s.transaction;
   t.bdat_started = true;
   const SmtpConfig& c = s.services.config.smtp;
@@ -151,6 +194,13 @@ void HandleBdat(SmtpSession& s, const std::string& argument) {
   }
   if (last != "LAST") {
     s.Reply(250, "2.0.0", std::to_string(size) + " octets received");
+    return;
+  }
+  // The same line-ending rule as DATA (SMTP smuggling defence): no bare CR or LF, no NUL.
+  if (!CleanLineEnds(t.bdat_content, c.normalize_bare_line_ends)) {
+    s.Reply(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
+    s.log().Warning("refused a BDAT message with bare CR/LF or NUL");
+    s.ResetTransaction();
     return;
   }
   AcceptMessage(s, std::move(t.bdat_content));

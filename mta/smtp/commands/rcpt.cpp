@@ -65,6 +65,7 @@ void HandleRcpt(SmtpSession& s, const std::string& argument) {
       }
       if (users->empty()) {
         s.Reply(550, "5.1.1", "Recipient address rejected: user unknown");
+        s.CountError();  // address probing costs the session like any other error
         s.log().Info("unknown recipient " + Printable(r.address));
         return;
       }
@@ -75,6 +76,7 @@ void HandleRcpt(SmtpSession& s, const std::string& argument) {
           net::InNetworks(s.info().peer_address, s.services.config.smtp.trusted_networks);
       if (!may_relay) {
         s.Reply(554, "5.7.1", "Relay access denied");
+        s.CountError();
         s.log().Info("relay denied for " + Printable(r.address));
         return;
       }

@@ -43,17 +43,24 @@ class LineServer::Connection : public Poco::Net::TCPServerConnection {
     }
     Poco::Net::Context::Ptr tls = server_.tls_context();
     SocketTransport transport(socket(), tls, false);
-    transport.SetIdleTimeout(server_.options_.idle_timeout);
-    // Implicit TLS (RFC 8314): the handshake comes first, here on the worker thread, so a slow
-    // client never holds up the acceptor.
-    if (spec_.implicit_tls && !transport.StartTls()) return;
     if (!server_.Admit(info.peer_address)) {
       Poco::Logger::get("server").warning("session=" + info.session_id + " peer=" +
                                           info.peer_address + " refused: too many connections");
-      if (!server_.options_.busy_reply.empty())
+      // On an implicit-TLS port the client expects a handshake, not text: just close.
+      if (!spec_.implicit_tls && !server_.options_.busy_reply.empty())
         transport.Send(server_.options_.busy_reply + "\r\n");
       return;
     }
+    // Implicit TLS (RFC 8314): the handshake comes first, here on the worker thread, with a
+    // short timeout so stalled handshakes cannot hold the pool.
+    if (spec_.implicit_tls) {
+      transport.SetIdleTimeout(std::chrono::seconds(30));
+      if (!transport.StartTls()) {
+        server_.Release(info.peer_address);
+        return;
+      }
+    }
+    transport.SetIdleTimeout(server_.options_.idle_timeout);
     server_.Track(&transport);
     try {
       LineConnection conn(transport, server_.options_.max_line_length);

@@ -16,6 +16,8 @@ TEST(RelayTest, DotStuffingMakesCleanCrlfData) {
   EXPECT_EQ(DotStuffForData("no final newline"), "no final newline\r\n.\r\n");
   EXPECT_EQ(DotStuffForData("."), "..\r\n.\r\n");
   EXPECT_EQ(DotStuffForData(""), ".\r\n");
+  // A lone CR is never passed on: some servers end DATA on "<CR>.<CR>" (SMTP smuggling).
+  EXPECT_EQ(DotStuffForData("x\r.\r\nMAIL"), "x\r\n..\r\nMAIL\r\n.\r\n");
 }
 
 TEST(RelayTest, Xtext) {

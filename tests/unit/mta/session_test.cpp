@@ -99,14 +99,14 @@ TEST_F(SmtpSessionTest, TextbookDialogue) {
   EXPECT_EQ(r[2], "250 2.1.0 Ok");
   EXPECT_EQ(r[3], "250 2.1.5 Ok");
   EXPECT_EQ(r[4], "354 End data with <CR><LF>.<CR><LF>");
-  EXPECT_EQ(r[5], "250 2.0.0 Ok: queued as test.1");
+  EXPECT_EQ(r[5], "250 2.0.0 Ok: queued as test-1");
   EXPECT_EQ(r[6], "221 2.0.0 mx.example.test Bye");
 
   ASSERT_EQ(Inbox(bob_).size(), 1u);
   std::string m = InboxContent(bob_);
   EXPECT_EQ(m.rfind("Return-Path: <carol@example.org>\r\nDelivered-To: bob@example.test\r\n"
                     "Received: from client.example.org ([192.0.2.7])\r\n"
-                    "\tby mx.example.test (mailsuite) with SMTP id test.1\r\n"
+                    "\tby mx.example.test (mailsuite) with SMTP id test-1\r\n"
                     "\tfor <bob@example.test>; ",
                     0),
             0u)
@@ -307,7 +307,7 @@ TEST_F(SmtpSessionTest, SmugglingAttemptIsRefusedAndStartsNoSecondMessage) {
 
 TEST_F(SmtpSessionTest, MailLoopIsRefused) {
   std::string headers;
-  for (int i = 0; i < 50; ++i)
+  for (int i = 0; i < 101; ++i)
     headers += "Received: from x by y; Mon, 1 Jan 2026 00:00:00 +0000\r\n";
   auto r = Talk("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n" +
                 headers + "\r\nloop\r\n.\r\n");
@@ -326,6 +326,27 @@ TEST_F(SmtpSessionTest, ChunkingWithBdat) {
   std::string m = InboxContent(bob_);
   EXPECT_EQ(m.substr(m.find("Subject: b")), "Subject: b\r\n\r\n.body\r\n\r\n")
       << "no unstuffing in BDAT";
+}
+
+TEST_F(SmtpSessionTest, RefusedBdatStillConsumesItsChunk) {
+  // RCPT is refused, but the pipelined BDAT chunk follows anyway (RFC 3030 2): its bytes must
+  // never run as commands, even when they look like a transaction.
+  std::string chunk = "RCPT TO:<alice@example.test>\r\n";
+  auto r = Talk("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<nobody@example.test>\r\nBDAT " +
+                std::to_string(chunk.size()) + " LAST\r\n" + chunk + "QUIT\r\n");
+  std::vector<std::string> tail(r.end() - 3, r.end());
+  EXPECT_EQ(tail[0], "550 5.1.1 Recipient address rejected: user unknown");
+  EXPECT_EQ(tail[1], "503 5.5.1 No valid recipients for BDAT");
+  EXPECT_EQ(tail[2], "221 2.0.0 mx.example.test Bye");
+  EXPECT_TRUE(Inbox(alice_).empty());
+}
+
+TEST_F(SmtpSessionTest, BdatWithBareLineEndsIsRefused) {
+  std::string chunk = "Subject: x\r\n\r\nline\nMAIL FROM:<evil@x>\r\n";
+  auto r = Talk("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.test>\r\nBDAT " +
+                std::to_string(chunk.size()) + " LAST\r\n" + chunk);
+  EXPECT_EQ(r.back(), "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF");
+  EXPECT_TRUE(Inbox(bob_).empty());
 }
 
 TEST_F(SmtpSessionTest, StartTlsForgetsTheSessionAndDropsPipelinedCommands) {
@@ -349,19 +370,28 @@ TEST_F(SmtpSessionTest, RecipientLimit) {
 }
 
 TEST_F(SmtpSessionTest, NotifySuccessForALocalRecipientSendsADeliveredNotice) {
-  auto r = Talk("EHLO c\r\nMAIL FROM:<alice@example.test> RET=HDRS ENVID=e1\r\n"
-                "RCPT TO:<bob@example.test> NOTIFY=SUCCESS ORCPT=rfc822;bob@example.test\r\n"
-                "DATA\r\nSubject: tell me\r\n\r\nbody\r\n.\r\n");
-  EXPECT_EQ(r.back().substr(0, 4), "250 ");
+  // From a stranger on port 25 the sender may be forged: no notice (no backscatter).
+  Talk("EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test> NOTIFY=SUCCESS\r\n"
+       "DATA\r\nx\r\n.\r\n");
   ASSERT_EQ(Inbox(bob_).size(), 1u);
+  EXPECT_TRUE(Inbox(alice_).empty());
+  // From a trusted network it is honoured.
+  config_.smtp.trusted_networks = *net::ParseNetworks("192.0.2.0/24");
+  auto r = Talk(
+      "EHLO c\r\nMAIL FROM:<alice@example.test> RET=HDRS ENVID=e1\r\n"
+      "RCPT TO:<bob@example.test> NOTIFY=SUCCESS ORCPT=rfc822;bob@example.test\r\n"
+      "DATA\r\nSubject: tell me\r\n\r\nbody\r\n.\r\n");
+  EXPECT_EQ(r.back().substr(0, 4), "250 ");
+  ASSERT_EQ(Inbox(bob_).size(), 2u);
   ASSERT_EQ(Inbox(alice_).size(), 1u) << "the sender got a delivery notice";
   std::string dsn = InboxContent(alice_);
   EXPECT_NE(dsn.find("Return-Path: <>\r\n"), std::string::npos) << dsn;
   EXPECT_NE(dsn.find("Original-Envelope-Id: e1\r\n"), std::string::npos) << dsn;
   EXPECT_NE(dsn.find("Action: delivered\r\nStatus: 2.0.0\r\n"), std::string::npos) << dsn;
   // Without NOTIFY=SUCCESS nobody hears of a delivery.
-  Talk("EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n"
-       "DATA\r\nx\r\n.\r\n");
+  Talk(
+      "EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n"
+      "DATA\r\nx\r\n.\r\n");
   EXPECT_EQ(Inbox(alice_).size(), 1u);
 }
 
