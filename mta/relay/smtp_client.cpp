@@ -4,6 +4,7 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include "shared/auth/sasl.h"
+#include "shared/mail/header_scan.h"
 #include "shared/net/socket_transport.h"
 #include "shared/tls.h"
 
@@ -187,22 +188,25 @@ SendResult SmtpClient::Send(const OutboundMessage& m) {
   SendResult result;
   const std::string& content = *m.content;
   bool eight_bit = HasEightBit(content);
-  bool utf8_address = HasEightBit(m.sender);
-  for (const auto& r : m.recipients) utf8_address = utf8_address || HasEightBit(r.address);
+  // UTF-8 in an address or in the header section (RFC 6532) needs SMTPUTF8 at the next hop.
+  bool utf8 = HasEightBit(m.sender) || HasEightBit(content.substr(0, mail::HeaderEnd(content)));
+  for (const auto& r : m.recipients) utf8 = utf8 || HasEightBit(r.address);
   auto fail_all = [&](SmtpReply reply) {
     result.transaction = reply;
     result.per_rcpt.assign(m.recipients.size(), reply);
     return result;
   };
-  if (utf8_address && !Offers("SMTPUTF8"))  // RFC 6531 3.4
-    return fail_all(SmtpReply{553, "5.6.7 the server does not support SMTPUTF8 addresses"});
+  if (utf8 && !Offers("SMTPUTF8"))  // RFC 6531 3.4: do not downgrade, fail
+    return fail_all(SmtpReply{553, "5.6.7 the next server does not support SMTPUTF8"});
+  if (eight_bit && !Offers("8BITMIME"))  // RFC 6152 3: 8-bit data only to 8BITMIME servers
+    return fail_all(SmtpReply{554, "5.6.3 8-bit message and the next server lacks 8BITMIME"});
   if (max_size_ > 0 && static_cast<int64_t>(content.size()) > max_size_)
     return fail_all(SmtpReply{552, "5.3.4 message is larger than the server accepts"});
 
   std::string mail = "MAIL FROM:<" + m.sender + ">";
   if (Offers("SIZE")) mail += " SIZE=" + std::to_string(content.size());
   if (eight_bit && Offers("8BITMIME")) mail += " BODY=8BITMIME";
-  if (utf8_address) mail += " SMTPUTF8";
+  if (utf8) mail += " SMTPUTF8";
   bool dsn = Offers("DSN");
   result.dsn_passed_on = dsn;
   if (dsn && !m.ret.empty()) mail += " RET=" + m.ret;

@@ -32,6 +32,7 @@ class SmtpSink:
         self.auth = None          # (user, password): offer and require AUTH PLAIN
         self.sessions = []        # per session: {"tls": bool, "auth": user or None}
         self.data_delay = 0.0     # seconds to wait before answering the end of DATA
+        self.eight_bit_mime = True  # offer 8BITMIME
 
     def start(self):
         for s in self.listeners:
@@ -93,7 +94,8 @@ class SmtpSink:
                     if self.auth:
                         send("250-AUTH PLAIN")
                     send("250-PIPELINING")
-                    send("250-8BITMIME")
+                    if self.eight_bit_mime:
+                        send("250-8BITMIME")
                     send("250 SIZE 10000000")
                 elif verb == "HELO":
                     send("250 " + self.name)

@@ -171,6 +171,31 @@ class RelayTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: inbox_count(self.suite, "bob@example.test") == before + 1))
         self.assertIn("DSN (relayed) sent to <bob@example.test>", self.suite.log("mta"))
 
+    def test_utf8_or_8bit_mail_is_not_sent_to_servers_without_the_extension(self):
+        # The sinks offer 8BITMIME but not SMTPUTF8: UTF-8 headers cannot go there.
+        before = inbox_count(self.suite, "bob@example.test")
+        with smtplib.SMTP("127.0.0.1", self.suite.port("smtp"), timeout=30) as c:
+            c.ehlo("c")
+            c.sendmail("bob@example.test", ["utf8@example.net"],
+                       "Subject: Gr\u00fc\u00dfe\r\n\r\nx\r\n".encode(),
+                       mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+        self.assertTrue(wait_for(lambda: inbox_count(self.suite, "bob@example.test") == before + 1))
+        self.assertIn("to=<utf8@example.net> relay=mx1.example.net status=5.6.7", self.suite.log("mta"))
+        self.assertEqual(self.received_by(self.sink1, "utf8@example.net"), [])
+        # 8-bit body, plain headers, and a server without 8BITMIME: refused, not sent.
+        self.sink1.eight_bit_mime = False
+        try:
+            with smtplib.SMTP("127.0.0.1", self.suite.port("smtp"), timeout=30) as c:
+                c.ehlo("c")
+                c.sendmail("bob@example.test", ["eightbit@example.net"],
+                           "Subject: plain\r\n\r\ncaf\u00e9\r\n".encode(),
+                           mail_options=["BODY=8BITMIME"])
+            self.assertTrue(wait_for(lambda: "to=<eightbit@example.net>" in self.suite.log("mta")))
+            self.assertIn("to=<eightbit@example.net> relay=mx1.example.net status=5.6.3",
+                          self.suite.log("mta"))
+        finally:
+            self.sink1.eight_bit_mime = True
+
     def test_null_sender_is_never_bounced(self):
         self.sink1.rcpt_replies["nobody2@example.net"] = "550 5.1.1 no such user"
         before = inbox_count(self.suite, "bob@example.test")
