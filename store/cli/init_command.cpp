@@ -10,19 +10,13 @@
 
 #include <cxxopts.hpp>
 
+#include "cli_common.h"
+#include "shared/auth/password.h"
 #include "shared/config.h"
 #include "shared/tls.h"
 #include "store/store.h"
 
 namespace mailsuite::cli {
-namespace {
-
-int Fail(const std::string& message) {
-  std::cerr << "mailsuite: " << message << "\n";
-  return 1;
-}
-
-}  // namespace
 
 int RunInitCommand(int argc, char** argv) {
   cxxopts::Options cli("mailsuite init", "create a configuration, database and certificate");
@@ -31,10 +25,13 @@ int RunInitCommand(int argc, char** argv) {
       "s,set", "section.key=value to write into a new configuration",
       cxxopts::value<std::vector<std::string>>())("hostname", "this host's name",
                                                   cxxopts::value<std::string>())(
-      "domain", "first mail domain to create", cxxopts::value<std::string>());
+      "domain", "first mail domain to create", cxxopts::value<std::string>())(
+      "user", "first user to create (password asked, or one line on stdin)",
+      cxxopts::value<std::string>());
   std::string path;
   std::vector<std::string> values;
   std::string domain;
+  std::string user;
   try {
     auto args = cli.parse(argc, argv);
     path = args["config"].as<std::string>();
@@ -42,6 +39,7 @@ int RunInitCommand(int argc, char** argv) {
     if (args.count("hostname"))
       values.push_back("general.hostname=" + args["hostname"].as<std::string>());
     if (args.count("domain")) domain = args["domain"].as<std::string>();
+    if (args.count("user")) user = args["user"].as<std::string>();
   } catch (const cxxopts::exceptions::exception& e) {
     std::cerr << "mailsuite init: " << e.what() << "\n";
     return 2;
@@ -88,6 +86,22 @@ int RunInitCommand(int argc, char** argv) {
       Status s = (*store)->AddDomain(domain);
       if (!s) return Fail("domain " + domain + ": " + s.message());
       std::cout << "added domain " << domain << "\n" << RenderDnsAdvice(*config, domain);
+      // Thunderbird's autoconfig file, ready to publish.
+      std::string xml_path =
+          (fs::absolute(path).parent_path() / ("autoconfig-" + domain + ".xml")).string();
+      std::ofstream(xml_path) << RenderAutoconfig(*config, domain);
+      std::cout << "wrote " << xml_path << " (serve it as /mail/config-v1.1.xml)\n";
+    }
+  }
+  if (!user.empty()) {
+    auto found = (*store)->FindUser(user);
+    if (!found) return Fail(found.error());
+    if (!found->has_value()) {
+      auto password = ReadNewPassword();
+      if (!password) return Fail(password.error());
+      auto added = (*store)->AddUser(user, auth::HashPassword(*password));
+      if (!added) return Fail("user " + user + ": " + added.error());
+      std::cout << "added user " << added->address << "\n";
     }
   }
   return 0;

@@ -211,6 +211,57 @@ class ServiceTest(unittest.TestCase):
             self.assertEqual(pop.stat()[0], 0)
             pop.quit()
 
+    @unittest.skipUnless(os.geteuid() == 0, "dropping root needs root")
+    def test_installed_daemons_started_as_root_serve_as_an_unprivileged_user(self):
+        nobody = pwd.getpwnam("nobody")
+        with tempfile.TemporaryDirectory() as dest, Suite(users=USERS, daemons=()) as s:
+            r = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", dest],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for root, dirs, files in os.walk(s.dir):
+                for name in dirs + files:
+                    os.chown(os.path.join(root, name), nobody.pw_uid, nobody.pw_gid)
+            os.chown(s.dir, nobody.pw_uid, nobody.pw_gid)
+            procs = {}
+            try:
+                for d in ("mta", "pop3d", "imapd"):
+                    ports = os.path.join(s.dir, f"installed-{d}.ports")
+                    procs[d] = subprocess.Popen(
+                        [os.path.join(dest, "sbin", f"mailsuite-{d}"), "--config", s.config,
+                         "--set", "server.user=nobody", "--set", f"server.ports_file={ports}"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    self.assertTrue(wait_for(lambda: os.path.exists(ports)), d)
+                for d, proc in procs.items():
+                    users = subprocess.run(["ps", "-o", "user=", "-p", str(proc.pid)],
+                                           capture_output=True, text=True).stdout.split()
+                    self.assertEqual(users, ["nobody"], f"{d} runs as {users}")
+            finally:
+                for proc in procs.values():
+                    proc.send_signal(signal.SIGTERM)
+                for d, proc in procs.items():
+                    self.assertEqual(proc.wait(timeout=30), 0, d)
+
+    def test_init_for_a_real_host(self):
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "mailsuite.conf")
+            cli = os.path.join(BUILD_DIR, "store", "mailsuite")
+            r = subprocess.run([cli, "--config", conf, "init", "--hostname", "mail.example.org",
+                                "--domain", "example.org", "--user", "admin@example.org",
+                                "--set", "store.path=m.db", "--set", "tls.certificate=c.pem",
+                                "--set", "tls.private_key=k.pem"], input="s3cret\n",
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("example.org.  MX   10 mail.example.org.", r.stdout)
+            self.assertIn('"v=spf1 mx -all"', r.stdout)
+            self.assertIn("added user admin@example.org", r.stdout)
+            with open(os.path.join(d, "autoconfig-example.org.xml")) as f:
+                self.assertIn("<hostname>mail.example.org</hostname>", f.read())
+            again = subprocess.run([cli, "--config", conf, "init", "--domain", "example.org",
+                                    "--user", "admin@example.org"], capture_output=True,
+                                   text=True, timeout=60)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertEqual(again.stdout, "", "a second init changes nothing")
+
     def test_cmake_install_puts_everything_in_place(self):
         with tempfile.TemporaryDirectory() as dest:
             r = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", dest],
