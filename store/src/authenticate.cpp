@@ -1,5 +1,7 @@
 #include "store/authenticate.h"
 
+#include <algorithm>
+
 #include "shared/auth/password.h"
 #include "shared/mail/address.h"
 
@@ -29,6 +31,24 @@ LoginCheck CheckLogin(Store& store, const std::string& login, const std::string&
   }
   r.outcome = LoginCheck::Outcome::kOk;
   r.user = **user;
+  return r;
+}
+
+LoginCheck CheckLogin(Store& store, auth::AuthFailureTracker& failures, const std::string& peer,
+                      const std::string& login, const std::string& password,
+                      const std::string& authzid) {
+  const std::string account = "account:" + mail::ToLower(login);
+  if (failures.Throttled(peer) || failures.Throttled(account)) {
+    LoginCheck r;
+    r.outcome = LoginCheck::Outcome::kThrottled;
+    r.reason = "throttled after recent failures";
+    return r;
+  }
+  LoginCheck r = CheckLogin(store, login, password, authzid);
+  if (r.outcome == LoginCheck::Outcome::kRefused)
+    r.delay = std::max(failures.RecordFailure(peer), failures.RecordFailure(account));
+  else if (r.outcome == LoginCheck::Outcome::kOk)
+    failures.RecordSuccess(account);
   return r;
 }
 

@@ -14,8 +14,8 @@
 namespace mailsuite::imapd {
 namespace {
 
-void Fail(ImapSession& s, const Command& c, const std::string& user, const std::string& why) {
-  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+void Fail(ImapSession& s, const Command& c, const std::string& user, const std::string& why,
+          std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
   s.conn().Flush();
@@ -33,13 +33,20 @@ bool CheckAllowed(ImapSession& s, const Command& c) {
 
 void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid,
                     const std::string& login, const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.store(), login, password, authzid);
+  store::LoginCheck check = store::CheckLogin(s.store(), s.services.auth_failures,
+                                              s.info().peer_address, login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
+    s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +
+                    " rip=" + s.info().peer_address);
+    s.CountError();
+    return s.No(c, "[UNAVAILABLE] Too many failed logins; try again later");
+  }
   if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
     s.log().Error("auth " + check.reason);
     return s.No(c, "[UNAVAILABLE] Temporary authentication failure");
   }
-  if (check.outcome == store::LoginCheck::Outcome::kRefused) return Fail(s, c, login, check.reason);
-  s.services.auth_failures.RecordSuccess(s.info().peer_address);
+  if (check.outcome == store::LoginCheck::Outcome::kRefused)
+    return Fail(s, c, login, check.reason, check.delay);
   s.ProceedToAuthenticated(c, *check.user);
 }
 
@@ -70,7 +77,8 @@ void HandleLogin(ImapSession& s, const Command& c) {
   if (!CheckAllowed(s, c)) return;
   if (c.args[0].text.size() > auth::kMaxSaslFieldLength ||
       c.args[1].text.size() > auth::kMaxSaslFieldLength)
-    return Fail(s, c, c.args[0].text, "over-long credentials");
+    return Fail(s, c, c.args[0].text, "over-long credentials",
+                s.services.auth_failures.RecordFailure(s.info().peer_address));
   VerifyAndLogin(s, c, "", c.args[0].text, c.args[1].text);
 }
 

@@ -32,8 +32,8 @@ std::optional<std::string> ReadResponse(SmtpSession& s) {
   return line;
 }
 
-void Fail(SmtpSession& s, const std::string& user, const std::string& why) {
-  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+void Fail(SmtpSession& s, const std::string& user, const std::string& why,
+          std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
   s.conn().Flush();
@@ -44,17 +44,24 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why) {
 
 void Verify(SmtpSession& s, const std::string& authzid, const std::string& login,
             const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.services.store, login, password, authzid);
+  store::LoginCheck check = store::CheckLogin(s.services.store, s.services.auth_failures,
+                                              s.info().peer_address, login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
+    s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +
+                    " rip=" + s.info().peer_address);
+    s.Reply(454, "4.7.0", "Too many failed logins; try again later");
+    s.CountError();
+    return;
+  }
   if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
     s.log().Error("auth " + check.reason);
     s.Reply(454, "4.7.0", "Temporary authentication failure");
     return;
   }
   if (check.outcome == store::LoginCheck::Outcome::kRefused) {
-    Fail(s, login, check.reason);
+    Fail(s, login, check.reason, check.delay);
     return;
   }
-  s.services.auth_failures.RecordSuccess(s.info().peer_address);
   s.authenticated_user = check.user->address;
   s.authenticated_user_id = check.user->id;
   s.log().Info("auth ok user=" + s.authenticated_user);

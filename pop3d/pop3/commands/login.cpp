@@ -8,8 +8,8 @@
 namespace mailsuite::pop3d {
 namespace {
 
-void Fail(Pop3Session& s, const std::string& user, const std::string& why) {
-  auto delay = s.services.auth_failures.RecordFailure(s.info().peer_address);
+void Fail(Pop3Session& s, const std::string& user, const std::string& why,
+          std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
   s.conn().Flush();
@@ -31,7 +31,16 @@ bool CheckPasswordsAllowed(Pop3Session& s) {
 
 void VerifyAndLogin(Pop3Session& s, const std::string& authzid, const std::string& login,
                     const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.store(), login, password, authzid);
+  store::LoginCheck check = store::CheckLogin(s.store(), s.services.auth_failures,
+                                              s.info().peer_address, login, password, authzid);
+  if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
+    s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +
+                    " rip=" + s.info().peer_address);
+    s.Err("[SYS/TEMP] Too many failed logins; try again later");
+    s.EnterState(Pop3State::kAuthorization);
+    s.CountError();
+    return;
+  }
   if (check.outcome == store::LoginCheck::Outcome::kTemporary) {
     s.log().Error("auth " + check.reason);
     s.Err("[SYS/TEMP] Temporary authentication failure");
@@ -39,10 +48,9 @@ void VerifyAndLogin(Pop3Session& s, const std::string& authzid, const std::strin
     return;
   }
   if (check.outcome == store::LoginCheck::Outcome::kRefused) {
-    Fail(s, login, check.reason);
+    Fail(s, login, check.reason, check.delay);
     return;
   }
-  s.services.auth_failures.RecordSuccess(s.info().peer_address);
   s.ProceedToTransaction(*check.user);
 }
 

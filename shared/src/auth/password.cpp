@@ -111,6 +111,13 @@ void AuthFailureTracker::RecordSuccess(const std::string& ip) {
   entries_.erase(ip);
 }
 
+bool AuthFailureTracker::Throttled(const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(ip);
+  if (it == entries_.end()) return false;
+  return now_() - it->second.last < DelayFor(it->second.failures);
+}
+
 std::chrono::milliseconds AuthFailureTracker::CurrentDelay(const std::string& ip) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(ip);

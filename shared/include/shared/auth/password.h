@@ -65,6 +65,9 @@ class AuthFailureTracker {
   std::chrono::milliseconds RecordFailure(const std::string& ip);
   // Forgets `ip`'s failures.
   void RecordSuccess(const std::string& ip);
+  // True while `ip` is inside the delay its last failure asked for: a further attempt then is
+  // refused without checking the password, so parallel connections cannot guess faster.
+  bool Throttled(const std::string& ip);
   // The delay the last recorded failure of `ip` asked for (zero when none or expired).
   std::chrono::milliseconds CurrentDelay(const std::string& ip);
   // Number of addresses on record (after dropping expired ones).
