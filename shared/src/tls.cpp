@@ -12,6 +12,7 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -53,6 +54,9 @@ Result<Poco::Net::Context::Ptr> MakeServerTlsContext(const TlsConfig& config) {
         new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
     ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     ctx->enableSessionCache(true, "mailsuite");
+    // A key of another certificate loads fine but fails every handshake: refuse it here.
+    if (SSL_CTX_check_private_key(ctx->sslContext()) != 1)
+      return Status::Error(config.private_key + " is not the key of " + config.certificate);
     return ctx;
   } catch (const Poco::Exception& e) {
     return Status::Error(config.certificate + ": " + e.displayText());

@@ -61,6 +61,12 @@ class ServiceTest(unittest.TestCase):
             busy.close()
             self.assertEqual(taken.returncode, 1)
             self.assertIn(f"PROBLEM port 127.0.0.1:{port} (imap)", taken.stdout)
+            other_key = os.path.join(s.dir, "other-key.pem")
+            subprocess.run(["openssl", "genrsa", "-out", other_key, "2048"], check=True,
+                           capture_output=True, timeout=60)
+            mismatch = s.cli("--set", f"tls.private_key={other_key}", "check", check=False)
+            self.assertEqual(mismatch.returncode, 1)
+            self.assertIn(f"{other_key} is not the key of", mismatch.stdout)
             nodb = s.cli("--set", "store.path=/nonexistent/x.db", "check", check=False)
             self.assertIn("PROBLEM database /nonexistent/x.db", nodb.stdout)
 
