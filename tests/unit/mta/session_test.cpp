@@ -371,8 +371,9 @@ TEST_F(SmtpSessionTest, RecipientLimit) {
 
 TEST_F(SmtpSessionTest, NotifySuccessForALocalRecipientSendsADeliveredNotice) {
   // From a stranger on port 25 the sender may be forged: no notice (no backscatter).
-  Talk("EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test> NOTIFY=SUCCESS\r\n"
-       "DATA\r\nx\r\n.\r\n");
+  Talk(
+      "EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test> NOTIFY=SUCCESS\r\n"
+      "DATA\r\nx\r\n.\r\n");
   ASSERT_EQ(Inbox(bob_).size(), 1u);
   EXPECT_TRUE(Inbox(alice_).empty());
   // From a trusted network it is honoured.
