@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "protocol_test_base.h"
 #include "shared/auth/password.h"
 #include "shared/auth/sasl.h"
 #include "shared/mail/mime.h"
@@ -15,43 +16,18 @@
 namespace mailsuite::mta {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t e = text.find("\r\n", pos);
-    if (e == std::string::npos) e = text.size();
-    out.push_back(text.substr(pos, e - pos));
-    pos = e + 2;
-  }
-  return out;
-}
+using testing::Lines;
 
-class SmtpSessionTest : public ::testing::Test {
+class SmtpSessionTest : public testing::ProtocolTestBase {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ms-smtp-XXXXXX").string();
-    ASSERT_TRUE(mkdtemp(tmpl.data()));
-    dir_ = tmpl;
-    auto store = store::OpenStore(dir_ + "/m.db", 30000, true);
-    ASSERT_TRUE(store.ok()) << store.error();
-    store_ = std::move(store).value();
-    ASSERT_TRUE(store_->AddDomain("example.test").ok());
-    std::string hash = auth::HashPassword("hungry", auth::kTestPasswordCost);
-    bob_ = store_->AddUser("bob@example.test", hash)->id;
-    alice_ = store_->AddUser("alice@example.test", hash)->id;
+    ProtocolTestBase::SetUp();
+    alice_ = AddUser("alice@example.test", "hungry");
     ASSERT_TRUE(store_->AddAlias("info@example.test", "bob@example.test").ok());
     ASSERT_TRUE(store_->AddAlias("postmaster@example.test", "alice@example.test").ok());
-    auto config = ParseConfig("", "test", "", {});
-    ASSERT_TRUE(config.ok());
-    config_ = *config;
     config_.general.hostname = "mx.example.test";
     config_.smtp.trusted_networks.clear();
     config_.auth.failure_delay_ms = 1;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Runs a whole session on `input`; returns the reply lines.
@@ -63,11 +39,7 @@ class SmtpSessionTest : public ::testing::Test {
     net::MemoryTransport transport(input);
     transport.SetInputAfterTls(after_tls);
     net::LineConnection conn(transport, static_cast<size_t>(config_.smtp.max_line_length));
-    net::ConnectionInfo info;
-    info.session_id = "test";
-    info.listener = listener;
-    info.peer_address = peer;
-    info.peer_is_loopback = peer == "127.0.0.1";
+    net::ConnectionInfo info = Info(listener, peer);
     SmtpSession(services, conn, info).Run();
     return Lines(transport.output());
   }
@@ -83,10 +55,7 @@ class SmtpSessionTest : public ::testing::Test {
     return *store_->ReadContent((*box)->id, msgs.at(index).uid);
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
-  Config config_;
-  store::UserId bob_ = 0, alice_ = 0;
+  store::UserId alice_ = 0;
 };
 
 TEST_F(SmtpSessionTest, TextbookDialogue) {

@@ -2,68 +2,25 @@
 // transcripts in, reply lines and stored state out. Shared by the pop3d session tests.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
-#include <string>
-#include <vector>
-
 #include "pop3/session.h"
-#include "shared/auth/password.h"
+#include "protocol_test_base.h"
 #include "shared/net/memory_transport.h"
 
 namespace mailsuite::pop3d {
 
-inline std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t e = text.find("\r\n", pos);
-    if (e == std::string::npos) e = text.size();
-    out.push_back(text.substr(pos, e - pos));
-    pos = e + 2;
-  }
-  return out;
-}
+using testing::Lines;
+using testing::TalkOptions;
 
-struct TalkOptions {
-  std::string peer = "127.0.0.1";
-  std::string after_tls;
-  size_t chunk = 1 << 20;
-  bool tls_available = true;
-};
-
-class Pop3SessionTest : public ::testing::Test {
+class Pop3SessionTest : public testing::ProtocolTestBase {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ms-pop3-XXXXXX").string();
-    ASSERT_TRUE(mkdtemp(tmpl.data()));
-    dir_ = tmpl;
-    auto store = store::OpenStore(dir_ + "/m.db", 30000, true);
-    ASSERT_TRUE(store.ok()) << store.error();
-    store_ = std::move(store).value();
-    ASSERT_TRUE(store_->AddDomain("example.test").ok());
-    bob_ =
-        store_->AddUser("bob@example.test", auth::HashPassword("hungry", auth::kTestPasswordCost))
-            ->id;
-    auto config = ParseConfig("", "test", "", {});
-    ASSERT_TRUE(config.ok());
-    config_ = *config;
+    ProtocolTestBase::SetUp();
     config_.general.hostname = "pop.example.test";
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Delivers `content` to bob's INBOX; returns the UID.
-  uint32_t Deliver(const std::string& content) {
-    auto uids = store_->Deliver({InboxId()}, content, 1700000000);
-    EXPECT_TRUE(uids.ok()) << uids.error();
-    return uids.ok() ? (*uids)[0] : 0;
-  }
-  store::MailboxId InboxId() { return (*store_->GetMailbox(bob_, "INBOX"))->id; }
+  uint32_t Deliver(const std::string& content) { return ProtocolTestBase::Deliver(content); }
+  store::MailboxId InboxId() { return BoxId("INBOX"); }
   size_t InboxCount() { return store_->ListMessages(InboxId())->size(); }
 
   // Runs a whole session on `input`; returns everything the server sent.
@@ -72,11 +29,7 @@ class Pop3SessionTest : public ::testing::Test {
     net::MemoryTransport transport(input, o.chunk, o.tls_available);
     transport.SetInputAfterTls(o.after_tls);
     net::LineConnection conn(transport, static_cast<size_t>(config_.pop3.max_line_length));
-    net::ConnectionInfo info;
-    info.session_id = "test";
-    info.listener = "pop3";
-    info.peer_address = o.peer;
-    info.peer_is_loopback = o.peer == "127.0.0.1";
+    net::ConnectionInfo info = Info("pop3", o.peer);
     Pop3Session(services, conn, info).Run();
     return transport.output();
   }
@@ -84,12 +37,7 @@ class Pop3SessionTest : public ::testing::Test {
     return Lines(TalkRaw(input, o));
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
-  Config config_;
-  auth::AuthFailureTracker failures_{std::chrono::milliseconds(1)};
   MaildropLocks locks_;
-  store::UserId bob_ = 0;
 };
 
 inline const std::string kLogin = "USER bob@example.test\r\nPASS hungry\r\n";
