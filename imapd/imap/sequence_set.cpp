@@ -56,4 +56,17 @@ bool SequenceSet::Contains(uint32_t n, uint32_t star) const {
   return false;
 }
 
+std::string FormatSet(const std::vector<uint32_t>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    while (j + 1 < values.size() && values[j + 1] == values[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(values[i]);
+    if (j > i) out += ':' + std::to_string(values[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 }  // namespace mailsuite::imapd

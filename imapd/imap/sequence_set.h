@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,5 +28,9 @@ class SequenceSet {
  private:
   std::vector<SeqRange> ranges_;
 };
+
+// `values` in their given order as a compact set ("3:5,9"): runs of consecutive ascending
+// numbers become ranges, so the order of the members is kept (RFC 4315 COPYUID pairs them).
+std::string FormatSet(const std::vector<uint32_t>& values);
 
 }  // namespace mailsuite::imapd

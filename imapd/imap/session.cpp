@@ -24,7 +24,8 @@ struct CommandSpec {
 
 void Fetch(ImapSession& s, const Command& c) { HandleFetch(s, c, false); }
 void StoreFlags(ImapSession& s, const Command& c) { HandleStore(s, c, false); }
-void Copy(ImapSession& s, const Command& c) { HandleCopy(s, c, false); }
+void Copy(ImapSession& s, const Command& c) { HandleCopy(s, c, false, false); }
+void Move(ImapSession& s, const Command& c) { HandleCopy(s, c, false, true); }
 void Search(ImapSession& s, const Command& c) { HandleSearch(s, c, false); }
 
 const CommandSpec kCommands[] = {
@@ -52,6 +53,12 @@ const CommandSpec kCommands[] = {
     {"STORE", StoreFlags, kSelected, Expunges::kHeld},
     {"COPY", Copy, kSelected, Expunges::kAllowed},
     {"SEARCH", Search, kSelected, Expunges::kHeld},
+    {"MOVE", Move, kSelected, Expunges::kAllowed},
+    {"UNSELECT", HandleUnselect, kSelected, Expunges::kAllowed},
+    {"NAMESPACE", HandleNamespace, kAuth, Expunges::kAllowed},
+    {"ID", HandleId, kAny, Expunges::kAllowed},
+    {"ENABLE", HandleEnable, kAuth, Expunges::kAllowed},
+    {"IDLE", HandleIdle, kAuth, Expunges::kAllowed},
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
 };
 
@@ -126,7 +133,9 @@ bool ImapSession::AuthAllowedNow() const {
 }
 
 std::string ImapSession::Capabilities() const {
-  std::string caps = "IMAP4rev1 LITERAL+";
+  std::string caps =
+      "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
+      "CREATE-SPECIAL-USE IDLE";
   if (state_ == ImapState::kNotAuthenticated) {
     if (conn_.CanStartTls()) caps += " STARTTLS";
     if (AuthAllowedNow())

@@ -118,10 +118,17 @@ void HandleExamine(ImapSession& s, const Command& c);
 void HandleClose(ImapSession& s, const Command& c);
 void HandleCheck(ImapSession& s, const Command& c);
 void HandleExpunge(ImapSession& s, const Command& c);
+void HandleUidExpunge(ImapSession& s, const Command& c);  // RFC 4315 2.1
+void HandleUnselect(ImapSession& s, const Command& c);    // RFC 3691
+void HandleNamespace(ImapSession& s, const Command& c);   // RFC 2342
+void HandleId(ImapSession& s, const Command& c);          // RFC 2971
+void HandleEnable(ImapSession& s, const Command& c);      // RFC 5161
+void HandleIdle(ImapSession& s, const Command& c);        // RFC 2177
 void HandleAppend(ImapSession& s, const Command& c);
 void HandleFetch(ImapSession& s, const Command& c, bool uid);
 void HandleStore(ImapSession& s, const Command& c, bool uid);
-void HandleCopy(ImapSession& s, const Command& c, bool uid);
+// COPY, or MOVE when `move` (RFC 6851).
+void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move);
 void HandleSearch(ImapSession& s, const Command& c, bool uid);
 void HandleUid(ImapSession& s, const Command& c);
 

@@ -1,6 +1,7 @@
 // APPEND (RFC 3501 6.3.11): mailbox [flags] [date-time] literal. The MIME structure is parsed
 // here once and cached with the message, as local delivery does. A missing mailbox is
-// NO [TRYCREATE]; the OK is sent only after the store committed the message.
+// NO [TRYCREATE]; the OK is sent only after the store committed the message, with
+// [APPENDUID uidvalidity uid] (RFC 4315 3).
 #include <ctime>
 
 #include "../format.h"
@@ -45,7 +46,8 @@ void HandleAppend(ImapSession& s, const Command& c) {
   }
   s.log().Info("append " + Printable((**box).name) + " uid=" + std::to_string(*uid) +
                " size=" + std::to_string(content.size()));
-  s.Ok(c, "APPEND completed");
+  s.Ok(c, "[APPENDUID " + std::to_string((**box).uid_validity) + " " + std::to_string(*uid) +
+              "] APPEND completed");
 }
 
 }  // namespace mailsuite::imapd

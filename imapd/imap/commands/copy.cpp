@@ -1,31 +1,53 @@
-// COPY and UID COPY (RFC 3501 6.4.7): the store shares the content and keeps flags and
-// INTERNALDATE. A missing destination is NO [TRYCREATE].
+// COPY and UID COPY (RFC 3501 6.4.7), MOVE and UID MOVE (RFC 6851): the store shares the
+// content and keeps flags and INTERNALDATE. A missing destination is NO [TRYCREATE]. The
+// new UIDs are reported as [COPYUID uidvalidity src-set dst-set] (RFC 4315 3): in the tagged
+// OK for COPY, in an untagged OK before the EXPUNGEs for MOVE (RFC 6851 4.3).
 #include "../format.h"
+#include "../sequence_set.h"
 #include "../session.h"
 
 namespace mailsuite::imapd {
+namespace {
 
-void HandleCopy(ImapSession& s, const Command& c, bool uid) {
+std::string CopyUidCode(const store::CopyResult& r) {
+  std::vector<uint32_t> src, dst;
+  for (const auto& [from, to] : r.uids) {
+    src.push_back(from);
+    dst.push_back(to);
+  }
+  return "[COPYUID " + std::to_string(r.destination_uid_validity) + " " + FormatSet(src) + " " +
+         FormatSet(dst) + "]";
+}
+
+}  // namespace
+
+void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
+  const std::string verb = std::string(uid ? "UID " : "") + (move ? "MOVE" : "COPY");
   if (c.args.size() != 2 || !c.args[1].IsAstring())
-    return s.Bad(c, "Syntax: COPY sequence-set mailbox");
+    return s.Bad(c, "Syntax: " + verb + " sequence-set mailbox");
   auto seqs = ResolveSet(s, c, c.args[0], uid);
   if (!seqs) return;
+  if (move && s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
   auto dest = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[1].text));
   if (!dest) {
     s.log().Error("copy: " + dest.error());
-    return s.No(c, "[SERVERBUG] Cannot copy");
+    return s.No(c, "[SERVERBUG] Cannot " + verb);
   }
   if (!dest->has_value()) return s.No(c, "[TRYCREATE] No such mailbox");
   std::vector<uint32_t> uids;
   for (size_t seq : *seqs) uids.push_back(s.selected->at(seq).uid);
-  if (!uids.empty()) {
-    auto r = s.store().Copy(s.selected->mailbox().id, uids, (**dest).id);
-    if (!r) {
-      s.log().Error("copy: " + r.error());
-      return s.No(c, "[SERVERBUG] Cannot copy");
-    }
+  if (uids.empty()) return s.Ok(c, verb + " completed");
+  store::MailboxId from = s.selected->mailbox().id;
+  auto r = move ? s.store().Move(from, uids, (**dest).id) : s.store().Copy(from, uids, (**dest).id);
+  if (!r) {
+    s.log().Error("copy: " + r.error());
+    return s.No(c, "[SERVERBUG] Cannot " + verb);
   }
-  s.Ok(c, uid ? "UID COPY completed" : "COPY completed");
+  if (r->uids.empty()) return s.Ok(c, verb + " completed");  // all expunged meanwhile
+  if (!move) return s.Ok(c, CopyUidCode(*r) + " " + verb + " completed");
+  s.Untagged("OK " + CopyUidCode(*r) + " Moved");
+  s.ReportUpdates(true, true);
+  s.Ok(c, verb + " completed");
 }
 
 }  // namespace mailsuite::imapd

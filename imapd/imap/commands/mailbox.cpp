@@ -1,5 +1,6 @@
-// CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.3-6.3.7). Names are passed
-// through as the client wrote them (modified UTF-7 included); only "INBOX" is case-folded.
+// CREATE (with RFC 6154 USE), DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.3-6.3.7).
+// Names are passed through as the client wrote them (modified UTF-7 included); only "INBOX" is
+// case-folded.
 #include "../format.h"
 #include "../session.h"
 
@@ -25,10 +26,31 @@ std::optional<store::Mailbox> Find(ImapSession& s, const std::string& name, bool
   return *m;
 }
 
+// CREATE-SPECIAL-USE (RFC 6154 3): "(USE (\Sent))". One attribute of a real mailbox; \All
+// and \Flagged would need virtual mailboxes. Empty when there is none; nullopt when refused.
+std::optional<std::string> UseAttribute(const Arg& params) {
+  if (params.items.size() != 2 || !params.items[0].IsAtom("USE") ||
+      params.items[1].kind != Arg::Kind::kList || params.items[1].items.size() > 1)
+    return std::nullopt;
+  if (params.items[1].items.empty()) return "";
+  const Arg& a = params.items[1].items[0];
+  for (const char* use : {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"})
+    if (a.kind == Arg::Kind::kAtom && EqualsNoCase(a.text, use)) return std::string(use);
+  return std::nullopt;
+}
+
 }  // namespace
 
 void HandleCreate(ImapSession& s, const Command& c) {
-  if (c.args.size() != 1 || !c.args[0].IsAstring()) return s.Bad(c, "Syntax: CREATE mailbox");
+  if (c.args.empty() || c.args.size() > 2 || !c.args[0].IsAstring() ||
+      (c.args.size() == 2 && c.args[1].kind != Arg::Kind::kList))
+    return s.Bad(c, "Syntax: CREATE mailbox [(USE (attribute))]");
+  std::string use;
+  if (c.args.size() == 2) {
+    auto u = UseAttribute(c.args[1]);
+    if (!u) return s.No(c, "[USEATTR] Unsupported special-use attribute");
+    use = *u;
+  }
   std::string name = CanonicalMailbox(c.args[0].text);
   // RFC 3501 6.3.3: a trailing delimiter only says the client means to create children.
   if (!name.empty() && name.back() == '/') name.pop_back();
@@ -37,7 +59,7 @@ void HandleCreate(ImapSession& s, const Command& c) {
   if (Find(s, name, failed) || name == "INBOX")
     return s.No(c, "[ALREADYEXISTS] Mailbox already exists");
   if (failed) return s.No(c, "[SERVERBUG] Cannot create mailbox");
-  auto r = s.store().CreateMailbox(s.user->id, name);
+  auto r = s.store().CreateMailbox(s.user->id, name, use);
   if (!r) {
     s.log().Info("create " + Printable(name) + ": " + r.error());
     return s.No(c, "[CANNOT] Cannot create mailbox");

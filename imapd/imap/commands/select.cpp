@@ -1,4 +1,6 @@
-// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2), CHECK (6.4.1) and EXPUNGE (6.4.3).
+// SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2), UNSELECT (RFC 3691: CLOSE without
+// the expunge), CHECK (6.4.1), EXPUNGE (6.4.3) and UID EXPUNGE (RFC 4315 2.1: only the named
+// UIDs that are \Deleted).
 // A failed SELECT leaves the session unselected. CLOSE removes \Deleted messages silently;
 // EXPUNGE reports each with "* n EXPUNGE" (through the view's sync, highest number first).
 #include "../format.h"
@@ -47,6 +49,18 @@ std::vector<uint32_t> AllUids(const MailboxView& v) {
   return uids;
 }
 
+void ExpungeUids(ImapSession& s, const Command& c, const std::vector<uint32_t>& uids,
+                 const char* done) {
+  if (s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
+  auto r = s.store().Expunge(s.selected->mailbox().id, uids, true);
+  if (!r) {
+    s.log().Error("expunge: " + r.error());
+    return s.No(c, "[SERVERBUG] Expunge failed");
+  }
+  s.ReportUpdates(true, true);
+  s.Ok(c, done);
+}
+
 }  // namespace
 
 void HandleSelect(ImapSession& s, const Command& c) { Open(s, c, false); }
@@ -62,6 +76,12 @@ void HandleClose(ImapSession& s, const Command& c) {
   s.Ok(c, "CLOSE completed");
 }
 
+void HandleUnselect(ImapSession& s, const Command& c) {
+  if (!c.args.empty()) return s.Bad(c, "Syntax: UNSELECT");
+  s.Deselect();
+  s.Ok(c, "UNSELECT completed");
+}
+
 void HandleCheck(ImapSession& s, const Command& c) {
   if (!c.args.empty()) return s.Bad(c, "Syntax: CHECK");
   s.Ok(c, "CHECK completed");  // every write is already durable
@@ -69,14 +89,16 @@ void HandleCheck(ImapSession& s, const Command& c) {
 
 void HandleExpunge(ImapSession& s, const Command& c) {
   if (!c.args.empty()) return s.Bad(c, "Syntax: EXPUNGE");
-  if (s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
-  auto r = s.store().Expunge(s.selected->mailbox().id, AllUids(*s.selected), true);
-  if (!r) {
-    s.log().Error("expunge: " + r.error());
-    return s.No(c, "[SERVERBUG] Expunge failed");
-  }
-  s.ReportUpdates(true, true);
-  s.Ok(c, "EXPUNGE completed");
+  ExpungeUids(s, c, AllUids(*s.selected), "EXPUNGE completed");
+}
+
+void HandleUidExpunge(ImapSession& s, const Command& c) {
+  if (c.args.size() != 1) return s.Bad(c, "Syntax: UID EXPUNGE sequence-set");
+  auto seqs = ResolveSet(s, c, c.args[0], true);
+  if (!seqs) return;
+  std::vector<uint32_t> uids;
+  for (size_t seq : *seqs) uids.push_back(s.selected->at(seq).uid);
+  ExpungeUids(s, c, uids, "UID EXPUNGE completed");
 }
 
 }  // namespace mailsuite::imapd

@@ -1,4 +1,5 @@
-// UID (RFC 3501 6.4.8): FETCH, STORE, COPY and SEARCH with UIDs instead of sequence numbers;
+// UID (RFC 3501 6.4.8): FETCH, STORE, COPY, SEARCH, MOVE (RFC 6851) and EXPUNGE (RFC 4315)
+// with UIDs instead of sequence numbers;
 // and the sequence-set resolution every one of them shares.
 #include "../format.h"
 #include "../sequence_set.h"
@@ -35,13 +36,15 @@ std::optional<std::vector<size_t>> ResolveSet(ImapSession& s, const Command& c, 
 
 void HandleUid(ImapSession& s, const Command& c) {
   if (c.args.empty() || c.args[0].kind != Arg::Kind::kAtom)
-    return s.Bad(c, "Syntax: UID FETCH|STORE|COPY|SEARCH …");
+    return s.Bad(c, "Syntax: UID FETCH|STORE|COPY|MOVE|SEARCH|EXPUNGE …");
   Command inner = c;
   inner.name = Upper(c.args[0].text);
   inner.args.erase(inner.args.begin());
   if (inner.name == "FETCH") return HandleFetch(s, inner, true);
   if (inner.name == "STORE") return HandleStore(s, inner, true);
-  if (inner.name == "COPY") return HandleCopy(s, inner, true);
+  if (inner.name == "COPY") return HandleCopy(s, inner, true, false);
+  if (inner.name == "MOVE") return HandleCopy(s, inner, true, true);
+  if (inner.name == "EXPUNGE") return HandleUidExpunge(s, inner);
   if (inner.name == "SEARCH") return HandleSearch(s, inner, true);
   s.Bad(c, "Unknown UID command");
 }

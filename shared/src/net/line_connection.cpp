@@ -116,6 +116,12 @@ bool LineConnection::Flush() {
   return !write_failed_;
 }
 
+bool LineConnection::WaitReadable(std::chrono::milliseconds timeout) {
+  if (HasBufferedInput()) return true;
+  if (!Flush()) return true;  // the peer is gone: let the next read say so
+  return transport_.WaitReadable(timeout);
+}
+
 bool LineConnection::StartTls(size_t* discarded) {
   if (!Flush()) return false;
   if (discarded) *discarded = buffer_.size() - read_pos_;

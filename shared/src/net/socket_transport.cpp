@@ -62,6 +62,18 @@ void SocketTransport::SetIdleTimeout(std::chrono::seconds timeout) {
   socket_.setSendTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
 }
 
+bool SocketTransport::WaitReadable(std::chrono::milliseconds timeout) {
+  try {
+    // TLS records already decrypted by OpenSSL are invisible to poll().
+    if (is_tls_ && Poco::Net::SecureStreamSocket(socket_).available() > 0) return true;
+    return socket_.poll(
+        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000),
+        Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+  } catch (const Poco::Exception&) {
+    return true;  // Receive reports the failure
+  }
+}
+
 void SocketTransport::Abort() {
   try {
     socket_.shutdown();

@@ -68,10 +68,10 @@ TEST_F(ImapSessionTest, CopyAndAppend) {
                 "c APPEND INBOX (\\Seen) \"05-Jan-2024 10:00:00 +0100\" {" +
                 std::to_string(appended.size()) + "+}\r\n" + appended +
                 "\r\nd APPEND Nope {1+}\r\nx\r\n");
-  EXPECT_EQ(Grep(r, "a ")[0], "a OK COPY completed");
+  EXPECT_EQ(Grep(r, "a ")[0].rfind("a OK [COPYUID ", 0), 0u);
   EXPECT_EQ(Grep(r, "b ")[0], "b NO [TRYCREATE] No such mailbox");
   EXPECT_EQ(Grep(r, "* 2 EXISTS").size(), 1u);  // the append into the selected mailbox
-  EXPECT_EQ(Grep(r, "c ")[0], "c OK APPEND completed");
+  EXPECT_EQ(Grep(r, "c ")[0].rfind("c OK [APPENDUID ", 0), 0u);
   EXPECT_EQ(Grep(r, "d ")[0], "d NO [TRYCREATE] No such mailbox");
   EXPECT_EQ(Messages("Archive").size(), 1u);
   auto m = Messages();

@@ -4,6 +4,7 @@
 // pipelined replies go out in one packet. Not thread-safe: one session owns one connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ class LineConnection {
 
   // True when more client bytes are already buffered (the client pipelined).
   bool HasBufferedInput() const { return read_pos_ < buffer_.size(); }
+  // Flushes output, then waits up to `timeout` for input (or the end of the connection);
+  // true at once when input is already buffered. For IMAP IDLE.
+  bool WaitReadable(std::chrono::milliseconds timeout);
   size_t max_line_length() const { return max_line_length_; }
   void set_max_line_length(size_t n) { max_line_length_ = n; }
   bool write_failed() const { return write_failed_; }

@@ -48,6 +48,8 @@ class MemoryTransport : public Transport {
   bool IsTls() const override { return is_tls_; }
   bool CanStartTls() const override { return tls_available_ && !is_tls_; }
   void SetIdleTimeout(std::chrono::seconds) override {}
+  // Scripted input is always there, or its end is: never waits.
+  bool WaitReadable(std::chrono::milliseconds) override { return true; }
 
  private:
   std::string input_;

@@ -20,6 +20,7 @@ class SocketTransport : public Transport {
   bool IsTls() const override { return is_tls_; }
   bool CanStartTls() const override { return !is_tls_ && !tls_.isNull(); }
   void SetIdleTimeout(std::chrono::seconds timeout) override;
+  bool WaitReadable(std::chrono::milliseconds timeout) override;
 
   // Ends the connection from another thread (shutdown at the end of the grace period).
   void Abort();

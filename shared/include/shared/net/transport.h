@@ -25,6 +25,9 @@ class Transport {
   virtual bool IsTls() const = 0;
   virtual bool CanStartTls() const = 0;
   virtual void SetIdleTimeout(std::chrono::seconds timeout) = 0;
+  // Waits up to `timeout` for Receive to have something to report without blocking: bytes, or
+  // the end or failure of the connection (then true as well; Receive tells which).
+  virtual bool WaitReadable(std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace mailsuite::net
