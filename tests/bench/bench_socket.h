@@ -60,15 +60,16 @@ class BenchSocket {
     }
   }
 
-  // Exactly `n` bytes (an IMAP literal) appended to `out`.
-  bool Bytes(size_t n, std::string& out) {
+  // Reads and drops exactly `n` bytes (an IMAP literal).
+  bool Skip(size_t n) {
     while (buf_.size() - pos_ < n) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
       char tmp[65536];
       ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
       if (got <= 0) return false;
       buf_.append(tmp, static_cast<size_t>(got));
     }
-    out.append(buf_, pos_, n);
     pos_ += n;
     return true;
   }

@@ -6,10 +6,6 @@
 // by design: C*R rounds, at most N appends per user, and --max-seconds stops it early.
 //
 //   imap_load --port 1143 -c 8 -r 3 -n 200 --password pw --server-pid 1234
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +18,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench_socket.h"
 
 namespace {
 
@@ -40,58 +38,10 @@ struct Options {
   std::string password = "bench-password";
 };
 
-class Conn {
+// IMAP on top of the shared socket: tagged replies, literals counted and skipped.
+class Conn : public BenchSocket {
  public:
-  bool Open(const Options& o) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(o.port));
-    inet_pton(AF_INET, o.host.c_str(), &a.sin_addr);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool Send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  bool Fill() {
-    buf_.erase(0, pos_);
-    pos_ = 0;
-    char tmp[65536];
-    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  bool Line(std::string& line) {
-    for (;;) {
-      size_t eol = buf_.find("\r\n", pos_);
-      if (eol != std::string::npos) {
-        line.assign(buf_, pos_, eol - pos_);
-        pos_ = eol + 2;
-        return true;
-      }
-      if (!Fill()) return false;
-    }
-  }
-  bool Skip(size_t n) {
-    while (buf_.size() - pos_ < n)
-      if (!Fill()) return false;
-    pos_ += n;
-    return true;
-  }
+  bool Open(const Options& o) { return BenchSocket::Open(o.host, o.port); }
   // Reads to the tagged reply of `tag`; counts literal octets. Returns the tagged line.
   bool Reply(const std::string& tag, std::string& tagged, uint64_t* literal_bytes = nullptr,
              uint64_t* exists = nullptr) {
@@ -112,11 +62,6 @@ class Conn {
       }
     }
   }
-
- private:
-  int fd_ = -1;
-  std::string buf_;
-  size_t pos_ = 0;
 };
 
 std::string Message(int i) {
