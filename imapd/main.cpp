@@ -1,6 +1,9 @@
 // mailsuite-imapd: the IMAP daemon (143 with STARTTLS, 993 implicit TLS).
 #include <memory>
 
+#include <Poco/Logger.h>
+
+#include "imap/mailbox_notifier.h"
 #include "imap/session.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
@@ -16,6 +19,7 @@ struct ImapdState {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
   std::unique_ptr<imapd::ImapServices> services;
+  std::unique_ptr<imapd::MailboxNotifier> notifier;
 };
 
 }  // namespace
@@ -46,8 +50,21 @@ int main(int argc, char** argv) {
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
     setup.options.busy_reply = "* BYE Too many connections from your address";
     imapd::ImapServices* services = state->services.get();
-    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
-      imapd::ImapSession(*services, conn, info).Run();
+    setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      return std::make_unique<imapd::ImapSession>(*services, conn, info);
+    };
+    ImapdState* raw = state.get();
+    setup.started = [raw, path = config.store.path](net::LineServer& server) {
+      auto watcher = store::ChangeWatcher::Open(path);
+      if (!watcher)
+        Poco::Logger::get("main").warning("IDLE falls back to reading the store every second: " +
+                                          watcher.error());
+      raw->notifier = std::make_unique<imapd::MailboxNotifier>(
+          *raw->store, watcher ? std::move(watcher.value()) : nullptr, server.waker());
+      raw->notifier->Start();
+    };
+    setup.stopped = [raw] {
+      if (raw->notifier) raw->notifier->Stop();
     };
     setup.keep_alive = state;
     return setup;

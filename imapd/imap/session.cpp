@@ -62,6 +62,11 @@ const CommandSpec kCommands[] = {
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
 };
 
+// How long a session waits for its client's next command on its thread before it parks: long
+// enough that a client in a conversation never waits for a resume, short enough that idle
+// connections (Thunderbird keeps several open) do not hold threads.
+constexpr std::chrono::milliseconds kLingerBeforePark{1000};
+
 // UID FETCH/STORE/SEARCH use UIDs, so RFC 3501 7.4.1 would let EXPUNGE through; holding it
 // for them too keeps one simple rule, and the EXPUNGE follows with the next command that
 // allows it (NOOP, CHECK, …).
@@ -265,10 +270,35 @@ bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
 }
 
 void ImapSession::Run() {
-  log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
-  Untagged("OK [CAPABILITY " + Capabilities() + "] mailsuite IMAP ready");
+  net::RunSessionHere(*this, conn_, info_, std::chrono::milliseconds(500));
+}
+
+net::SessionStep ImapSession::Step(net::WakeReason reason) {
+  switch (reason) {
+    case net::WakeReason::kStart:
+      log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+      Untagged("OK [CAPABILITY " + Capabilities() + "] mailsuite IMAP ready");
+      break;
+    case net::WakeReason::kReadable:
+      if (idle_) EndIdle();
+      break;
+    case net::WakeReason::kNotified:
+      if (idle_) return ParkForIdle();
+      break;
+    case net::WakeReason::kDeadline:
+    case net::WakeReason::kStopping:
+      EndParkedSession(reason);
+      break;
+  }
+  return CommandLoop();
+}
+
+net::SessionStep ImapSession::CommandLoop() {
   RawCommand raw;
   while (!closing_ && state_ != ImapState::kLogout) {
+    if (idle_) return ParkForIdle();
+    // A client that stays quiet gives its thread back (only where a server can resume it).
+    if (info_.waker && !conn_.WaitReadable(kLingerBeforePark)) return ParkUntilCommand();
     bool refused = false;
     if (!ReadCommand(raw, refused)) break;
     if (refused) continue;
@@ -287,6 +317,25 @@ void ImapSession::Run() {
   }
   conn_.Flush();
   log_.Info("disconnect");
+  return {};
+}
+
+net::SessionStep ImapSession::ParkUntilCommand() {
+  net::SessionStep step;
+  step.park = true;
+  step.deadline = std::chrono::steady_clock::now() +
+                  std::chrono::seconds(services.config.imap.idle_timeout) - kLingerBeforePark;
+  return step;
+}
+
+void ImapSession::EndParkedSession(net::WakeReason reason) {
+  const bool stopping = reason == net::WakeReason::kStopping;
+  Untagged(stopping ? "BYE Server shutting down, try again later"
+                    : "BYE Autologout; idle for too long");
+  log_.Info(std::string(stopping ? "ended by shutdown" : "idle timeout") +
+            (idle_ ? " during IDLE" : ""));
+  idle_.reset();
+  Close();
 }
 
 void ImapSession::Dispatch(const Command& c, const std::string& first_line) {

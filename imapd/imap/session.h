@@ -6,6 +6,7 @@
 // the states it is allowed in. Runs over any LineConnection, so tests can drive it in memory.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,13 +37,17 @@ struct ImapServices {
   auth::AuthFailureTracker& auth_failures;
 };
 
-class ImapSession {
+class ImapSession : public net::Session {
  public:
   ImapSession(ImapServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
   ImapSession(const ImapSession&) = delete;
   ImapSession& operator=(const ImapSession&) = delete;
 
+  // The conversation on the calling thread (tests); the daemon's server calls Step instead.
   void Run();
+  // One step of the conversation: from the greeting (kStart) or from the end of an IDLE park
+  // until the session ends or parks again (net::Session).
+  net::SessionStep Step(net::WakeReason reason) override;
 
   // ---- for command handlers --------------------------------------------------------------
   void Untagged(std::string_view text);  // "* text"
@@ -71,6 +76,8 @@ class ImapSession {
   Status Select(const store::Mailbox& mailbox, bool read_only);
   // Leaves the selected state (CLOSE, SELECT of another mailbox, a failed SELECT).
   void Deselect();
+  // IDLE (commands/idle.cpp): after "+ idling", the session parks until DONE.
+  void BeginIdle(const Command& c);
 
   ImapServices& services;
   net::LineConnection& conn() { return conn_; }
@@ -86,6 +93,21 @@ class ImapSession {
   // Reads one whole command (lines and literals); false when the session should end.
   bool ReadCommand(RawCommand& raw, bool& refused);
   void Dispatch(const Command& c, const std::string& first_line);
+  // Reads and runs commands until the session ends or IDLE parks it.
+  net::SessionStep CommandLoop();
+  // IDLE, in commands/idle.cpp.
+  std::string IdleKey() const;  // what the notifier wakes: "mailbox:<id>"
+  net::SessionStep ParkForIdle();
+  void EndIdle();  // reads DONE
+  // A quiet client: park until its next command (or the autologout deadline).
+  net::SessionStep ParkUntilCommand();
+  // BYE at the autologout deadline or at shutdown, whether IDLE or waiting for a command.
+  void EndParkedSession(net::WakeReason reason);
+
+  struct IdleState {
+    Command command;
+    std::chrono::steady_clock::time_point deadline;
+  };
 
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;
@@ -95,6 +117,7 @@ class ImapSession {
   bool closing_ = false;
   uint64_t seen_stamp_ = 0;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
+  std::optional<IdleState> idle_;
 };
 
 // One handler per command (commands/*.cpp).

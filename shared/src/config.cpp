@@ -152,6 +152,10 @@ const KeySpec kKeys[] = {
     {"auth", "failure_delay_ms", "2000",
      "Delay after a failed login; doubles with each further failure from the same address.",
      INT_KEY(auth.failure_delay_ms, 0, 60000)},
+    {"auth", "cache_seconds", "3600",
+     "Remember a verified password this long (keyed digests in memory only), so reconnects "
+     "skip the slow hash; 0 turns the cache off.",
+     INT_KEY(auth.cache_seconds, 0, 86400)},
     {"smtp", "listen", "0.0.0.0:25", "Inbound SMTP from other servers (comma-separated).",
      LISTEN_KEY(smtp.listen)},
     {"smtp", "submission_listen", "0.0.0.0:587", "Submission with STARTTLS (RFC 6409).",

@@ -23,6 +23,17 @@ Result<uint64_t> SqliteStore::ChangeStamp() {
   return stamp;
 }
 
+Result<std::vector<std::pair<MailboxId, uint64_t>>> SqliteStore::MailboxModseqs() {
+  std::vector<std::pair<MailboxId, uint64_t>> out;
+  Status s = db_->Read([&](Connection& conn) {
+    Stmt stmt(conn, "SELECT id, highest_modseq FROM mailboxes ORDER BY id");
+    while (stmt.Step()) out.emplace_back(stmt.Int(0), static_cast<uint64_t>(stmt.Int(1)));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<StoreStats> SqliteStore::Stats() {
   StoreStats stats;
   Status s = db_->Read([&](Connection& conn) {

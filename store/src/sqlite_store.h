@@ -65,6 +65,7 @@ class SqliteStore final : public Store {
   Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) override;
 
   Result<uint64_t> ChangeStamp() override;
+  Result<std::vector<std::pair<MailboxId, uint64_t>>> MailboxModseqs() override;
 
   Result<QueueId> Enqueue(const NewQueueMessage& message) override;
   Result<std::vector<QueueMessage>> ListQueue() override;

@@ -1,9 +1,8 @@
-// IDLE (RFC 2177): "+ idling", then the selected mailbox's changes as they happen (the
-// store's ChangeStamp is polled every 500 ms; EXPUNGE is allowed) until the client sends
-// DONE (OK) or anything else (BAD). After imap.idle_timeout, or when the server is stopping,
-// the session ends with BYE.
-#include <chrono>
-
+// IDLE (RFC 2177): "+ idling", then the selected mailbox's changes as they happen, until the
+// client sends DONE (OK) or anything else (BAD). The session does not wait here: it parks
+// (ImapSession::ParkForIdle) and the server resumes it when the client speaks, when the store
+// changes the selected mailbox (the daemon's MailboxNotifier wakes key "mailbox:<id>"), at the
+// autologout deadline, or at shutdown; the last two end the session with BYE.
 #include "../format.h"
 #include "../session.h"
 
@@ -11,26 +10,40 @@ namespace mailsuite::imapd {
 
 void HandleIdle(ImapSession& s, const Command& c) {
   if (!c.args.empty()) return s.Bad(c, "Syntax: IDLE");
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::seconds(s.services.config.imap.idle_timeout);
   s.Write("+ idling\r\n");
-  for (;;) {
-    if (s.conn().WaitReadable(std::chrono::milliseconds(500))) break;
-    const bool stopping = s.info().stopping && *s.info().stopping;
-    if (stopping || Clock::now() >= deadline) {
-      s.Untagged(stopping ? "BYE Server shutting down, try again later"
-                          : "BYE Autologout; idle for too long");
-      s.log().Info(stopping ? "idle ended by shutdown" : "idle timeout");
-      return s.Close();
-    }
-    if (s.state() == ImapState::kSelected) s.ReportUpdates(true);
-  }
+  s.BeginIdle(c);
+}
+
+void ImapSession::BeginIdle(const Command& c) {
+  idle_.emplace(IdleState{c, std::chrono::steady_clock::now() +
+                                 std::chrono::seconds(services.config.imap.idle_timeout)});
+}
+
+std::string ImapSession::IdleKey() const {
+  return selected ? "mailbox:" + std::to_string(selected->mailbox().id) : std::string();
+}
+
+net::SessionStep ImapSession::ParkForIdle() {
+  net::SessionStep step;
+  step.park = true;
+  step.key = IdleKey();
+  // The generation first, then the look at the store: a change committed after this look
+  // bumps the generation, and the park ends at once (ParkingLot's lost-wake-up rule).
+  step.generation = info_.waker ? info_.waker->Generation(step.key) : 0;
+  if (state_ == ImapState::kSelected) ReportUpdates(true);
+  step.deadline = idle_->deadline;
+  return step;
+}
+
+void ImapSession::EndIdle() {
+  Command c = std::move(idle_->command);
+  idle_.reset();
   std::string line;
-  net::ReadStatus st = s.conn().ReadLine(line);
-  if (st == net::ReadStatus::kTooLong) return s.Bad(c, "Expected DONE");
-  if (st != net::ReadStatus::kOk) return s.Close();
-  if (!EqualsNoCase(line, "DONE")) return s.Bad(c, "Expected DONE");
-  s.Ok(c, "IDLE terminated");
+  net::ReadStatus st = conn_.ReadLine(line);
+  if (st == net::ReadStatus::kTooLong) return Bad(c, "Expected DONE");
+  if (st != net::ReadStatus::kOk) return Close();
+  if (!EqualsNoCase(line, "DONE")) return Bad(c, "Expected DONE");
+  Ok(c, "IDLE terminated");
 }
 
 }  // namespace mailsuite::imapd

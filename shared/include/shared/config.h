@@ -54,6 +54,7 @@ struct ServerConfig {
 struct AuthConfig {
   bool allow_cleartext = false;  // allow passwords over plaintext from non-loopback peers
   int failure_delay_ms = 0;      // first delay after a failed login; doubles per failure
+  int cache_seconds = 0;         // verification cache TTL (auth::SetVerifyCache); 0 = off
 };
 
 struct SmtpConfig {

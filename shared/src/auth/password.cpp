@@ -1,6 +1,8 @@
 // argon2id hashing via libargon2 and the failure tracker; see shared/auth/password.h.
 #include "shared/auth/password.h"
 
+#include "verify_cache.h"
+
 #include <argon2.h>
 #include <openssl/rand.h>
 
@@ -34,8 +36,12 @@ std::string HashPassword(std::string_view password, const PasswordCost& cost) {
 bool VerifyPassword(std::string_view password, std::string_view encoded) {
   if (encoded.substr(0, kArgon2idPrefix.size()) != kArgon2idPrefix) return false;
   if (encoded.find('\0') != std::string_view::npos) return false;
+  if (RecentlyVerified(password, encoded)) return true;
   std::string terminated(encoded);  // argon2id_verify wants a C string
-  return argon2id_verify(terminated.c_str(), password.data(), password.size()) == ARGON2_OK;
+  if (argon2id_verify(terminated.c_str(), password.data(), password.size()) != ARGON2_OK)
+    return false;
+  RememberVerified(password, encoded);
+  return true;
 }
 
 void VerifyAgainstDummy(std::string_view password, const PasswordCost& cost) {

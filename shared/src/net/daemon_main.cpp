@@ -10,6 +10,7 @@
 #include <Poco/Logger.h>
 #include <cxxopts.hpp>
 
+#include "shared/auth/password.h"
 #include "shared/logging.h"
 #include "shared/net/privileges.h"
 #include "shared/net/sd_notify.h"
@@ -74,6 +75,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     return 2;
   }
   InitLogging(config->log, spec.program);
+  auth::SetVerifyCache(std::chrono::seconds(config->auth.cache_seconds));
   Poco::Logger& log = Poco::Logger::get("main");
 
   // Block the stop signals in every thread (the pool inherits the mask); main waits for them.
@@ -117,7 +119,8 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   options.threads = config->server.threads;
   options.queue = config->server.queue;
   options.max_connections_per_ip = config->server.max_connections_per_ip;
-  LineServer server(options, tls, setup->handler);
+  LineServer server = setup->factory ? LineServer(options, tls, setup->factory)
+                                     : LineServer(options, tls, setup->handler);
   if (Status s = server.StartBound(std::move(bound)); !s) return Fatal(spec.program, s.message());
   for (const auto& l : server.bound())
     log.information("listening on " + l.endpoint.ToString() + " (" + l.name + ")");
@@ -125,6 +128,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     if (Status s = WritePortsFile(config->server.ports_file, server.bound()); !s)
       return Fatal(spec.program, s.message());
   }
+  if (setup->started) setup->started(server);
   log.information("ready");
   NotifySystemd("READY=1");
 
@@ -157,6 +161,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     break;
   }
   server.Stop(std::chrono::seconds(config->server.shutdown_grace_seconds));
+  if (setup->stopped) setup->stopped();
   log.information("stopped");
   return 0;
 }

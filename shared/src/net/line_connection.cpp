@@ -122,6 +122,13 @@ bool LineConnection::WaitReadable(std::chrono::milliseconds timeout) {
   return transport_.WaitReadable(timeout);
 }
 
+void LineConnection::ReleaseIdleBuffers() {
+  if (HasBufferedInput() || !out_.empty()) return;
+  std::string().swap(buffer_);
+  std::string().swap(out_);
+  read_pos_ = 0;
+}
+
 bool LineConnection::StartTls(size_t* discarded) {
   if (!Flush()) return false;
   if (discarded) *discarded = buffer_.size() - read_pos_;

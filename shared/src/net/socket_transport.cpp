@@ -74,6 +74,8 @@ bool SocketTransport::WaitReadable(std::chrono::milliseconds timeout) {
   }
 }
 
+int SocketTransport::fd() const { return socket_.impl()->sockfd(); }
+
 void SocketTransport::Abort() {
   try {
     socket_.shutdown();

@@ -132,6 +132,9 @@ class Store {
   // A number that grows with every committed write by any process on this database. Cheap:
   // a daemon may poll it (e.g. every 500 ms during IDLE) and re-read a mailbox when it moves.
   virtual Result<uint64_t> ChangeStamp() = 0;
+  // Every mailbox with its highest MODSEQ, which any change to the mailbox raises (a new,
+  // changed or expunged message). Comparing two readings tells which mailboxes changed.
+  virtual Result<std::vector<std::pair<MailboxId, uint64_t>>> MailboxModseqs() = 0;
 
   // ---- Outbound queue --------------------------------------------------------------------
   virtual Result<QueueId> Enqueue(const NewQueueMessage& message) = 0;

@@ -22,6 +22,29 @@ TEST(Password, HashAndVerify) {
   EXPECT_FALSE(VerifyPassword("Correct horse", hash));
 }
 
+TEST(Password, VerifyCacheRemembersSuccessesOnly) {
+  SetVerifyCache(std::chrono::seconds(3600), 2);
+  std::string hash = HashPassword("correct horse", kTestPasswordCost);
+  EXPECT_FALSE(VerifyPassword("wrong", hash));
+  EXPECT_EQ(VerifyCacheEntries(), 0u);  // failures are never cached
+  EXPECT_TRUE(VerifyPassword("correct horse", hash));
+  EXPECT_EQ(VerifyCacheEntries(), 1u);
+  EXPECT_TRUE(VerifyPassword("correct horse", hash));  // a hit adds nothing
+  EXPECT_EQ(VerifyCacheEntries(), 1u);
+  EXPECT_FALSE(VerifyPassword("correct horse!", hash));
+  // A new password means a new stored hash: the old digest does not match it.
+  std::string changed = HashPassword("battery staple", kTestPasswordCost);
+  EXPECT_FALSE(VerifyPassword("correct horse", changed));
+  EXPECT_TRUE(VerifyPassword("battery staple", changed));
+  EXPECT_EQ(VerifyCacheEntries(), 2u);
+  std::string third = HashPassword("third", kTestPasswordCost);
+  EXPECT_TRUE(VerifyPassword("third", third));
+  EXPECT_EQ(VerifyCacheEntries(), 1u);  // full at 2: started over
+  SetVerifyCache(std::chrono::seconds(0));
+  EXPECT_TRUE(VerifyPassword("third", third));
+  EXPECT_EQ(VerifyCacheEntries(), 0u);  // off: argon2 every time
+}
+
 TEST(Password, SaltIsRandom) {
   std::string a = HashPassword("same", kTestPasswordCost);
   std::string b = HashPassword("same", kTestPasswordCost);

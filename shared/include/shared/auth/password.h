@@ -40,6 +40,17 @@ std::string HashPassword(std::string_view password,
 // time; a malformed or non-argon2id `encoded` gives false.
 bool VerifyPassword(std::string_view password, std::string_view encoded);
 
+// The verification cache (Dovecot's auth cache): with a TTL above zero, VerifyPassword
+// remembers each success for `ttl` so that reconnects (Thunderbird opens five connections, a
+// restart brings thousands back at once) skip argon2's 64 MiB and ~0.5 s of CPU. It holds only
+// SHA-256(per-process random key, stored hash, password) digests, never a password; changing the
+// password changes the stored hash and so misses. Failures are never cached. Process-wide;
+// off (0) until a daemon turns it on from auth.cache_seconds. At most `max_entries` digests:
+// when full, it starts over empty.
+void SetVerifyCache(std::chrono::seconds ttl, size_t max_entries = 100000);
+// Digests held right now (tests, diagnostics).
+size_t VerifyCacheEntries();
+
 // Spends about as long as VerifyPassword on a hash of `cost`, and always "fails". Call it when
 // the user does not exist so that a wrong user and a wrong password take the same time.
 // The dummy hash is computed once per cost on first use.

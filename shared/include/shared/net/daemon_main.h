@@ -18,8 +18,13 @@ namespace mailsuite::net {
 
 struct DaemonSetup {
   std::vector<ListenerSpec> listeners;
-  ServerOptions options;  // threads, queue and per-IP cap are filled in from [server]
-  SessionHandler handler;
+  ServerOptions options;   // threads, queue and per-IP cap are filled in from [server]
+  SessionHandler handler;  // sessions that never park (SMTP, POP3)
+  SessionFactory factory;  // or: sessions run in steps that may park (IMAP IDLE)
+  // Called once the server accepts connections, and after it stopped (before it is destroyed):
+  // for helpers that need the server, such as the thread that wakes parked sessions.
+  std::function<void(LineServer&)> started;
+  std::function<void()> stopped;
   // Anything the handler needs kept alive (the store, caches) while the daemon runs.
   std::shared_ptr<void> keep_alive;
 };

@@ -50,6 +50,9 @@ class LineConnection {
   // Flushes output, then waits up to `timeout` for input (or the end of the connection);
   // true at once when input is already buffered. For IMAP IDLE.
   bool WaitReadable(std::chrono::milliseconds timeout);
+  // Frees the read and write buffers while the connection waits a long time (a parked IDLE
+  // session); only when nothing is buffered. They grow again on the next read.
+  void ReleaseIdleBuffers();
   size_t max_line_length() const { return max_line_length_; }
   void set_max_line_length(size_t n) { max_line_length_ = n; }
   bool write_failed() const { return write_failed_; }

@@ -1,7 +1,9 @@
 // LineServer: the one server skeleton every daemon runs in (Postfix's single_server idea). A
 // daemon hands it listeners and a session handler; the server owns sockets, the thread pool,
-// implicit TLS, idle timeouts, the per-IP connection cap and graceful shutdown. The handler runs
-// on a pool thread with a LineConnection and returns when the session is over.
+// implicit TLS, idle timeouts, the per-IP connection cap and graceful shutdown. A session runs on
+// a pool thread with a LineConnection; one that waits for its client with nothing to do (IMAP
+// IDLE) can return a park request instead of blocking, and lives in the ParkingLot without a
+// thread until its client speaks, it is woken, its deadline passes or the server stops.
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,7 @@
 
 #include "shared/config.h"
 #include "shared/net/line_connection.h"
+#include "shared/net/parking_lot.h"
 #include "shared/result.h"
 
 namespace Poco {
@@ -46,9 +49,34 @@ struct ConnectionInfo {
   bool peer_is_loopback = false;
   bool implicit_tls = false;
   const std::atomic<bool>* stopping = nullptr;  // set once SIGTERM arrived
+  Waker* waker = nullptr;  // the server's parking lot: change notifications for parked sessions
 };
 
+// What a session asks for when a step returns.
+struct SessionStep {
+  bool park = false;        // false: the session is over
+  std::string key;          // Waker::Wake(key) resumes it; empty: only its client or the deadline
+  uint64_t generation = 0;  // Waker::Generation(key), read before the session's last look
+  std::chrono::steady_clock::time_point deadline;
+};
+
+// A session run in steps: first Step(kStart), then one Step per end of a park.
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual SessionStep Step(WakeReason reason) = 0;
+};
+
+using SessionFactory =
+    std::function<std::unique_ptr<Session>(LineConnection&, const ConnectionInfo&)>;
+// A session that never parks: runs from start to end in one call.
 using SessionHandler = std::function<void(LineConnection&, const ConnectionInfo&)>;
+
+// Runs `session` to its end on the calling thread, for callers without a parking lot (tests):
+// a park becomes a wait for input that steps with kNotified every `poll` (so the session can
+// look for changes) and with kDeadline or kStopping when those come.
+void RunSessionHere(Session& session, LineConnection& conn, const ConnectionInfo& info,
+                    std::chrono::milliseconds poll);
 
 struct ServerOptions {
   int threads = 64;
@@ -71,6 +99,7 @@ Result<std::vector<BoundListener>> BindListeners(const std::vector<ListenerSpec>
 
 class LineServer {
  public:
+  LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionFactory factory);
   LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionHandler handler);
   ~LineServer();
   LineServer(const LineServer&) = delete;
@@ -93,11 +122,21 @@ class LineServer {
   void Stop(std::chrono::seconds grace);
 
   int active_connections() const;
+  // Sessions parked right now, and the threads that resume them.
+  size_t parked_sessions() const;
+  int resume_threads() const;
+  // Change notifications for parked sessions (valid after Start).
+  Waker& waker() { return *parking_; }
 
  private:
   class Connection;
   class Factory;
+  class Live;
   friend class Connection;
+
+  // Steps a session until it ends (then closes it) or parks.
+  void Continue(std::unique_ptr<Live> live, WakeReason reason);
+  void Finish(std::unique_ptr<Live> live);
 
   // Per-IP accounting; false when `ip` is over the cap.
   bool Admit(const std::string& ip);
@@ -107,8 +146,9 @@ class LineServer {
 
   ServerOptions options_;
   Poco::Net::Context::Ptr tls_;  // guarded by mu_
-  SessionHandler handler_;
+  SessionFactory factory_;
   std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<ParkingLot> parking_;
   std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
   std::vector<ListenerSpec> bound_;
   std::atomic<bool> stopping_{false};

@@ -22,6 +22,9 @@ class SocketTransport : public Transport {
   void SetIdleTimeout(std::chrono::seconds timeout) override;
   bool WaitReadable(std::chrono::milliseconds timeout) override;
 
+  // The OS socket (for epoll while the session is parked).
+  int fd() const;
+
   // Ends the connection from another thread (shutdown at the end of the grace period).
   void Abort();
 

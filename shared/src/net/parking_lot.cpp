@@ -1,0 +1,215 @@
+#include "shared/net/parking_lot.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <system_error>
+
+#include <Poco/Logger.h>
+
+namespace mailsuite::net {
+namespace {
+
+constexpr uint64_t kEventFdId = 0;  // entry ids start at 1
+constexpr int kMaxEvents = 256;
+// The watch thread looks at deadlines at least this often. Deadlines are autologout times
+// (30 minutes and more), so a second of lateness is harmless.
+constexpr int kMaxWaitMs = 1000;
+
+}  // namespace
+
+const char* WakeReasonName(WakeReason reason) {
+  switch (reason) {
+    case WakeReason::kStart:
+      return "start";
+    case WakeReason::kReadable:
+      return "readable";
+    case WakeReason::kNotified:
+      return "notified";
+    case WakeReason::kDeadline:
+      return "deadline";
+    case WakeReason::kStopping:
+      return "stopping";
+  }
+  return "?";
+}
+
+ParkingLot::ParkingLot(ResumeFn resume, int max_threads)
+    : resume_(std::move(resume)), max_threads_(std::max(1, max_threads)) {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_fd_ < 0 || event_fd_ < 0)
+    throw std::system_error(errno, std::generic_category(), "parking lot");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kEventFdId;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
+  watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+ParkingLot::~ParkingLot() {
+  Shutdown();
+  ::close(epoll_fd_);
+  ::close(event_fd_);
+}
+
+void ParkingLot::Park(std::unique_ptr<Item> item, const std::string& key, uint64_t generation,
+                      Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return EnqueueLocked(std::move(item), WakeReason::kStopping);
+  if (!key.empty()) {
+    auto g = generations_.find(key);
+    if ((g == generations_.end() ? 0 : g->second) != generation)
+      return EnqueueLocked(std::move(item), WakeReason::kNotified);
+  }
+  const uint64_t id = next_id_++;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u64 = id;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, item->fd(), &ev) != 0)
+    return EnqueueLocked(std::move(item), WakeReason::kReadable);
+  Entry entry{std::move(item), key, deadlines_.emplace(deadline, id)};
+  if (!key.empty()) by_key_[key].insert(id);
+  entries_.emplace(id, std::move(entry));
+}
+
+uint64_t ParkingLot::Generation(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto g = generations_.find(key);
+  return g == generations_.end() ? 0 : g->second;
+}
+
+void ParkingLot::Wake(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generations_[key];
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  std::vector<uint64_t> ids(it->second.begin(), it->second.end());
+  for (uint64_t id : ids) ReleaseLocked(id, WakeReason::kNotified);
+}
+
+void ParkingLot::StopAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
+  std::vector<uint64_t> ids;
+  ids.reserve(entries_.size());
+  for (const auto& [id, entry] : entries_) ids.push_back(id);
+  for (uint64_t id : ids) ReleaseLocked(id, WakeReason::kStopping);
+}
+
+void ParkingLot::Shutdown() {
+  StopAll();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (shut_down_) return;
+  done_cv_.wait(lock, [this] { return jobs_.empty() && running_jobs_ == 0; });
+  shut_down_ = true;
+  work_cv_.notify_all();
+  lock.unlock();
+  uint64_t one = 1;
+  if (::write(event_fd_, &one, sizeof one) < 0) {
+    // The watch thread still ends within kMaxWaitMs.
+  }
+  for (std::thread& t : workers_) t.join();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+size_t ParkingLot::parked() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+int ParkingLot::threads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(workers_.size());
+}
+
+void ParkingLot::ReleaseLocked(uint64_t id, WakeReason reason) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;  // already resumed for another reason
+  Entry& entry = it->second;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.item->fd(), nullptr);
+  if (!entry.key.empty()) {
+    auto k = by_key_.find(entry.key);
+    if (k != by_key_.end()) {
+      k->second.erase(id);
+      if (k->second.empty()) by_key_.erase(k);
+    }
+  }
+  deadlines_.erase(entry.deadline);
+  std::unique_ptr<Item> item = std::move(entry.item);
+  entries_.erase(it);
+  EnqueueLocked(std::move(item), reason);
+}
+
+void ParkingLot::EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason) {
+  jobs_.push_back(Job{std::move(item), reason});
+  // Grow while queued jobs outnumber idle workers: a resumed session may keep its thread for
+  // a long time (the client leaves IDLE and works), so the others must not wait behind it.
+  if (static_cast<int>(jobs_.size()) > idle_workers_ &&
+      static_cast<int>(workers_.size()) < max_threads_ && !shut_down_)
+    workers_.emplace_back([this] { WorkerLoop(); });
+  else
+    work_cv_.notify_one();
+}
+
+void ParkingLot::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    while (jobs_.empty() && !shut_down_) {
+      ++idle_workers_;
+      work_cv_.wait(lock);
+      --idle_workers_;
+    }
+    if (jobs_.empty()) return;  // shut down
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    ++running_jobs_;
+    lock.unlock();
+    try {
+      resume_(std::move(job.item), job.reason);
+    } catch (const std::exception& e) {
+      Poco::Logger::get("server").error(std::string("resuming a parked session: ") + e.what());
+    }
+    lock.lock();
+    --running_jobs_;
+    done_cv_.notify_all();
+  }
+}
+
+void ParkingLot::WatchLoop() {
+  epoll_event events[kMaxEvents];
+  for (;;) {
+    int timeout_ms = kMaxWaitMs;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (shut_down_) return;
+      if (!deadlines_.empty()) {
+        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         deadlines_.begin()->first - Clock::now())
+                         .count();
+        timeout_ms = static_cast<int>(std::clamp<long long>(until, 0, kMaxWaitMs));
+      }
+    }
+    int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) return;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.u64 == kEventFdId) {
+        uint64_t drained;
+        if (::read(event_fd_, &drained, sizeof drained) < 0) {
+          // Nothing to drain (EAGAIN): another wake-up already did.
+        }
+        continue;
+      }
+      ReleaseLocked(events[i].data.u64, WakeReason::kReadable);
+    }
+    const Clock::time_point now = Clock::now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now)
+      ReleaseLocked(deadlines_.begin()->second, WakeReason::kDeadline);
+  }
+}
+
+}  // namespace mailsuite::net
