@@ -7,7 +7,6 @@ The data and the command sequences follow a wire trace of Thunderbird 153.7 agai
 """
 
 import imaplib
-import re
 import smtplib
 import threading
 import time
