@@ -228,6 +228,17 @@ class ThunderbirdTest(unittest.TestCase):
         inbox = folders_conn.status("INBOX")
         self.assertEqual((inbox["MESSAGES"], inbox["UNSEEN"]), (4, 3))
 
+        # Another connection opens Projects (trace imap#4): an APPENDed message comes back
+        # exactly as it went in.
+        projects_conn = self.thunderbird(user)
+        self.assertEqual(projects_conn.select("Projects").exists, 1)
+        (folder_uid,) = projects_conn.fetch_flags("1:*")[0]
+        folder_headers, _ = projects_conn.fetch_headers(str(folder_uid))
+        self.assertEqual(self.header_item(folder_headers[folder_uid]),
+                         header_fields(originals["folder"], HEADER_FIELDS))
+        items, _ = projects_conn.fetch_body(folder_uid)
+        self.assertEqual(items["BODY[]"], originals["folder"])
+
         # Delete = move to Trash (uid move), then resync: noop + UID fetch UIDNEXT:* (FLAGS).
         trash_before = folders_conn.status("Trash", "UIDNEXT UIDVALIDITY")
         moved = inbox_conn.move(by_kind["trash"], "Trash")
