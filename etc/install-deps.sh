@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev
   libgtest-dev libgmock-dev
-  openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail
+  openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail isync
 )
 
 missing=()

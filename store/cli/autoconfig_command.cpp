@@ -1,6 +1,8 @@
 // mailsuite autoconfig DOMAIN: Thunderbird's account autoconfiguration file (config-v1.1.xml,
 // the format of Mozilla's ISP database) for this server, to publish at
-// https://autoconfig.DOMAIN/mail/config-v1.1.xml. Also the DNS records `init` suggests.
+// https://autoconfig.DOMAIN/mail/config-v1.1.xml and
+// https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml (the two places Thunderbird asks, in
+// that order, before it guesses). Also the DNS records `init` suggests.
 #include <iostream>
 
 #include "cli_common.h"
@@ -48,9 +50,11 @@ std::string RenderDnsAdvice(const Config& c, const std::string& domain) {
   return "Publish these DNS records for " + domain + ":\n" + "  " + domain + ".  MX   10 " + host +
          ".\n" + "  " + domain + ".  TXT  \"v=spf1 mx -all\"\n" + "  " + host +
          ".  A/AAAA  <this server's public addresses>\n" + "  autoconfig." + domain + ".  CNAME  " +
-         host + ".   (serve `mailsuite autoconfig " + domain +
-         "` at /mail/config-v1.1.xml)\n"
-         "and ask your provider for a PTR record " +
+         host + ".\nServe `mailsuite autoconfig " + domain +
+         "` for Thunderbird at https://autoconfig." + domain +
+         "/mail/config-v1.1.xml\nand at https://" + domain +
+         "/.well-known/autoconfig/mail/config-v1.1.xml;\n"
+         "ask your provider for a PTR record " +
          host + " for this server's address.\n";
 }
 

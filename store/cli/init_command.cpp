@@ -90,7 +90,9 @@ int RunInitCommand(int argc, char** argv) {
       std::string xml_path =
           (fs::absolute(path).parent_path() / ("autoconfig-" + domain + ".xml")).string();
       std::ofstream(xml_path) << RenderAutoconfig(*config, domain);
-      std::cout << "wrote " << xml_path << " (serve it as /mail/config-v1.1.xml)\n";
+      std::cout << "wrote " << xml_path
+                << " (serve it as /mail/config-v1.1.xml and /.well-known/autoconfig/mail/"
+                   "config-v1.1.xml)\n";
     }
   }
   if (!user.empty()) {
