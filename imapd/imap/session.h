@@ -72,6 +72,13 @@ class ImapSession {
   // Leaves the selected state (CLOSE, SELECT of another mailbox, a failed SELECT).
   void Deselect();
 
+  // RFC 7162: CONDSTORE is on once ENABLEd or used by a command (3.1, "CONDSTORE enabling
+  // command"); QRESYNC only through ENABLE (3.2.3) and it implies CONDSTORE. Never turned off.
+  bool condstore() const { return condstore_; }
+  bool qresync() const { return qresync_; }
+  void EnableCondstore() { condstore_ = true; }
+  void EnableQresync() { qresync_ = condstore_ = true; }
+
   ImapServices& services;
   net::LineConnection& conn() { return conn_; }
   const net::ConnectionInfo& info() const { return info_; }
@@ -95,6 +102,8 @@ class ImapSession {
   bool closing_ = false;
   uint64_t seen_stamp_ = 0;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
+  bool condstore_ = false;
+  bool qresync_ = false;
 };
 
 // One handler per command (commands/*.cpp).
