@@ -174,7 +174,8 @@ class ImapCondstoreTest(unittest.TestCase):
         # UID 4 is message 3 now.
         self.assertEqual(a.cmd("UID STORE 4 +FLAGS.SILENT (\\Deleted)"),
                          (["* 3 FETCH (UID 4 MODSEQ (9))"], "OK UID STORE completed"))
-        self.assertEqual(a.cmd("EXPUNGE"), (["* VANISHED 4"], "OK EXPUNGE completed"))
+        self.assertEqual(a.cmd("EXPUNGE"),
+                         (["* VANISHED 4"], "OK [HIGHESTMODSEQ 10] EXPUNGE completed"))
         untagged, _ = a.cmd("SELECT Trash", expect="OK")
         self.assertEqual(untagged[0], "* OK [CLOSED] Previous mailbox closed")
 

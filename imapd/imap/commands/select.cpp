@@ -2,7 +2,8 @@
 // the expunge), CHECK (6.4.1), EXPUNGE (6.4.3) and UID EXPUNGE (RFC 4315 2.1: only the named
 // UIDs that are \Deleted).
 // SELECT/EXAMINE take RFC 7162 parameters: (CONDSTORE) and, after ENABLE QRESYNC,
-// (QRESYNC (…)), which adds VANISHED (EARLIER) and FETCH replies for what changed meanwhile.
+// (QRESYNC (…)), which adds VANISHED (EARLIER) and FETCH replies for what changed meanwhile;
+// with QRESYNC, EXPUNGE reports VANISHED (through the view's sync) and [HIGHESTMODSEQ n].
 // A failed SELECT leaves the session unselected. CLOSE removes \Deleted messages silently;
 // EXPUNGE reports each with "* n EXPUNGE" (through the view's sync, highest number first).
 #include "../condstore.h"
@@ -88,8 +89,16 @@ void ExpungeUids(ImapSession& s, const Command& c, const std::vector<uint32_t>& 
     s.log().Error("expunge: " + r.error());
     return s.No(c, "[SERVERBUG] Expunge failed");
   }
+  std::string code;
+  if (s.qresync()) {
+    // RFC 7162 3.2.7: with QRESYNC the tagged OK carries the new HIGHESTMODSEQ. Read before
+    // the sync below, so every change up to it has been reported when the client sees it.
+    auto box = s.store().GetMailboxById(s.selected->mailbox().id);
+    if (box && box->has_value())
+      code = "[HIGHESTMODSEQ " + std::to_string((**box).highest_modseq) + "] ";
+  }
   s.ReportUpdates(true, true);
-  s.Ok(c, done);
+  s.Ok(c, code + done);
 }
 
 }  // namespace

@@ -207,18 +207,20 @@ TEST_F(CondstoreTest, OtherSessionsChangesCarryModseq) {
 TEST_F(CondstoreTest, QresyncReportsExpungesAsVanished) {
   DeliverMessages(5);
   const std::string trash = std::to_string((*store_->GetMailbox(bob_, "Trash"))->uid_validity);
-  auto r = TalkSteps({{nullptr, kLogin + "a ENABLE QRESYNC\r\ns SELECT INBOX\r\n"
-                                         "b STORE 2:3 +FLAGS.SILENT (\\Deleted)\r\nc EXPUNGE\r\n"},
-                      {[&] { ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok()); },
-                       "d FETCH 1 UID\r\ne NOOP\r\nf MOVE 2 Trash\r\ng CLOSE\r\n"}});
+  auto r = TalkSteps(
+      {{nullptr, kLogin + "a ENABLE QRESYNC\r\ns SELECT INBOX\r\n"
+                          "b STORE 2:3 +FLAGS.SILENT (\\Deleted)\r\nc EXPUNGE\r\n"},
+       {[&] { ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok()); },
+        "d FETCH 1 UID\r\ne NOOP\r\nf MOVE 2 Trash\r\ng UID EXPUNGE 1:*\r\nh CLOSE\r\n"}});
   EXPECT_EQ(Reply(r, "b"), (L{"* 2 FETCH (UID 2 MODSEQ (7))", "* 3 FETCH (UID 3 MODSEQ (7))",
                               "b OK STORE completed"}));
-  EXPECT_EQ(Reply(r, "c"), (L{"* VANISHED 2:3", "c OK EXPUNGE completed"}));
+  EXPECT_EQ(Reply(r, "c"), (L{"* VANISHED 2:3", "c OK [HIGHESTMODSEQ 8] EXPUNGE completed"}));
   // Held during FETCH (RFC 3501 7.4.1 applies to VANISHED too), then reported.
   EXPECT_EQ(Reply(r, "d"), (L{"* 1 FETCH (UID 1)", "d OK FETCH completed"}));
   EXPECT_EQ(Reply(r, "e"), (L{"* VANISHED 1", "e OK NOOP completed"}));
   EXPECT_EQ(Reply(r, "f"),
             (L{"* OK [COPYUID " + trash + " 5 1] Moved", "* VANISHED 5", "f OK MOVE completed"}));
+  EXPECT_EQ(Reply(r, "g"), L{"g OK [HIGHESTMODSEQ 10] UID EXPUNGE completed"});
   EXPECT_TRUE(Grep(r, "* 1 EXPUNGE").empty());
 }
 
@@ -309,6 +311,50 @@ TEST_F(QresyncSelectTest, UidFetchVanished) {
   EXPECT_EQ(Reply(r, "c"), L{"c BAD VANISHED needs UID FETCH and ENABLE QRESYNC"});
   EXPECT_EQ(Reply(r, "d"),
             (L{"* 5 FETCH (UID 6 FLAGS () MODSEQ (9))", "d OK UID FETCH completed"}));
+}
+
+// Malformed RFC 7162 syntax anywhere is a BAD and the session goes on; an empty mailbox and
+// extreme numbers are no trouble either.
+TEST_F(CondstoreTest, BadSyntaxIsBadNeverACrash) {
+  const std::vector<std::string> bad = {
+      "FETCH 1:* FLAGS (CHANGEDSINCE 9223372036854775808)",
+      "FETCH 1:* FLAGS (CHANGEDSINCE 99999999999999999999)",
+      "FETCH 1:* FLAGS (CHANGEDSINCE 1 CHANGEDSINCE 2)",
+      "FETCH 1:* FLAGS (CHANGEDSINCE (1))",
+      "FETCH 1:* FLAGS CHANGEDSINCE 1",
+      "UID FETCH 1:* FLAGS (VANISHED VANISHED CHANGEDSINCE 1)",
+      "STORE 1:* (UNCHANGEDSINCE) FLAGS ()",
+      "STORE 1:* (UNCHANGEDSINCE 1 2) FLAGS ()",
+      "STORE 1:* (UNCHANGEDSINCE 1) (UNCHANGEDSINCE 1) FLAGS ()",
+      "SEARCH MODSEQ \"/flags/\\\\seen\"",
+      "SEARCH MODSEQ \"/flags/\\\\seen\" all",
+      "SEARCH MODSEQ -1",
+      "SEARCH MODSEQ (1)",
+      "SELECT INBOX (QRESYNC (1 1 1:* (1:* 1:*) extra))",
+      "SELECT INBOX (QRESYNC 1 1)",
+      "SELECT INBOX (CONDSTORE CONDSTORE)",
+      "SELECT INBOX (CONDSTORE) extra",
+      "EXAMINE INBOX (QRESYNC ((1 1)))",
+      "STATUS INBOX (HIGHESTMODSEQ 1)",
+  };
+  std::string input = kLogin + "e ENABLE QRESYNC\r\ns SELECT INBOX\r\n";
+  for (size_t i = 0; i < bad.size(); ++i) input += "b" + std::to_string(i) + " " + bad[i] + "\r\n";
+  input +=
+      "v UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)\r\n"
+      "w SELECT INBOX (QRESYNC (1 9223372036854775807 1:* (1:* 1:*)))\r\n"
+      "x STORE 1:* (UNCHANGEDSINCE 1) FLAGS ()\r\ny SEARCH MODSEQ 0\r\nz NOOP\r\n";
+  auto r = Talk(input);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const std::string tag = "b" + std::to_string(i);
+    L reply = Reply(r, tag);
+    ASSERT_EQ(reply.size(), 1u) << bad[i];
+    EXPECT_EQ(reply[0].rfind(tag + " BAD ", 0), 0u) << bad[i] << ": " << reply[0];
+  }
+  EXPECT_EQ(Reply(r, "v"), L{"v OK UID FETCH completed"});  // empty mailbox
+  EXPECT_EQ(Reply(r, "w").back(), "w OK [READ-WRITE] SELECT completed");
+  EXPECT_EQ(Reply(r, "x"), L{"x OK STORE completed"});
+  EXPECT_EQ(Reply(r, "y"), (L{"* SEARCH", "y OK SEARCH completed"}));
+  EXPECT_EQ(Reply(r, "z"), L{"z OK NOOP completed"});
 }
 
 }  // namespace
