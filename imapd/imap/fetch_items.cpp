@@ -91,7 +91,8 @@ bool ParseOne(const std::string& text, FetchRequest& req) {
       {"BODYSTRUCTURE", FetchKind::kBodyStructure},
       {"RFC822", FetchKind::kRfc822},
       {"RFC822.HEADER", FetchKind::kRfc822Header},
-      {"RFC822.TEXT", FetchKind::kRfc822Text}};
+      {"RFC822.TEXT", FetchKind::kRfc822Text},
+      {"MODSEQ", FetchKind::kModSeq}};
   for (const auto& [name, kind] : kSimple)
     if (upper == name) {
       add(kind);
@@ -150,6 +151,9 @@ std::optional<FetchRequest> ParseFetchItems(const Arg& arg, std::string* error) 
         break;
       case FetchKind::kUid:
         req.has_uid = true;
+        break;
+      case FetchKind::kModSeq:
+        req.has_modseq = true;
         break;
       case FetchKind::kEnvelope:
       case FetchKind::kBody:

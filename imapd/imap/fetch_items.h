@@ -23,6 +23,7 @@ enum class FetchKind {
   kRfc822Header,
   kRfc822Text,
   kSection,
+  kModSeq,  // RFC 7162 3.1.4.1
 };
 
 // What a section names after its part number (RFC 3501 6.4.5).
@@ -51,6 +52,7 @@ struct FetchRequest {
   bool sets_seen = false;      // a non-PEEK body fetch: sets \Seen (RFC 3501 6.4.5)
   bool has_flags = false;
   bool has_uid = false;
+  bool has_modseq = false;
 };
 
 // `arg` is one item/macro atom or a parenthesised list of items. nullopt on a syntax error,

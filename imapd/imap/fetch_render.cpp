@@ -1,5 +1,6 @@
 #include "fetch_render.h"
 
+#include "condstore.h"
 #include "format.h"
 
 namespace mailsuite::imapd {
@@ -66,7 +67,7 @@ std::string SectionBytes(const FetchItem& item, std::string_view content,
 }
 
 std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool with_uid,
-                        bool with_flags) {
+                        bool with_flags, bool with_modseq) {
   std::string out = "* " + std::to_string(m.seq) + " FETCH (";
   bool first = true;
   auto sep = [&]() -> std::string& {
@@ -88,6 +89,9 @@ std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool wit
         break;
       case FetchKind::kUid:
         sep() += "UID " + std::to_string(m.info->uid);
+        break;
+      case FetchKind::kModSeq:
+        sep() += ModSeqItem(m.info->modseq);
         break;
       case FetchKind::kEnvelope:
         sep() += "ENVELOPE " + mail::RenderEnvelope(*m.tree->root.envelope);
@@ -128,6 +132,7 @@ std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool wit
     }
   }
   if (with_flags && !req.has_flags) sep() += "FLAGS " + FormatFlags(m.info->flags);
+  if (with_modseq && !req.has_modseq) sep() += ModSeqItem(m.info->modseq);
   out += ")\r\n";
   return out;
 }

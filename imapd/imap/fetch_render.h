@@ -20,9 +20,11 @@ struct FetchMessage {
 };
 
 // `with_uid`: UID FETCH reports the UID even when not asked (RFC 3501 6.4.8); `with_flags`:
-// report FLAGS (a fetch that just set \Seen) even when not asked.
+// report FLAGS (a fetch that just set \Seen) even when not asked; `with_modseq`: report MODSEQ
+// even when not asked (CHANGEDSINCE, or a flag change once CONDSTORE is on: RFC 7162 3.1.4.2,
+// 3.2.4).
 std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool with_uid,
-                        bool with_flags);
+                        bool with_flags, bool with_modseq = false);
 
 // The bytes a section names (before any partial); empty when there is no such part.
 std::string SectionBytes(const FetchItem& item, std::string_view content,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "condstore.h"
 #include "format.h"
+#include "sequence_set.h"
 
 namespace mailsuite::imapd {
 
@@ -21,7 +23,7 @@ size_t MailboxView::SeqOfUid(uint32_t uid) const {
   return static_cast<size_t>(it - messages_.begin()) + 1;
 }
 
-Status MailboxView::Sync(store::Store& store, bool allow_expunge, std::string& out) {
+Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::string& out) {
   auto list = store.ListMessages(mailbox_.id);
   if (!list) return list.status();
   const std::vector<store::MessageInfo>& now = *list;
@@ -29,6 +31,7 @@ Status MailboxView::Sync(store::Store& store, bool allow_expunge, std::string& o
   std::vector<store::MessageInfo> kept;
   kept.reserve(std::max(now.size(), messages_.size()));
   std::vector<size_t> gone;  // sequence numbers in the old view, ascending
+  std::vector<uint32_t> gone_uids;
   std::string fetches;
   size_t j = 0;
   pending_expunge_ = false;
@@ -36,21 +39,29 @@ Status MailboxView::Sync(store::Store& store, bool allow_expunge, std::string& o
     const store::MessageInfo& old = messages_[i];
     while (j < now.size() && now[j].uid < old.uid) ++j;  // not possible for new UIDs, skip
     if (j < now.size() && now[j].uid == old.uid) {
-      if (!(now[j].flags == old.flags))
-        fetches += "* " + std::to_string(kept.size() + 1) + " FETCH (FLAGS " +
-                   FormatFlags(now[j].flags) + ")\r\n";
+      bool changed =
+          !(now[j].flags == old.flags) || (options.condstore && now[j].modseq != old.modseq);
+      if (changed)
+        fetches +=
+            FlagFetchLine(kept.size() + 1, now[j], options.condstore, true, options.condstore);
       kept.push_back(now[j]);
       ++j;
-    } else if (allow_expunge) {
+    } else if (options.allow_expunge) {
       gone.push_back(i + 1);
+      gone_uids.push_back(old.uid);
     } else {
       pending_expunge_ = true;
       kept.push_back(old);  // still numbered here until an expunge may be reported
     }
   }
-  // Each EXPUNGE renumbers the later messages, so report from the highest number down.
-  for (auto it = gone.rbegin(); it != gone.rend(); ++it)
-    out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
+  if (options.qresync) {
+    // RFC 7162 3.2.10: one VANISHED (without EARLIER) for all of them, UIDs ascending.
+    if (!gone_uids.empty()) out += "* VANISHED " + FormatSet(gone_uids) + "\r\n";
+  } else {
+    // Each EXPUNGE renumbers the later messages, so report from the highest number down.
+    for (auto it = gone.rbegin(); it != gone.rend(); ++it)
+      out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
+  }
   out += fetches;
   uint32_t max_uid = kept.empty() ? 0 : kept.back().uid;
   size_t before = kept.size();

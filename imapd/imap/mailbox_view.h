@@ -13,6 +13,15 @@
 
 namespace mailsuite::imapd {
 
+// How Sync reports: allow_expunge as above; with condstore, flag changes carry UID and
+// MODSEQ and a MODSEQ change alone is reported too (RFC 7162 3.2.4); with qresync, expunges
+// are "* VANISHED uids" instead of "* n EXPUNGE" (3.2.10).
+struct SyncOptions {
+  bool allow_expunge = true;
+  bool condstore = false;
+  bool qresync = false;
+};
+
 class MailboxView {
  public:
   MailboxView(store::Mailbox mailbox, bool read_only)
@@ -20,10 +29,10 @@ class MailboxView {
 
   // Reads the message list; the first call after construction fills the view silently.
   Status Load(store::Store& store);
-  // Brings the view up to date with the store; appends "* n EXPUNGE", "* n EXISTS" and
-  // "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge, vanished
-  // messages stay in the view until a later Sync that allows it.
-  Status Sync(store::Store& store, bool allow_expunge, std::string& out);
+  // Brings the view up to date with the store; appends "* n EXPUNGE" (or "* VANISHED uids"),
+  // "* n EXISTS" and "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge,
+  // vanished messages stay in the view until a later Sync that allows it.
+  Status Sync(store::Store& store, const SyncOptions& options, std::string& out);
 
   size_t size() const { return messages_.size(); }
   const store::MessageInfo& at(size_t seq) const { return messages_[seq - 1]; }  // 1-based

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "condstore.h"
 #include "format.h"
 
 namespace mailsuite::imapd {
@@ -127,6 +128,22 @@ class KeyParser {
       k.number = static_cast<int64_t>(v);
       return k;
     }
+    if (word == "MODSEQ") {
+      // MODSEQ [entry-name entry-type-req] mod-sequence-valzer (RFC 7162 3.1.5). Flags have
+      // no separate private and shared MODSEQs here, so the entry only has to be well-formed.
+      const Arg* n = Next();
+      if (n && n->kind == Arg::Kind::kString) {
+        const Arg* type = Next();
+        if (!type || !(type->IsAtom("PRIV") || type->IsAtom("SHARED") || type->IsAtom("ALL")))
+          return Fail("Syntax: MODSEQ [entry-name priv|shared|all] mod-sequence");
+        n = Next();
+      }
+      auto v = n ? ParseModSeq(*n, true) : std::nullopt;
+      if (!v) return Fail("Invalid MODSEQ mod-sequence");
+      k.kind = Kind::kModSeq;
+      k.modseq = *v;
+      return k;
+    }
     if (word == "UID") {
       const Arg* n = Next();
       if (!n || n->kind != Arg::Kind::kAtom || !(k.set = SequenceSet::Parse(n->text)))
@@ -190,6 +207,13 @@ bool SearchKey::NeedsContent() const {
         if (c.NeedsContent()) return true;
       return false;
   }
+}
+
+bool SearchKey::UsesModSeq() const {
+  if (kind == Kind::kModSeq) return true;
+  for (const SearchKey& c : children)
+    if (c.UsesModSeq()) return true;
+  return false;
 }
 
 std::optional<SearchKey> ParseSearchKeys(const std::vector<Arg>& args, size_t start,
@@ -280,6 +304,8 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       return info.size > k.number;
     case Kind::kSmaller:
       return info.size < k.number;
+    case Kind::kModSeq:
+      return info.modseq >= k.modseq;
     case Kind::kNot:
       return !MatchSearch(k.children[0], m);
     case Kind::kOr:

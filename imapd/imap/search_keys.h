@@ -39,6 +39,7 @@ struct SearchKey {
     kSentSince,
     kLarger,
     kSmaller,
+    kModSeq,  // RFC 7162 3.1.5: MODSEQ at or above `modseq`
     kNot,
     kOr,
     kAnd,
@@ -49,8 +50,11 @@ struct SearchKey {
   int64_t number = 0;       // dates (days since the epoch), sizes
   std::optional<SequenceSet> set;
   std::vector<SearchKey> children;
+  uint64_t modseq = 0;  // kModSeq
   // Whether matching needs the message text (header or body keys).
   bool NeedsContent() const;
+  // Whether a MODSEQ key is anywhere in the tree (the reply then ends with "(MODSEQ n)").
+  bool UsesModSeq() const;
 };
 
 // The keys in args[start..] (implicitly ANDed). nullopt on a syntax error (reason in *error).

@@ -140,7 +140,7 @@ bool ImapSession::AuthAllowedNow() const {
 std::string ImapSession::Capabilities() const {
   std::string caps =
       "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
-      "CREATE-SPECIAL-USE IDLE";
+      "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC";
   if (state_ == ImapState::kNotAuthenticated) {
     if (conn_.CanStartTls()) caps += " STARTTLS";
     if (AuthAllowedNow())
@@ -194,7 +194,7 @@ void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
   bool pending = allow_expunge && selected->HasPendingExpunges();
   if (!force && !pending && *stamp == seen_stamp_) return;
   std::string out;
-  Status st = selected->Sync(services.store, allow_expunge, out);
+  Status st = selected->Sync(services.store, {allow_expunge, condstore_, qresync_}, out);
   if (!st.ok()) {
     log_.Error("mailbox sync: " + st.message());
     return;

@@ -79,6 +79,13 @@ class ImapSession : public net::Session {
   // IDLE (commands/idle.cpp): after "+ idling", the session parks until DONE.
   void BeginIdle(const Command& c);
 
+  // RFC 7162: CONDSTORE is on once ENABLEd or used by a command (3.1, "CONDSTORE enabling
+  // command"); QRESYNC only through ENABLE (3.2.3) and it implies CONDSTORE. Never turned off.
+  bool condstore() const { return condstore_; }
+  bool qresync() const { return qresync_; }
+  void EnableCondstore() { condstore_ = true; }
+  void EnableQresync() { qresync_ = condstore_ = true; }
+
   ImapServices& services;
   net::LineConnection& conn() { return conn_; }
   const net::ConnectionInfo& info() const { return info_; }
@@ -118,6 +125,8 @@ class ImapSession : public net::Session {
   uint64_t seen_stamp_ = 0;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
   std::optional<IdleState> idle_;
+  bool condstore_ = false;
+  bool qresync_ = false;
 };
 
 // One handler per command (commands/*.cpp).

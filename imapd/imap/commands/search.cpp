@@ -1,6 +1,10 @@
 // SEARCH and UID SEARCH (RFC 3501 6.4.4). CHARSET UTF-8 and US-ASCII are accepted (the match
 // is on raw bytes, ASCII case-folded); others are NO [BADCHARSET]. A message's text is read
-// only when a header or body key asks for it, and only once per message.
+// only when a header or body key asks for it, and only once per message. With a MODSEQ key
+// (RFC 7162 3.1.5) the reply ends with "(MODSEQ n)", the highest MODSEQ of the messages found
+// (3.1.6), unless none was found.
+#include <algorithm>
+
 #include "../format.h"
 #include "../search_keys.h"
 #include "../session.h"
@@ -19,6 +23,9 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
   std::string error;
   auto key = ParseSearchKeys(c.args, start, &error);
   if (!key) return s.Bad(c, error);
+  const bool with_modseq = key->UsesModSeq();
+  if (with_modseq) s.EnableCondstore();  // RFC 7162 3.1
+  uint64_t highest = 0;                  // of the messages found (RFC 7162 3.1.6)
   MailboxView& view = *s.selected;
   std::string out = "* SEARCH";
   for (size_t seq = 1; seq <= view.size(); ++seq) {
@@ -38,8 +45,11 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
       }
       return content ? &*content : nullptr;
     };
-    if (MatchSearch(*key, m)) out += " " + std::to_string(uid ? info.uid : seq);
+    if (!MatchSearch(*key, m)) continue;
+    out += " " + std::to_string(uid ? info.uid : seq);
+    highest = std::max(highest, info.modseq);
   }
+  if (with_modseq && highest > 0) out += " (MODSEQ " + std::to_string(highest) + ")";
   s.Untagged(std::string_view(out).substr(2));
   s.Ok(c, uid ? "UID SEARCH completed" : "SEARCH completed");
 }

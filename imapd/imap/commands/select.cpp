@@ -1,17 +1,36 @@
 // SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2), CLOSE (6.4.2), UNSELECT (RFC 3691: CLOSE without
 // the expunge), CHECK (6.4.1), EXPUNGE (6.4.3) and UID EXPUNGE (RFC 4315 2.1: only the named
 // UIDs that are \Deleted).
+// SELECT/EXAMINE take RFC 7162 parameters: (CONDSTORE) and, after ENABLE QRESYNC,
+// (QRESYNC (…)), which adds VANISHED (EARLIER) and FETCH replies for what changed meanwhile;
+// with QRESYNC, EXPUNGE reports VANISHED (through the view's sync) and [HIGHESTMODSEQ n].
 // A failed SELECT leaves the session unselected. CLOSE removes \Deleted messages silently;
 // EXPUNGE reports each with "* n EXPUNGE" (through the view's sync, highest number first).
+#include "../condstore.h"
 #include "../format.h"
+#include "../qresync.h"
 #include "../session.h"
 
 namespace mailsuite::imapd {
 namespace {
 
 void Open(ImapSession& s, const Command& c, bool read_only) {
-  if (c.args.size() != 1 || !c.args[0].IsAstring())
-    return s.Bad(c, read_only ? "Syntax: EXAMINE mailbox" : "Syntax: SELECT mailbox");
+  const char* syntax = read_only ? "Syntax: EXAMINE mailbox [(CONDSTORE | QRESYNC (…))]"
+                                 : "Syntax: SELECT mailbox [(CONDSTORE | QRESYNC (…))]";
+  if (c.args.empty() || c.args.size() > 2 || !c.args[0].IsAstring()) return s.Bad(c, syntax);
+  SelectParams params;
+  if (c.args.size() == 2) {
+    std::string error;
+    auto parsed = ParseSelectParams(c.args[1], &error);
+    if (!parsed) return s.Bad(c, error);
+    params = *parsed;
+    // RFC 7162 3.2.5: QRESYNC without ENABLE QRESYNC first is a BAD.
+    if (params.qresync && !s.qresync()) return s.Bad(c, "QRESYNC is not enabled");
+    s.EnableCondstore();  // RFC 7162 3.1.8 (CONDSTORE); QRESYNC implies it
+  }
+  // RFC 7162 3.2.11: the boundary between the old mailbox's replies and the new one's.
+  if (s.state() == ImapState::kSelected && s.qresync())
+    s.Untagged("OK [CLOSED] Previous mailbox closed");
   s.Deselect();
   auto box = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[0].text));
   if (!box) {
@@ -36,6 +55,19 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
   if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
   out += "* OK [UIDVALIDITY " + std::to_string(v.mailbox().uid_validity) + "] UIDs valid\r\n";
   out += "* OK [UIDNEXT " + std::to_string(v.mailbox().uid_next) + "] Predicted next UID\r\n";
+  // RFC 7162 3.1.2.1. Read before the message list was loaded, so it is never above what the
+  // view holds: a client that stores it can only see a change twice, never miss one.
+  if (s.condstore())
+    out += "* OK [HIGHESTMODSEQ " + std::to_string(v.mailbox().highest_modseq) + "] Highest\r\n";
+  if (params.qresync) {
+    auto resync = ResyncReplies(s.store(), v, *params.qresync);
+    if (!resync) {
+      s.log().Error("qresync: " + resync.error());
+      s.Deselect();
+      return s.No(c, "[SERVERBUG] Cannot open mailbox");
+    }
+    out += *resync;
+  }
   s.Write(out);
   s.log().Info(std::string(read_only ? "examine " : "select ") + Printable(v.mailbox().name));
   s.Ok(c, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
@@ -57,8 +89,16 @@ void ExpungeUids(ImapSession& s, const Command& c, const std::vector<uint32_t>& 
     s.log().Error("expunge: " + r.error());
     return s.No(c, "[SERVERBUG] Expunge failed");
   }
+  std::string code;
+  if (s.qresync()) {
+    // RFC 7162 3.2.7: with QRESYNC the tagged OK carries the new HIGHESTMODSEQ. Read before
+    // the sync below, so every change up to it has been reported when the client sees it.
+    auto box = s.store().GetMailboxById(s.selected->mailbox().id);
+    if (box && box->has_value())
+      code = "[HIGHESTMODSEQ " + std::to_string((**box).highest_modseq) + "] ";
+  }
   s.ReportUpdates(true, true);
-  s.Ok(c, done);
+  s.Ok(c, code + done);
 }
 
 }  // namespace

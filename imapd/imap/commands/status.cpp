@@ -1,5 +1,5 @@
 // STATUS (RFC 3501 6.3.10): counters of a mailbox that need not be selected. \Recent is not
-// kept, so RECENT is always 0.
+// kept, so RECENT is always 0. HIGHESTMODSEQ is RFC 7162 3.1.7.
 #include "../format.h"
 #include "../session.h"
 
@@ -31,6 +31,9 @@ void HandleStatus(ImapSession& s, const Command& c) {
       value = m.uid_next;
     } else if (item == "UIDVALIDITY") {
       value = m.uid_validity;
+    } else if (item == "HIGHESTMODSEQ") {
+      s.EnableCondstore();  // RFC 7162 3.1.7, and a CONDSTORE enabling command (3.1)
+      value = m.highest_modseq;
     } else if (item == "UNSEEN") {
       if (!messages) {
         auto list = s.store().ListMessages(m.id);

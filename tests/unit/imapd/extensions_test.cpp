@@ -102,7 +102,7 @@ TEST_F(ImapSessionTest, NamespaceIdEnable) {
   EXPECT_EQ(Grep(r, "b ")[0], "b BAD Command not valid in this state");
   EXPECT_EQ(Grep(r, "* NAMESPACE")[0], "* NAMESPACE ((\"\" \"/\")) NIL NIL");
   EXPECT_EQ(Grep(r, "d ")[0], "d OK ID completed");
-  EXPECT_EQ(Grep(r, "* ENABLED"), std::vector<std::string>{"* ENABLED"});
+  EXPECT_EQ(Grep(r, "* ENABLED"), std::vector<std::string>{"* ENABLED CONDSTORE"});
   EXPECT_EQ(Grep(r, "e ")[0], "e OK ENABLE completed");
   EXPECT_EQ(Grep(r, "f ")[0].rfind("f BAD", 0), 0u);
   EXPECT_EQ(Grep(r, "g ")[0], "g BAD Invalid ID parameter list");

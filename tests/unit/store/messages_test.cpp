@@ -191,6 +191,63 @@ TEST_F(StoreTest, MoveCopiesAndExpunges) {
   EXPECT_FALSE(store_->Copy(inbox, {1}, 987654).ok());
 }
 
+// RFC 7162 3.1 and 3.2: every append, flag change and expunge gets a MODSEQ above every earlier
+// one of its mailbox, and HIGHESTMODSEQ never goes down (not even when the message holding it
+// is expunged), also across a reopen.
+TEST_F(StoreTest, ModseqGrowsStrictlyWithEveryChange) {
+  MailboxId inbox = Box(alice_, "INBOX"), trash = Box(alice_, "Trash");
+  uint64_t last = store_->GetMailboxById(inbox).value()->highest_modseq;
+  EXPECT_GE(last, 1u);
+  auto highest = [&](MailboxId box) { return store_->GetMailboxById(box).value()->highest_modseq; };
+  auto grew = [&](const char* what) {
+    uint64_t now = highest(inbox);
+    EXPECT_GT(now, last) << what;
+    last = now;
+  };
+  ASSERT_TRUE(store_->Append(inbox, "a", {}, 1).ok());
+  EXPECT_EQ(store_->GetMessage(inbox, 1).value()->modseq, highest(inbox));
+  grew("append");
+  ASSERT_TRUE(store_->Deliver({inbox, inbox}, "b", 1).ok());  // two rows: two modseqs
+  EXPECT_LT(store_->GetMessage(inbox, 2).value()->modseq,
+            store_->GetMessage(inbox, 3).value()->modseq);
+  grew("deliver");
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {3}, FlagOperation::kAdd, Flags{kFlagSeen, {}}).ok());
+  EXPECT_EQ(store_->GetMessage(inbox, 3).value()->modseq, highest(inbox));
+  grew("flags");
+  // Expunging the message that holds HIGHESTMODSEQ: it still grows.
+  ASSERT_TRUE(store_->Expunge(inbox, {3}).ok());
+  grew("expunge");
+  EXPECT_EQ(store_->ExpungedSince(inbox, last - 1).value(), Uids{3});
+  ASSERT_TRUE(store_->Copy(inbox, {1}, trash).ok());
+  EXPECT_EQ(highest(inbox), last);  // copying out does not change the source
+  ASSERT_TRUE(store_->Move(inbox, {2}, trash).ok());
+  grew("move out");
+  EXPECT_EQ(store_->ExpungedSince(inbox, last - 1).value(), Uids{2});
+  // Changes that change nothing, and failed conditional stores, keep it.
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {1}, FlagOperation::kRemove, Flags{kFlagSeen, {}}).ok());
+  auto failed = store_->UpdateFlags(inbox, {1}, FlagOperation::kAdd, Flags{kFlagSeen, {}}, 1);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->modified_since, Uids{1});
+  EXPECT_TRUE(failed->updated.empty());
+  EXPECT_TRUE(store_->Expunge(inbox, {1}, /*only_deleted=*/true).value().empty());
+  EXPECT_EQ(highest(inbox), last);
+  // A conditional store at exactly the message's MODSEQ passes (RFC 7162 3.1.3: "equal to or
+  // less than").
+  uint64_t m1 = store_->GetMessage(inbox, 1).value()->modseq;
+  auto passed = store_->UpdateFlags(inbox, {1}, FlagOperation::kAdd, Flags{kFlagFlagged, {}}, m1);
+  ASSERT_TRUE(passed.ok());
+  EXPECT_TRUE(passed->modified_since.empty());
+  ASSERT_EQ(passed->updated.size(), 1u);
+  EXPECT_GT(passed->updated[0].modseq, m1);
+  grew("conditional store");
+  store_.reset();
+  store_ = MustOpen(db_path_);
+  ASSERT_TRUE(store_);
+  EXPECT_EQ(highest(inbox), last);
+  ASSERT_TRUE(store_->Append(inbox, "c", {}, 1).ok());
+  grew("append after reopen");
+}
+
 TEST_F(StoreTest, ChangeStampMovesOnEveryWriteAndIsSeenByOtherOpeners) {
   auto other = MustOpen(db_path_);
   ASSERT_TRUE(other);
