@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev
+  libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
   openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail isync
 )

@@ -60,6 +60,7 @@ const CommandSpec kCommands[] = {
     {"ENABLE", HandleEnable, kAuth, Expunges::kAllowed},
     {"IDLE", HandleIdle, kAuth, Expunges::kAllowed},
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
+    {"COMPRESS", HandleCompress, kAuth, Expunges::kAllowed},
 };
 
 // How long a session waits for its client's next command on its thread before it parks: long
@@ -141,6 +142,8 @@ std::string ImapSession::Capabilities() const {
   std::string caps =
       "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
       "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC";
+  // RFC 4978: COMPRESS is an authenticated-state command; offered until it is in use.
+  if (state_ != ImapState::kNotAuthenticated && !compress_active) caps += " COMPRESS=DEFLATE";
   if (state_ == ImapState::kNotAuthenticated) {
     if (conn_.CanStartTls()) caps += " STARTTLS";
     if (AuthAllowedNow())

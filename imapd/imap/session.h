@@ -94,6 +94,7 @@ class ImapSession : public net::Session {
 
   std::optional<store::User> user;      // from authenticated on
   std::optional<MailboxView> selected;  // in selected
+  bool compress_active = false;         // COMPRESS DEFLATE succeeded (RFC 4978)
 
  private:
   void Tagged(const Command& c, std::string_view status, std::string_view text);
@@ -156,6 +157,7 @@ void HandleNamespace(ImapSession& s, const Command& c);   // RFC 2342
 void HandleId(ImapSession& s, const Command& c);          // RFC 2971
 void HandleEnable(ImapSession& s, const Command& c);      // RFC 5161
 void HandleIdle(ImapSession& s, const Command& c);        // RFC 2177
+void HandleCompress(ImapSession& s, const Command& c);    // RFC 4978
 void HandleAppend(ImapSession& s, const Command& c);
 void HandleFetch(ImapSession& s, const Command& c, bool uid);
 void HandleStore(ImapSession& s, const Command& c, bool uid);

@@ -20,7 +20,7 @@ PASSWORD = "thunder-bird"
 NAMES = ["tb-first", "tb-notrash", "tb-reconnect", "tb-five", "tb-condstore"]
 USERS = {f"{n}@example.test": PASSWORD for n in NAMES}
 DATE = "Mon, 23 Nov 2026 05:38:04 -0000"
-IDLE_LIMIT = 2.0  # seconds from the SMTP 250 to "* n EXISTS" during IDLE (to shrink later)
+IDLE_LIMIT = 1.0  # seconds from the SMTP 250 to "* n EXISTS" during IDLE (the bound)
 FILLER_LINES = 4042
 
 

@@ -9,7 +9,12 @@ constexpr size_t kFlushThreshold = 64 * 1024;
 }  // namespace
 
 LineConnection::LineConnection(Transport& transport, size_t max_line_length)
-    : transport_(transport), max_line_length_(max_line_length) {}
+    : transport_(&transport), max_line_length_(max_line_length) {}
+
+LineConnection::~LineConnection() {
+  // Top first: a layer may use the one below it until it is gone.
+  while (!layers_.empty()) layers_.pop_back();
+}
 
 void LineConnection::Compact() {
   if (read_pos_ == 0) return;
@@ -23,7 +28,7 @@ ReadStatus LineConnection::Fill() {
   size_t old = buffer_.size();
   buffer_.resize(old + kReadChunk);
   size_t got = 0;
-  ReceiveStatus s = transport_.Receive(buffer_.data() + old, kReadChunk, got);
+  ReceiveStatus s = transport_->Receive(buffer_.data() + old, kReadChunk, got);
   buffer_.resize(old + (s == ReceiveStatus::kData ? got : 0));
   switch (s) {
     case ReceiveStatus::kData:
@@ -111,7 +116,7 @@ void LineConnection::WriteLine(std::string_view line) {
 bool LineConnection::Flush() {
   if (write_failed_) return false;
   if (out_.empty()) return true;
-  if (!transport_.Send(out_)) write_failed_ = true;
+  if (!transport_->Send(out_)) write_failed_ = true;
   out_.clear();
   return !write_failed_;
 }
@@ -119,7 +124,18 @@ bool LineConnection::Flush() {
 bool LineConnection::WaitReadable(std::chrono::milliseconds timeout) {
   if (HasBufferedInput()) return true;
   if (!Flush()) return true;  // the peer is gone: let the next read say so
-  return transport_.WaitReadable(timeout);
+  return transport_->WaitReadable(timeout);
+}
+
+bool LineConnection::PushLayer(const LayerFactory& make) {
+  if (!Flush()) return false;
+  std::unique_ptr<Transport> layer = make(*transport_, std::string_view(buffer_).substr(read_pos_));
+  if (!layer) return false;
+  buffer_.clear();
+  read_pos_ = 0;
+  transport_ = layer.get();
+  layers_.push_back(std::move(layer));
+  return true;
 }
 
 void LineConnection::ReleaseIdleBuffers() {
@@ -134,7 +150,7 @@ bool LineConnection::StartTls(size_t* discarded) {
   if (discarded) *discarded = buffer_.size() - read_pos_;
   buffer_.clear();
   read_pos_ = 0;
-  return transport_.StartTls();
+  return transport_->StartTls();
 }
 
 }  // namespace mailsuite::net

@@ -16,7 +16,7 @@ TEST_F(ImapSessionTest, GreetingCapabilityLoginLogout) {
                       " STARTTLS SASL-IR AUTH=PLAIN AUTH=LOGIN] mailsuite IMAP ready");
   EXPECT_EQ(r[1], "* CAPABILITY " + kBase + " STARTTLS SASL-IR AUTH=PLAIN AUTH=LOGIN");
   EXPECT_EQ(r[2], "a OK CAPABILITY completed");
-  EXPECT_EQ(r[3], "l OK [CAPABILITY " + kBase + "] Logged in");
+  EXPECT_EQ(r[3], "l OK [CAPABILITY " + kBase + " COMPRESS=DEFLATE] Logged in");
   EXPECT_EQ(r[4], "b OK NOOP completed");
   EXPECT_EQ(r[5], "* BYE mailsuite IMAP server logging out");
   EXPECT_EQ(r[6], "c OK LOGOUT completed");

@@ -1,13 +1,17 @@
 // LineConnection: buffered line and byte reads plus buffered writes over a Transport, with the
 // limits every protocol needs. Memory is bounded: an over-long line is consumed and reported
 // as kTooLong, never buffered whole. Output is flushed before any read that would block, so
-// pipelined replies go out in one packet. Not thread-safe: one session owns one connection.
+// pipelined replies go out in one packet. Layers (COMPRESS) can be put on top of the transport
+// mid-session. Not thread-safe: one session owns one connection.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/net/transport.h"
 
@@ -21,6 +25,7 @@ enum class LineEnd { kCrlf, kBareLf };
 class LineConnection {
  public:
   LineConnection(Transport& transport, size_t max_line_length);
+  ~LineConnection();
   LineConnection(const LineConnection&) = delete;
   LineConnection& operator=(const LineConnection&) = delete;
 
@@ -42,8 +47,20 @@ class LineConnection {
   // input the client pipelined after the command (CVE-2011-0411), then handshakes. Returns the
   // number of discarded bytes through `discarded`.
   bool StartTls(size_t* discarded = nullptr);
-  bool IsTls() const { return transport_.IsTls(); }
-  bool CanStartTls() const { return transport_.CanStartTls(); }
+  bool IsTls() const { return transport_->IsTls(); }
+  bool CanStartTls() const { return transport_->CanStartTls(); }
+
+  // Builds a layer over `below` (the current top transport). `pipelined` holds the input
+  // already read from `below` but not yet consumed: it belongs to the layer's encoding.
+  using LayerFactory =
+      std::function<std::unique_ptr<Transport>(Transport& below, std::string_view pipelined)>;
+  // Puts a layer (COMPRESS=DEFLATE) on top of the transport, owned by this connection: first
+  // flushes pending output below the layer (the reply that announced it), then hands the
+  // unread input to the layer rather than parsing it as plaintext (RFC 4978 section 3: the
+  // client compresses from the first byte after the command). False, with nothing changed
+  // but the flush, when the flush or `make` fails.
+  bool PushLayer(const LayerFactory& make);
+  size_t layer_count() const { return layers_.size(); }
 
   // True when more client bytes are already buffered (the client pipelined).
   bool HasBufferedInput() const { return read_pos_ < buffer_.size(); }
@@ -61,7 +78,8 @@ class LineConnection {
   ReadStatus Fill();  // appends at least one byte to buffer_ or returns why not
   void Compact();
 
-  Transport& transport_;
+  Transport* transport_;  // the top: the connection's transport or the last layer
+  std::vector<std::unique_ptr<Transport>> layers_;  // bottom first; each reads the one below
   size_t max_line_length_;
   std::string buffer_;
   size_t read_pos_ = 0;
