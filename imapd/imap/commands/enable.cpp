@@ -1,5 +1,6 @@
-// ENABLE (RFC 5161): after authentication. No capability this server offers is enableable
-// yet, so every request is answered with an empty "* ENABLED" (3.1: unknown ones are ignored).
+// ENABLE (RFC 5161): after authentication. "* ENABLED" lists what this command newly turned on
+// (3.2); names the server does not know are ignored (3.1). Enableable here: UTF8=ACCEPT
+// (RFC 6855 3: UTF-8 mailbox names, APPEND UTF8, no SEARCH CHARSET).
 #include "../session.h"
 
 namespace mailsuite::imapd {
@@ -8,7 +9,14 @@ void HandleEnable(ImapSession& s, const Command& c) {
   if (c.args.empty()) return s.Bad(c, "Syntax: ENABLE capability …");
   for (const Arg& a : c.args)
     if (a.kind != Arg::Kind::kAtom) return s.Bad(c, "Syntax: ENABLE capability …");
-  s.Untagged("ENABLED");
+  std::string enabled;
+  for (const Arg& a : c.args) {
+    if (a.IsAtom("UTF8=ACCEPT") && !s.utf8_accept) {
+      s.utf8_accept = true;
+      enabled += " UTF8=ACCEPT";
+    }
+  }
+  s.Untagged("ENABLED" + enabled);
   s.Ok(c, "ENABLE completed");
 }
 

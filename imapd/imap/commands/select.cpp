@@ -13,7 +13,7 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
   if (c.args.size() != 1 || !c.args[0].IsAstring())
     return s.Bad(c, read_only ? "Syntax: EXAMINE mailbox" : "Syntax: SELECT mailbox");
   s.Deselect();
-  auto box = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[0].text));
+  auto box = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[0].text));
   if (!box) {
     s.log().Error("select: " + box.error());
     return s.No(c, "[SERVERBUG] Cannot open mailbox");
