@@ -9,6 +9,7 @@
 // folder. Subscriptions are a flag of the mailbox in the store, so a subscribed name always
 // exists. Names are matched and shown as the session spells them (UTF-8 after UTF8=ACCEPT).
 #include <map>
+#include <set>
 
 #include "../format.h"
 #include "../list_request.h"
@@ -38,6 +39,14 @@ class Lister {
  public:
   Lister(ImapSession& s, const ListRequest& r, const Names& names) : s_(s), r_(r), names_(names) {
     for (const std::string& p : r.patterns) patterns_.push_back(Join(r.reference, p));
+    if (!r.recursive_match) return;
+    // RECURSIVEMATCH: a name gets CHILDINFO when a descendant meets the criteria but not the
+    // pattern (RFC 5258 3). One pass marking ancestors keeps it linear in the names.
+    for (const auto& [name, entry] : names) {
+      if (!Selected(entry) || Matches(name)) continue;
+      for (size_t p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1))
+        child_info_.insert(name.substr(0, p));
+    }
   }
 
   bool Matches(const std::string& name) const {
@@ -53,20 +62,10 @@ class Lister {
     return true;
   }
 
-  // RECURSIVEMATCH: a descendant meets the criteria but not the pattern (RFC 5258 3).
-  bool ChildInfo(const std::string& name) const {
-    if (!r_.recursive_match) return false;
-    std::string prefix = name + "/";
-    for (auto it = names_.lower_bound(prefix);
-         it != names_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
-      if (Selected(it->second) && !Matches(it->first)) return true;
-    return false;
-  }
-
   // The "* LIST …" line (and "* STATUS …" for LIST-STATUS) of one name, or nothing.
   std::string Render(const std::string& name, const Entry& e) const {
     if (!Matches(name)) return "";
-    bool child_info = ChildInfo(name);
+    bool child_info = child_info_.count(name) > 0;
     if (!Selected(e) && !child_info) return "";
     std::string attrs;
     auto add = [&attrs](std::string_view a) {
@@ -102,6 +101,7 @@ class Lister {
   const ListRequest& r_;
   const Names& names_;
   std::vector<std::string> patterns_;
+  std::set<std::string> child_info_;
 };
 
 void List(ImapSession& s, const Command& c) {
