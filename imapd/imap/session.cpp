@@ -231,8 +231,12 @@ std::string ImapSession::MailboxDisplay(std::string_view stored) const {
   return std::string(stored);
 }
 
+std::string ImapSession::QuoteMailbox(std::string_view display) const {
+  return utf8_accept ? QuoteUtf8(display) : Quote(display);
+}
+
 std::string ImapSession::MailboxOut(std::string_view stored) const {
-  return utf8_accept ? QuoteUtf8(MailboxDisplay(stored)) : Quote(stored);
+  return QuoteMailbox(MailboxDisplay(stored));
 }
 
 namespace {

@@ -84,7 +84,9 @@ class ImapSession {
   std::string MailboxArg(std::string_view wire) const;
   // A stored name as the client reads it, unquoted (UTF-8 when enabled).
   std::string MailboxDisplay(std::string_view stored) const;
-  // … quoted for a response.
+  // A display name quoted for a response (a UTF-8 quoted string when enabled).
+  std::string QuoteMailbox(std::string_view display) const;
+  // A stored name as it goes into a response: QuoteMailbox(MailboxDisplay(stored)).
   std::string MailboxOut(std::string_view stored) const;
 
   ImapServices& services;

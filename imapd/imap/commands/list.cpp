@@ -76,8 +76,7 @@ class Lister {
     add(HasChildren(names_, name) ? "\\HasChildren" : "\\HasNoChildren");
     if (e.mailbox && !e.mailbox->special_use.empty()) add(e.mailbox->special_use);
     if (r_.return_subscribed && e.mailbox && e.mailbox->subscribed) add("\\Subscribed");
-    std::string out =
-        "* LIST (" + attrs + ") \"/\" " + (s_.utf8_accept ? QuoteUtf8(name) : Quote(name));
+    std::string out = "* LIST (" + attrs + ") \"/\" " + s_.QuoteMailbox(name);
     if (child_info) {
       std::string criteria;
       if (r_.select_subscribed) criteria += "\"SUBSCRIBED\"";
@@ -149,7 +148,7 @@ void Lsub(ImapSession& s, const Command& c) {
   std::string out;
   for (const auto& [name, unused] : names) {
     if (!MatchMailboxPattern(pattern, name)) continue;
-    out += "* LSUB () \"/\" " + (s.utf8_accept ? QuoteUtf8(name) : Quote(name)) + "\r\n";
+    out += "* LSUB () \"/\" " + s.QuoteMailbox(name) + "\r\n";
   }
   s.Write(out);
   s.Ok(c, "LSUB completed");

@@ -2,18 +2,24 @@
 // Names are kept as the client wrote them (modified UTF-7; UTF-8 after ENABLE UTF8=ACCEPT is
 // converted to it by the session); only "INBOX" is case-folded.
 #include "../format.h"
+#include "../mailbox_utf7.h"
 #include "../session.h"
 
 namespace mailsuite::imapd {
 namespace {
 
-// A name the store can hold: not empty, no empty hierarchy level, no wildcard, 7-bit (the
-// store keeps modified UTF-7; UTF-8 names of UTF8=ACCEPT sessions arrive converted).
+// A name the store can hold: not empty, no empty hierarchy level, no wildcard, and valid
+// modified UTF-7 (RFC 3501 5.1.3), so that every stored name also has a UTF-8 spelling for
+// UTF8=ACCEPT sessions (whose UTF-8 names arrive here already converted).
 bool ValidName(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   if (name.find("//") != std::string::npos) return false;
   for (unsigned char ch : name)
-    if (ch == '*' || ch == '%' || ch < 0x20 || ch >= 0x7f) return false;
+    if (ch == '*' || ch == '%') return false;
+  auto utf8 = MailboxUtf7ToUtf8(name);  // refuses raw controls and 8-bit octets
+  if (!utf8) return false;
+  for (unsigned char ch : *utf8)
+    if (ch < 0x20 || ch == 0x7f) return false;  // nor encoded ones
   return true;
 }
 

@@ -260,6 +260,20 @@ TEST_F(ImapSessionTest, Utf8AcceptMailboxNames) {
   EXPECT_FALSE(*store_->GetMailbox(bob_, "R&-D"));
 }
 
+TEST_F(ImapSessionTest, CreateNeedsValidModifiedUtf7) {
+  auto r = Talk(kLogin +
+                "a CREATE \"R&D\"\r\nb CREATE \"R&-D\"\r\nc CREATE \"x&AAE-\"\r\n"
+                "d CREATE \"Entw&APw-rfe/&AGE-\"\r\ne RENAME \"R&-D\" \"F&E\"\r\n"
+                "f LIST \"\" \"*&*\"\r\n");
+  EXPECT_EQ(Reply(r, "a"), std::vector<std::string>{"a NO [CANNOT] Invalid mailbox name"});
+  EXPECT_EQ(Reply(r, "b"), std::vector<std::string>{"b OK CREATE completed"});
+  EXPECT_EQ(Reply(r, "c"), std::vector<std::string>{"c NO [CANNOT] Invalid mailbox name"});
+  EXPECT_EQ(Reply(r, "d"), std::vector<std::string>{"d NO [CANNOT] Invalid mailbox name"});
+  EXPECT_EQ(Reply(r, "e"), std::vector<std::string>{"e NO [CANNOT] Invalid mailbox name"});
+  EXPECT_EQ(Reply(r, "f"), (std::vector<std::string>{"* LIST (\\HasNoChildren) \"/\" \"R&-D\"",
+                                                     "f OK LIST completed"}));
+}
+
 TEST_F(ImapSessionTest, Utf8AppendAndEightBitHeaders) {
   const std::string msg = "Subject: Grüße\r\nFrom: jörg@example.test\r\n\r\nHallo\r\n";
   const std::string n = std::to_string(msg.size());
