@@ -94,6 +94,22 @@ TEST(ListRequestTest, MustReject) {
   }
 }
 
+TEST(ImapParserTest, Literal8InAppendUtf8) {
+  auto parsed =
+      ParseCommand(RawCommand{{"a APPEND x UTF8 (~{4}", ")"}, {std::string("\xC3\xBC\0!", 4)}});
+  ASSERT_TRUE(std::holds_alternative<Command>(parsed));
+  const Command& c = std::get<Command>(parsed);
+  ASSERT_EQ(c.args.size(), 3u);
+  ASSERT_EQ(c.args[2].items.size(), 1u);
+  EXPECT_TRUE(c.args[2].items[0].literal8);
+  EXPECT_EQ(c.args[2].items[0].text, std::string("\xC3\xBC\0!", 4));
+  // "~" without "{" is an atom character as before.
+  auto atom = ParseCommand(RawCommand{{"a LIST ~ ~x"}, {}});
+  ASSERT_TRUE(std::holds_alternative<Command>(atom));
+  EXPECT_EQ(std::get<Command>(atom).args[1].text, "~x");
+  EXPECT_FALSE(std::get<Command>(atom).args[1].literal8);
+}
+
 TEST(UserConnectionsTest, CountsAndReleases) {
   UserConnections uc;
   auto a = uc.TryAcquire(7, 2);
