@@ -18,6 +18,7 @@ struct ImapdState {
   Config config;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
+  imapd::UserConnections user_connections;
   std::unique_ptr<imapd::ImapServices> services;
   std::unique_ptr<imapd::MailboxNotifier> notifier;
 };
@@ -42,8 +43,8 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    state->services = std::make_unique<imapd::ImapServices>(
-        imapd::ImapServices{state->config, *state->store, *state->auth_failures});
+    state->services = std::make_unique<imapd::ImapServices>(imapd::ImapServices{
+        state->config, *state->store, *state->auth_failures, state->user_connections});
 
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);

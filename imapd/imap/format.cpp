@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "mailbox_utf7.h"
+
 namespace mailsuite::imapd {
 namespace {
 
@@ -65,6 +67,20 @@ std::string Quote(std::string_view text) {
   bool literal = text.size() > 1000;
   for (unsigned char c : text)
     if (c == '\r' || c == '\n' || c == 0 || c >= 0x80) literal = true;
+  if (literal) return Literal(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string QuoteUtf8(std::string_view text) {
+  bool literal = text.size() > 1000 || !IsValidUtf8(text);
+  for (unsigned char c : text)
+    if (c == '\r' || c == '\n' || c == 0) literal = true;
   if (literal) return Literal(text);
   std::string out = "\"";
   for (char c : text) {

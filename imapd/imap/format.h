@@ -20,6 +20,8 @@ bool ContainsNoCase(std::string_view haystack, std::string_view needle);
 
 // A quoted string, or a literal when the text holds CR, LF, NUL or 8-bit octets.
 std::string Quote(std::string_view text);
+// Like Quote, but valid UTF-8 stays in the quoted string (RFC 6855 3, after UTF8=ACCEPT).
+std::string QuoteUtf8(std::string_view text);
 // A literal "{n}\r\n" followed by the bytes.
 std::string Literal(std::string_view bytes);
 

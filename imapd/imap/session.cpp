@@ -1,6 +1,9 @@
 #include "session.h"
 
+#include <algorithm>
+
 #include "format.h"
+#include "mailbox_utf7.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -95,7 +98,12 @@ const char* StateName(ImapState state) {
 
 ImapSession::ImapSession(ImapServices& services_in, net::LineConnection& conn,
                          const net::ConnectionInfo& info)
-    : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
+    : services(services_in),
+      conn_(conn),
+      info_(info),
+      log_(info.session_id, info.peer_address),
+      append_limit_(std::min(static_cast<uint64_t>(services_in.config.imap.max_literal_size),
+                             services_in.store.MaxContentSize())) {}
 
 void ImapSession::Untagged(std::string_view text) {
   std::string line = "* ";
@@ -142,6 +150,8 @@ std::string ImapSession::Capabilities() const {
   std::string caps =
       "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
       "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC";
+  caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT APPENDLIMIT=" +
+          std::to_string(append_limit_);
   // RFC 4978: COMPRESS is an authenticated-state command; offered until it is in use.
   if (state_ != ImapState::kNotAuthenticated && !compress_active) caps += " COMPRESS=DEFLATE";
   if (state_ == ImapState::kNotAuthenticated) {
@@ -155,6 +165,14 @@ std::string ImapSession::Capabilities() const {
 }
 
 void ImapSession::ProceedToAuthenticated(const Command& c, const store::User& u) {
+  const int limit = services.config.imap.max_connections_per_user;
+  user_slot_ = services.user_connections.TryAcquire(u.id, limit);
+  if (!user_slot_) {
+    // Not a failed login: no delay, no failure counted. RFC 5530 3: LIMIT.
+    log_.Warning("login refused user=" + u.address + " reason=max_connections_per_user(" +
+                 std::to_string(limit) + ") rip=" + info_.peer_address);
+    return No(c, "[LIMIT] Too many connections for this user; close another client and retry");
+  }
   user = u;
   log_.Info("login user=" + u.address);
   EnterState(ImapState::kAuthenticated);
@@ -206,10 +224,48 @@ void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
   conn_.Write(out);
 }
 
+std::string ImapSession::MailboxArg(std::string_view wire) const {
+  if (utf8_accept) {
+    // Invalid UTF-8 stays as sent: it matches no stored name and CREATE refuses 8-bit names.
+    if (auto utf7 = Utf8ToMailboxUtf7(wire)) return CanonicalMailbox(*utf7);
+  }
+  return CanonicalMailbox(wire);
+}
+
+std::string ImapSession::MailboxDisplay(std::string_view stored) const {
+  if (utf8_accept) {
+    if (auto utf8 = MailboxUtf7ToUtf8(stored)) return *utf8;
+  }
+  return std::string(stored);
+}
+
+std::string ImapSession::QuoteMailbox(std::string_view display) const {
+  return utf8_accept ? QuoteUtf8(display) : Quote(display);
+}
+
+std::string ImapSession::MailboxOut(std::string_view stored) const {
+  return QuoteMailbox(MailboxDisplay(stored));
+}
+
+namespace {
+
+// "a APPEND …" -> true: its refusal names APPENDLIMIT.
+bool IsAppend(std::string_view line) {
+  size_t sp = line.find(' ');
+  if (sp == std::string_view::npos) return false;
+  std::string_view rest = line.substr(sp + 1);
+  return rest.size() > 7 && EqualsNoCase(rest.substr(0, 7), "APPEND ");
+}
+
+}  // namespace
+
 bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
   raw = {};
   refused = false;
-  const uint64_t limit = static_cast<uint64_t>(services.config.imap.max_literal_size);
+  // Each literal up to the APPENDLIMIT, so a message of exactly that size fits even when the
+  // mailbox name came as a literal too; all literals of one command up to a line more.
+  const uint64_t limit = append_limit_;
+  const uint64_t total_limit = limit + static_cast<uint64_t>(services.config.imap.max_line_length);
   uint64_t total = 0;
   std::string line;
   // At most 1000 literals in one command: enough for any APPEND/LOGIN, bounded for a peer.
@@ -243,11 +299,15 @@ bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
     if (!marker) return true;
     total += marker->size;
     std::string tag = TagOf(raw.lines[0]);
-    if (total > limit || piece == 1000) {
+    if (marker->size > limit || total > total_limit || piece == 1000) {
       refused = true;
       if (!marker->non_sync) {
         // Refused before the "+": the client never sends the bytes (SECURITY.md 5).
-        conn_.WriteLine(tag + " NO [TOOBIG] Literal too large");
+        if (IsAppend(raw.lines[0]))
+          conn_.WriteLine(
+              tag + " NO [TOOBIG] Message too large (APPENDLIMIT=" + std::to_string(limit) + ")");
+        else
+          conn_.WriteLine(tag + " NO [TOOBIG] Literal too large");
         CountError();
         return true;
       }

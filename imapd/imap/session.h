@@ -17,6 +17,7 @@
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
 #include "store/store.h"
+#include "user_connections.h"
 
 namespace mailsuite::auth {
 class AuthFailureTracker;
@@ -35,6 +36,7 @@ struct ImapServices {
   const Config& config;
   store::Store& store;
   auth::AuthFailureTracker& auth_failures;
+  UserConnections& user_connections;  // imap.max_connections_per_user, this process
 };
 
 class ImapSession : public net::Session {
@@ -64,7 +66,8 @@ class ImapSession : public net::Session {
   bool AuthAllowedNow() const;
   // "IMAP4rev1 LITERAL+ …" for the current state and connection.
   std::string Capabilities() const;
-  // After the credentials are verified: answers OK [CAPABILITY …] and enters authenticated.
+  // After the credentials are verified: answers OK [CAPABILITY …] and enters authenticated,
+  // or NO [LIMIT] when the user already holds imap.max_connections_per_user sessions.
   void ProceedToAuthenticated(const Command& c, const store::User& user);
   // One line of a SASL exchange (never logged); nullopt when the client went away or the line
   // was too long.
@@ -85,6 +88,20 @@ class ImapSession : public net::Session {
   bool qresync() const { return qresync_; }
   void EnableCondstore() { condstore_ = true; }
   void EnableQresync() { qresync_ = condstore_ = true; }
+  // The largest message APPEND takes (APPENDLIMIT, RFC 7889): the literal limit, or less if
+  // the store cannot hold that much.
+  uint64_t AppendLimit() const { return append_limit_; }
+
+  // Mailbox names at the protocol edge. The store keeps modified UTF-7 (RFC 3501 5.1.3);
+  // after ENABLE UTF8=ACCEPT the client speaks UTF-8 (RFC 6855 3), converted here.
+  // A name from the client as the store spells it ("inbox" -> "INBOX").
+  std::string MailboxArg(std::string_view wire) const;
+  // A stored name as the client reads it, unquoted (UTF-8 when enabled).
+  std::string MailboxDisplay(std::string_view stored) const;
+  // A display name quoted for a response (a UTF-8 quoted string when enabled).
+  std::string QuoteMailbox(std::string_view display) const;
+  // A stored name as it goes into a response: QuoteMailbox(MailboxDisplay(stored)).
+  std::string MailboxOut(std::string_view stored) const;
 
   ImapServices& services;
   net::LineConnection& conn() { return conn_; }
@@ -95,6 +112,7 @@ class ImapSession : public net::Session {
   std::optional<store::User> user;      // from authenticated on
   std::optional<MailboxView> selected;  // in selected
   bool compress_active = false;         // COMPRESS DEFLATE succeeded (RFC 4978)
+  bool utf8_accept = false;             // ENABLE UTF8=ACCEPT (RFC 6855 3) was given
 
  private:
   void Tagged(const Command& c, std::string_view status, std::string_view text);
@@ -128,6 +146,9 @@ class ImapSession : public net::Session {
   std::optional<IdleState> idle_;
   bool condstore_ = false;
   bool qresync_ = false;
+  uint64_t append_limit_ = 0;
+  // Held from login until the session object goes, however the session ends.
+  std::optional<UserConnections::Slot> user_slot_;
 };
 
 // One handler per command (commands/*.cpp).

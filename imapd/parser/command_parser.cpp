@@ -102,6 +102,11 @@ class Scanner {
     }
     if (c == '"') return Quoted(arg);
     if (c == '{') return Literal(arg);
+    if (c == '~' && pos_ + 1 < l.size() && l[pos_ + 1] == '{') {
+      ++pos_;
+      arg.literal8 = true;
+      return Literal(arg);
+    }
     return Atom(arg);
   }
 

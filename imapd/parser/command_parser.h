@@ -1,8 +1,8 @@
-// The IMAP command parser (RFC 3501 9, RFC 7888 LITERAL+). Pure: the pieces of one command as
-// the session read them (text lines and literal bytes) in, a tagged command of generic
-// arguments — atoms, strings and parenthesised lists — or a tagged error out. Handlers
-// interpret the arguments (sequence sets, fetch attributes, search keys) with the helpers in
-// arguments.h. Nothing here trusts a length or a count from the peer beyond the given limits.
+// The IMAP command parser (RFC 3501 9, RFC 7888 LITERAL+, literal8 of RFC 3516/6855). Pure: the
+// pieces of one command as the session read them (text lines and literal bytes) in, a tagged
+// command of generic arguments — atoms, strings and parenthesised lists — or a tagged error out.
+// Handlers interpret the arguments (sequence sets, fetch attributes, search keys) with the helpers
+// in arguments.h. Nothing here trusts a length or a count from the peer beyond the given limits.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@ struct Arg {
   Kind kind = Kind::kAtom;
   std::string text;        // atom text (NIL is the atom "NIL"), or the string's contents
   bool literal = false;    // the string came as a literal
+  bool literal8 = false;   // … as a literal8 "~{n}" (RFC 3516 syntax; RFC 6855 APPEND UTF8)
   std::vector<Arg> items;  // the list's members
 
   bool IsAtom(std::string_view upper) const;  // case-insensitive atom comparison

@@ -34,6 +34,18 @@ Result<std::vector<std::pair<MailboxId, uint64_t>>> SqliteStore::MailboxModseqs(
   return out;
 }
 
+uint64_t SqliteStore::MaxContentSize() {
+  // A message body is one blob; a longer one fails with SQLITE_TOOBIG. SQLITE_MAX_LENGTH is
+  // 1e9 unless SQLite was built otherwise, so ask the library rather than assume.
+  int limit = 1000000000;
+  Status s = db_->Read([&](Connection& conn) {
+    limit = sqlite3_limit(conn.handle(), SQLITE_LIMIT_LENGTH, -1);
+    return Status::Ok();
+  });
+  (void)s;  // a failed read keeps the compiled-in default
+  return static_cast<uint64_t>(limit);
+}
+
 Result<StoreStats> SqliteStore::Stats() {
   StoreStats stats;
   Status s = db_->Read([&](Connection& conn) {

@@ -50,6 +50,7 @@ class SqliteStore final : public Store {
                               int64_t internal_date, const std::string& metadata) override;
   Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                           int64_t internal_date, const std::string& metadata) override;
+  uint64_t MaxContentSize() override;
   Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) override;
   Result<std::vector<MessageInfo>> ChangedSince(MailboxId mailbox, uint64_t modseq) override;
   Result<std::optional<MessageInfo>> GetMessage(MailboxId mailbox, uint32_t uid) override;

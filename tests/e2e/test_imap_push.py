@@ -111,7 +111,8 @@ class ImapPushTest(unittest.TestCase):
     def setUpClass(cls):
         # Few threads on purpose: the 40-session test proves idlers give theirs back.
         cls.suite = Suite(users=USERS, daemons=("imapd", "mta", "pop3d"),
-                          settings={"server.threads": "4"}).start()
+                          settings={"server.threads": "4",
+                                    "imap.max_connections_per_user": "100"}).start()
 
     @classmethod
     def tearDownClass(cls):

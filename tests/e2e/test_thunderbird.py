@@ -392,6 +392,8 @@ class ThunderbirdTest(unittest.TestCase):
         self.deliver(user, seeded(user, token, "first", "one\r\n", "one"))
         m = self.other_session(user)
         self.assertEqual(m.create("Projects")[0], "OK")
+        # Thunderbird shows subscribed folders only (LIST (SUBSCRIBED) with LIST-EXTENDED).
+        self.assertEqual(m.subscribe("Projects")[0], "OK")
         m.logout()
         boxes = [None, "INBOX", "Projects", "Trash", "Sent"]  # None: the folder connection
         conns, errors = [None] * 5, []

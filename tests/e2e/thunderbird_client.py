@@ -419,8 +419,8 @@ class ThunderbirdImap:
             self.io.start_compression()
             self.compressed = True
         if self.has("UTF8=ACCEPT"):
-            r = self.command("enable UTF8=ACCEPT")
-            for e in r.of_kind("ENABLED"):
+            enabled = self.command("enable UTF8=ACCEPT")
+            for e in enabled.of_kind("ENABLED"):
                 self.enabled |= {str(t).upper() for t in e.tokens[1:]}
         if client_id and self.has("ID"):
             self.id_response = self.command(f"ID {ID_ARGS}")

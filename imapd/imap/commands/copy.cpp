@@ -28,7 +28,7 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
   auto seqs = ResolveSet(s, c, c.args[0], uid);
   if (!seqs) return;
   if (move && s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
-  auto dest = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[1].text));
+  auto dest = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[1].text));
   if (!dest) {
     s.log().Error("copy: " + dest.error());
     return s.No(c, "[SERVERBUG] Cannot " + verb);

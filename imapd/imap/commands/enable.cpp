@@ -1,6 +1,7 @@
-// ENABLE (RFC 5161): after authentication. "* ENABLED" lists what this command turned on;
-// unknown capabilities are ignored (3.1). CONDSTORE and QRESYNC (RFC 7162 3.1, 3.2.3; QRESYNC
-// implies CONDSTORE) are kept in the session.
+// ENABLE (RFC 5161): after authentication. "* ENABLED" lists what this command newly turned on
+// (3.2); names the server does not know are ignored (3.1). Enableable here: CONDSTORE and
+// QRESYNC (RFC 7162 3.1, 3.2.3; QRESYNC implies CONDSTORE) and UTF8=ACCEPT (RFC 6855 3: UTF-8
+// mailbox names, APPEND UTF8, no SEARCH CHARSET).
 #include "../session.h"
 
 namespace mailsuite::imapd {
@@ -17,6 +18,9 @@ void HandleEnable(ImapSession& s, const Command& c) {
     } else if (a.IsAtom("QRESYNC") && !s.qresync()) {
       s.EnableQresync();
       enabled += " QRESYNC";
+    } else if (a.IsAtom("UTF8=ACCEPT") && !s.utf8_accept) {
+      s.utf8_accept = true;
+      enabled += " UTF8=ACCEPT";
     }
   }
   s.Untagged(enabled);

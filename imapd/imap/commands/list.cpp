@@ -1,17 +1,21 @@
-// LIST and LSUB (RFC 3501 6.3.8, 6.3.9): reference + pattern with "*" (any characters) and
-// "%" (any but the "/" delimiter). Parents of existing mailboxes that are not mailboxes
-// themselves are listed \Noselect; every LIST entry says \HasChildren or \HasNoChildren
-// (RFC 3348) and carries its special-use attribute (RFC 6154 allows it without the extension).
-// INBOX matches case-insensitively (RFC 3501 5.1). Of LIST-EXTENDED (RFC 5258) only what
-// SPECIAL-USE needs is accepted (RFC 6154 2): the selection option (SPECIAL-USE), which lists
-// only mailboxes with a special use, and the return options SPECIAL-USE and CHILDREN, whose
-// attributes are always sent anyway.
+// LIST and LSUB (RFC 3501 6.3.8, 6.3.9) with LIST-EXTENDED (RFC 5258), SPECIAL-USE (RFC 6154)
+// and LIST-STATUS (RFC 5819). Patterns: "*" any characters, "%" any but the "/" delimiter;
+// INBOX matches case-insensitively (RFC 3501 5.1); several patterns list each name once.
+// Every LIST entry says \HasChildren or \HasNoChildren (RFC 3348) and carries its special-use
+// attribute (RFC 6154 allows both without being asked).
+// A parent that exists only through its children is \Noselect in the base form; when a
+// selection option is given it is listed only for RECURSIVEMATCH, as \NonExistent (RFC 5258
+// 3.4). A name with a mailbox behind it is never \NonExistent: a client would stop using the
+// folder. Subscriptions are a flag of the mailbox in the store, so a subscribed name always
+// exists. Names are matched and shown as the session spells them (UTF-8 after UTF8=ACCEPT).
 #include <map>
 #include <set>
 
 #include "../format.h"
+#include "../list_request.h"
 #include "../mailbox_pattern.h"
 #include "../session.h"
+#include "../status_items.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -21,88 +25,138 @@ std::string Join(const std::string& reference, const std::string& pattern) {
   return reference + pattern;
 }
 
-// Whether an option list names SPECIAL-USE; nullopt for an option we do not know (CHILDREN
-// is a return option only, RFC 5258 4).
-std::optional<bool> SpecialUseOption(const Arg& list, bool allow_children) {
-  bool special_use = false;
-  for (const Arg& a : list.items) {
-    if (a.IsAtom("SPECIAL-USE"))
-      special_use = true;
-    else if (!allow_children || !a.IsAtom("CHILDREN"))
-      return std::nullopt;
-  }
-  return special_use;
+struct Entry {
+  const store::Mailbox* mailbox = nullptr;  // nullptr: a parent that is not a mailbox
+};
+using Names = std::map<std::string, Entry>;  // display name -> entry, sorted
+
+bool HasChildren(const Names& names, const std::string& name) {
+  auto lb = names.lower_bound(name + "/");
+  return lb != names.end() && lb->first.compare(0, name.size() + 1, name + "/") == 0;
 }
 
-void ListOrLsub(ImapSession& s, const Command& c, bool lsub) {
-  const char* verb = lsub ? "LSUB" : "LIST";
-  std::vector<Arg> args = c.args;
-  bool only_special = false;
-  if (!lsub && !args.empty() && args[0].kind == Arg::Kind::kList) {
-    auto opt = SpecialUseOption(args[0], false);
-    if (!opt) return s.Bad(c, "Unsupported LIST selection option");
-    only_special = *opt;
-    args.erase(args.begin());
+class Lister {
+ public:
+  Lister(ImapSession& s, const ListRequest& r, const Names& names) : s_(s), r_(r), names_(names) {
+    for (const std::string& p : r.patterns) patterns_.push_back(Join(r.reference, p));
+    if (!r.recursive_match) return;
+    // RECURSIVEMATCH: a name gets CHILDINFO when a descendant meets the criteria but not the
+    // pattern (RFC 5258 3). One pass marking ancestors keeps it linear in the names.
+    for (const auto& [name, entry] : names) {
+      if (!Selected(entry) || Matches(name)) continue;
+      for (size_t p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1))
+        child_info_.insert(name.substr(0, p));
+    }
   }
-  if (!lsub && args.size() == 4 && args[2].IsAtom("RETURN") && args[3].kind == Arg::Kind::kList) {
-    if (!SpecialUseOption(args[3], true)) return s.Bad(c, "Unsupported LIST return option");
-    args.resize(2);
+
+  bool Matches(const std::string& name) const {
+    for (const std::string& p : patterns_)
+      if (MatchMailboxPattern(p, name)) return true;
+    return false;
   }
-  if (args.size() != 2 || !args[0].IsAstring() || !args[1].IsAstring())
-    return s.Bad(c, std::string("Syntax: ") + verb + " reference pattern");
-  if (args[1].text.empty()) {
-    // RFC 3501 6.3.8: the delimiter and the root of the reference.
-    if (!lsub) s.Untagged("LIST (\\Noselect) \"/\" \"\"");
-    return s.Ok(c, std::string(verb) + " completed");
+
+  // The selection criteria other than the pattern (RFC 5258 3).
+  bool Selected(const Entry& e) const {
+    if (r_.select_subscribed && !(e.mailbox && e.mailbox->subscribed)) return false;
+    if (r_.select_special_use && !(e.mailbox && !e.mailbox->special_use.empty())) return false;
+    return true;
   }
-  std::string pattern = Join(args[0].text, args[1].text);
-  auto boxes = s.store().ListMailboxes(s.user->id);
-  if (!boxes) {
-    s.log().Error("list mailboxes: " + boxes.error());
-    return s.No(c, "[SERVERBUG] Cannot list mailboxes");
-  }
-  // name -> the mailbox (nullptr for a parent that only exists through its children)
-  std::map<std::string, const store::Mailbox*> names;
-  for (const store::Mailbox& m : *boxes) {
-    if (lsub && !m.subscribed) continue;
-    names[m.name] = &m;
-    if (lsub) continue;
-    for (size_t p = m.name.find('/'); p != std::string::npos; p = m.name.find('/', p + 1))
-      names.emplace(m.name.substr(0, p), nullptr);
-  }
-  std::string out;
-  for (auto it = names.begin(); it != names.end(); ++it) {
-    const std::string& name = it->first;
-    if (!MatchMailboxPattern(pattern, name)) continue;
-    if (only_special && (!it->second || it->second->special_use.empty())) continue;
+
+  // The "* LIST …" line (and "* STATUS …" for LIST-STATUS) of one name, or nothing.
+  std::string Render(const std::string& name, const Entry& e) const {
+    if (!Matches(name)) return "";
+    bool child_info = child_info_.count(name) > 0;
+    if (!Selected(e) && !child_info) return "";
     std::string attrs;
     auto add = [&attrs](std::string_view a) {
       if (!attrs.empty()) attrs += ' ';
       attrs += a;
     };
-    if (!it->second) add("\\Noselect");
-    if (!lsub) {
-      auto next = std::next(it);
-      bool children = next != names.end() && next->first.size() > name.size() &&
-                      next->first.compare(0, name.size(), name) == 0 &&
-                      next->first[name.size()] == '/';
-      // "INBOX" sorts before "INBOX/…" but other names may sit between; search properly.
-      if (!children) {
-        auto lb = names.lower_bound(name + "/");
-        children = lb != names.end() && lb->first.compare(0, name.size() + 1, name + "/") == 0;
-      }
-      add(children ? "\\HasChildren" : "\\HasNoChildren");
-      if (it->second && !it->second->special_use.empty()) add(it->second->special_use);
+    if (!e.mailbox) add(r_.HasSelection() ? "\\NonExistent" : "\\Noselect");
+    add(HasChildren(names_, name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (e.mailbox && !e.mailbox->special_use.empty()) add(e.mailbox->special_use);
+    if (r_.return_subscribed && e.mailbox && e.mailbox->subscribed) add("\\Subscribed");
+    std::string out = "* LIST (" + attrs + ") \"/\" " + s_.QuoteMailbox(name);
+    if (child_info) {
+      std::string criteria;
+      if (r_.select_subscribed) criteria += "\"SUBSCRIBED\"";
+      if (r_.select_special_use)
+        criteria += std::string(criteria.empty() ? "" : " ") + "\"SPECIAL-USE\"";
+      out += " (\"CHILDINFO\" (" + criteria + "))";
     }
-    out += std::string("* ") + verb + " (" + attrs + ") \"/\" " + Quote(name) + "\r\n";
+    out += "\r\n";
+    if (r_.status_items && e.mailbox) {
+      auto status = StatusResponse(s_, *e.mailbox, *r_.status_items);
+      if (status)
+        out += "* " + *status + "\r\n";
+      else
+        s_.log().Error("list-status: " + status.error());  // RFC 5819: the entry goes without
+    }
+    return out;
+  }
+
+ private:
+  ImapSession& s_;
+  const ListRequest& r_;
+  const Names& names_;
+  std::vector<std::string> patterns_;
+  std::set<std::string> child_info_;
+};
+
+void List(ImapSession& s, const Command& c) {
+  std::string error;
+  auto request = ParseListRequest(c.args, error);
+  if (!request) return s.Bad(c, error);
+  if (request->patterns.size() == 1 && request->patterns[0].empty() && !request->HasSelection()) {
+    // RFC 3501 6.3.8: the delimiter and the root of the reference.
+    s.Untagged("LIST (\\Noselect) \"/\" \"\"");
+    return s.Ok(c, "LIST completed");
+  }
+  auto boxes = s.store().ListMailboxes(s.user->id);
+  if (!boxes) {
+    s.log().Error("list mailboxes: " + boxes.error());
+    return s.No(c, "[SERVERBUG] Cannot list mailboxes");
+  }
+  Names names;
+  for (const store::Mailbox& m : *boxes) {
+    std::string name = s.MailboxDisplay(m.name);
+    names[name].mailbox = &m;
+    for (size_t p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1))
+      names.emplace(name.substr(0, p), Entry{});
+  }
+  Lister lister(s, *request, names);
+  std::string out;
+  for (const auto& [name, entry] : names) out += lister.Render(name, entry);
+  s.Write(out);
+  s.Ok(c, "LIST completed");
+}
+
+// LSUB: subscribed mailboxes only, base syntax only.
+void Lsub(ImapSession& s, const Command& c) {
+  if (c.args.size() != 2 || !c.args[0].IsAstring() || !c.args[1].IsAstring())
+    return s.Bad(c, "Syntax: LSUB reference pattern");
+  if (c.args[1].text.empty()) return s.Ok(c, "LSUB completed");
+  std::string pattern = Join(c.args[0].text, c.args[1].text);
+  auto boxes = s.store().ListMailboxes(s.user->id);
+  if (!boxes) {
+    s.log().Error("list mailboxes: " + boxes.error());
+    return s.No(c, "[SERVERBUG] Cannot list mailboxes");
+  }
+  std::map<std::string, bool> names;  // sorted like LIST
+  for (const store::Mailbox& m : *boxes)
+    if (m.subscribed) names[s.MailboxDisplay(m.name)] = true;
+  std::string out;
+  for (const auto& [name, unused] : names) {
+    if (!MatchMailboxPattern(pattern, name)) continue;
+    out += "* LSUB () \"/\" " + s.QuoteMailbox(name) + "\r\n";
   }
   s.Write(out);
-  s.Ok(c, std::string(verb) + " completed");
+  s.Ok(c, "LSUB completed");
 }
 
 }  // namespace
 
-void HandleList(ImapSession& s, const Command& c) { ListOrLsub(s, c, false); }
-void HandleLsub(ImapSession& s, const Command& c) { ListOrLsub(s, c, true); }
+void HandleList(ImapSession& s, const Command& c) { List(s, c); }
+void HandleLsub(ImapSession& s, const Command& c) { Lsub(s, c); }
 
 }  // namespace mailsuite::imapd

@@ -1,18 +1,25 @@
 // CREATE (with RFC 6154 USE), DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.3-6.3.7).
-// Names are passed through as the client wrote them (modified UTF-7 included); only "INBOX" is
-// case-folded.
+// Names are kept as the client wrote them (modified UTF-7; UTF-8 after ENABLE UTF8=ACCEPT is
+// converted to it by the session); only "INBOX" is case-folded.
 #include "../format.h"
+#include "../mailbox_utf7.h"
 #include "../session.h"
 
 namespace mailsuite::imapd {
 namespace {
 
-// A name the store can hold: not empty, no empty hierarchy level, no wildcard.
+// A name the store can hold: not empty, no empty hierarchy level, no wildcard, and valid
+// modified UTF-7 (RFC 3501 5.1.3), so that every stored name also has a UTF-8 spelling for
+// UTF8=ACCEPT sessions (whose UTF-8 names arrive here already converted).
 bool ValidName(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   if (name.find("//") != std::string::npos) return false;
   for (unsigned char ch : name)
-    if (ch == '*' || ch == '%' || ch < 0x20 || ch == 0x7f) return false;
+    if (ch == '*' || ch == '%') return false;
+  auto utf8 = MailboxUtf7ToUtf8(name);  // refuses raw controls and 8-bit octets
+  if (!utf8) return false;
+  for (unsigned char ch : *utf8)
+    if (ch < 0x20 || ch == 0x7f) return false;  // nor encoded ones
   return true;
 }
 
@@ -51,7 +58,7 @@ void HandleCreate(ImapSession& s, const Command& c) {
     if (!u) return s.No(c, "[USEATTR] Unsupported special-use attribute");
     use = *u;
   }
-  std::string name = CanonicalMailbox(c.args[0].text);
+  std::string name = s.MailboxArg(c.args[0].text);
   // RFC 3501 6.3.3: a trailing delimiter only says the client means to create children.
   if (!name.empty() && name.back() == '/') name.pop_back();
   if (!ValidName(name)) return s.No(c, "[CANNOT] Invalid mailbox name");
@@ -69,7 +76,7 @@ void HandleCreate(ImapSession& s, const Command& c) {
 
 void HandleDelete(ImapSession& s, const Command& c) {
   if (c.args.size() != 1 || !c.args[0].IsAstring()) return s.Bad(c, "Syntax: DELETE mailbox");
-  std::string name = CanonicalMailbox(c.args[0].text);
+  std::string name = s.MailboxArg(c.args[0].text);
   if (name == "INBOX") return s.No(c, "[CANNOT] INBOX cannot be deleted");
   bool failed = false;
   auto box = Find(s, name, failed);
@@ -87,8 +94,8 @@ void HandleDelete(ImapSession& s, const Command& c) {
 void HandleRename(ImapSession& s, const Command& c) {
   if (c.args.size() != 2 || !c.args[0].IsAstring() || !c.args[1].IsAstring())
     return s.Bad(c, "Syntax: RENAME from to");
-  std::string from = CanonicalMailbox(c.args[0].text);
-  std::string to = CanonicalMailbox(c.args[1].text);
+  std::string from = s.MailboxArg(c.args[0].text);
+  std::string to = s.MailboxArg(c.args[1].text);
   if (!to.empty() && to.back() == '/') to.pop_back();
   if (!ValidName(to)) return s.No(c, "[CANNOT] Invalid mailbox name");
   bool failed = false;
@@ -110,7 +117,7 @@ namespace {
 void Subscribe(ImapSession& s, const Command& c, bool on) {
   if (c.args.size() != 1 || !c.args[0].IsAstring())
     return s.Bad(c, on ? "Syntax: SUBSCRIBE mailbox" : "Syntax: UNSUBSCRIBE mailbox");
-  std::string name = CanonicalMailbox(c.args[0].text);
+  std::string name = s.MailboxArg(c.args[0].text);
   Status st = s.store().SetSubscribed(s.user->id, name, on);
   if (!st.ok()) {
     s.log().Info("subscribe " + Printable(name) + ": " + st.message());

@@ -1,8 +1,8 @@
 // SEARCH and UID SEARCH (RFC 3501 6.4.4). CHARSET UTF-8 and US-ASCII are accepted (the match
-// is on raw bytes, ASCII case-folded); others are NO [BADCHARSET]. A message's text is read
-// only when a header or body key asks for it, and only once per message. With a MODSEQ key
-// (RFC 7162 3.1.5) the reply ends with "(MODSEQ n)", the highest MODSEQ of the messages found
-// (3.1.6), unless none was found.
+// is on raw bytes, ASCII case-folded); others are NO [BADCHARSET]; any CHARSET after ENABLE
+// UTF8=ACCEPT is BAD. A message's text is read only when a header or body key asks for it, and
+// only once per message. With a MODSEQ key (RFC 7162 3.1.5) the reply ends with "(MODSEQ n)",
+// the highest MODSEQ of the messages found (3.1.6), unless none was found.
 #include <algorithm>
 
 #include "../format.h"
@@ -15,6 +15,8 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
   size_t start = 0;
   if (!c.args.empty() && c.args[0].IsAtom("CHARSET")) {
     if (c.args.size() < 3 || !c.args[1].IsAstring()) return s.Bad(c, "Syntax: CHARSET name");
+    // RFC 6855 3 (and erratum 4029): after ENABLE UTF8=ACCEPT a charset label conflicts.
+    if (s.utf8_accept) return s.Bad(c, "No CHARSET after ENABLE UTF8=ACCEPT");
     std::string cs = Upper(c.args[1].text);
     if (cs != "UTF-8" && cs != "US-ASCII")
       return s.No(c, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");

@@ -32,7 +32,7 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
   if (s.state() == ImapState::kSelected && s.qresync())
     s.Untagged("OK [CLOSED] Previous mailbox closed");
   s.Deselect();
-  auto box = s.store().GetMailbox(s.user->id, CanonicalMailbox(c.args[0].text));
+  auto box = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[0].text));
   if (!box) {
     s.log().Error("select: " + box.error());
     return s.No(c, "[SERVERBUG] Cannot open mailbox");

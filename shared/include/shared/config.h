@@ -85,6 +85,7 @@ struct ImapConfig {
   int max_line_length = 0;
   int64_t max_literal_size = 0;
   int idle_timeout = 0;
+  int max_connections_per_user = 0;  // logged-in sessions of one user in one imapd
 };
 
 struct QueueConfig {

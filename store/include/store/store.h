@@ -98,6 +98,9 @@ class Store {
   // APPEND: one mailbox, with flags. Returns the new UID.
   virtual Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                                   int64_t internal_date, const std::string& metadata = "") = 0;
+  // The largest message content the backend can hold in octets (SQLite: its blob length
+  // limit). IMAP advertises the smaller of this and its literal limit as APPENDLIMIT.
+  virtual uint64_t MaxContentSize() = 0;
   // All messages of a mailbox, ascending UID.
   virtual Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) = 0;
   // Messages whose MODSEQ is greater than `modseq` (CONDSTORE CHANGEDSINCE), ascending UID.

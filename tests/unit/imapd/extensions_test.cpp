@@ -102,7 +102,7 @@ TEST_F(ImapSessionTest, NamespaceIdEnable) {
   EXPECT_EQ(Grep(r, "b ")[0], "b BAD Command not valid in this state");
   EXPECT_EQ(Grep(r, "* NAMESPACE")[0], "* NAMESPACE ((\"\" \"/\")) NIL NIL");
   EXPECT_EQ(Grep(r, "d ")[0], "d OK ID completed");
-  EXPECT_EQ(Grep(r, "* ENABLED"), std::vector<std::string>{"* ENABLED CONDSTORE"});
+  EXPECT_EQ(Grep(r, "* ENABLED"), std::vector<std::string>{"* ENABLED CONDSTORE UTF8=ACCEPT"});
   EXPECT_EQ(Grep(r, "e ")[0], "e OK ENABLE completed");
   EXPECT_EQ(Grep(r, "f ")[0].rfind("f BAD", 0), 0u);
   EXPECT_EQ(Grep(r, "g ")[0], "g BAD Invalid ID parameter list");
@@ -112,7 +112,7 @@ TEST_F(ImapSessionTest, NamespaceIdEnable) {
 TEST_F(ImapSessionTest, ListSpecialUseOptions) {
   auto r = Talk(kLogin +
                 "a LIST \"\" \"*\" RETURN (SPECIAL-USE)\r\nb LIST (SPECIAL-USE) \"\" \"*\"\r\n"
-                "c LIST (SUBSCRIBED) \"\" \"*\"\r\nd LIST \"\" \"*\" RETURN (STATUS)\r\n");
+                "c LIST (FOO) \"\" \"*\"\r\nd LIST \"\" \"*\" RETURN (STATUS)\r\n");
   auto a = Grep(r, "* LIST");
   auto end_a = std::find(r.begin(), r.end(), "a OK LIST completed");
   auto end_b = std::find(r.begin(), r.end(), "b OK LIST completed");

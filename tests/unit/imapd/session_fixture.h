@@ -38,7 +38,7 @@ class ImapSessionTest : public testing::ProtocolTestBase {
     return TalkOver(transport, o);
   }
   std::string TalkOver(net::MemoryTransport& transport, const TalkOptions& o = {}) {
-    ImapServices services{config_, *store_, failures_};
+    ImapServices services{config_, *store_, failures_, user_connections_};
     net::LineConnection conn(transport, static_cast<size_t>(config_.imap.max_line_length));
     net::ConnectionInfo info = Info("imap", o.peer);
     ImapSession(services, conn, info).Run();
@@ -47,6 +47,8 @@ class ImapSessionTest : public testing::ProtocolTestBase {
   std::vector<std::string> Talk(const std::string& input, const TalkOptions& o = {}) {
     return Lines(TalkRaw(input, o));
   }
+
+  UserConnections user_connections_;  // shared by the sessions of one test
 };
 
 inline const std::string kLogin = "l LOGIN bob@example.test hungry\r\n";

@@ -7,7 +7,8 @@ namespace {
 
 const std::string kBase =
     "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
-    "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC";
+    "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT "
+    "APPENDLIMIT=4096";
 
 TEST_F(ImapSessionTest, GreetingCapabilityLoginLogout) {
   auto r = Talk("a capability\r\n" + kLogin + "b noop\r\nc LOGOUT\r\n");
