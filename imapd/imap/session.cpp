@@ -360,8 +360,12 @@ net::SessionStep ImapSession::CommandLoop() {
   RawCommand raw;
   while (!closing_ && state_ != ImapState::kLogout) {
     if (idle_) return ParkForIdle();
-    // A client that stays quiet gives its thread back (only where a server can resume it).
-    if (info_.waker && !conn_.WaitReadable(kLingerBeforePark)) return ParkUntilCommand();
+    // A logged-in client that stays quiet gives its thread back (only where a server can
+    // resume it). Before login a connection keeps its thread: the pool bounds how many
+    // anonymous connections can wait at once.
+    if (info_.waker && state_ != ImapState::kNotAuthenticated &&
+        !conn_.WaitReadable(kLingerBeforePark))
+      return ParkUntilCommand();
     bool refused = false;
     if (!ReadCommand(raw, refused)) break;
     if (refused) continue;

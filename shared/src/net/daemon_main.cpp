@@ -1,6 +1,7 @@
 #include "shared/net/daemon_main.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -41,6 +42,15 @@ Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& 
   return Status::Ok();
 }
 
+// Every connection is a descriptor, and parked IMAP sessions make thousands of connections
+// cheap; the usual soft limit of 1024 would refuse them long before memory runs short.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 void AddListeners(std::vector<ListenerSpec>& out, const std::string& name,
@@ -75,6 +85,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     return 2;
   }
   InitLogging(config->log, spec.program);
+  RaiseDescriptorLimit();
   auth::SetVerifyCache(std::chrono::seconds(config->auth.cache_seconds));
   Poco::Logger& log = Poco::Logger::get("main");
 
