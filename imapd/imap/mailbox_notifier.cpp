@@ -9,11 +9,15 @@ namespace {
 constexpr std::chrono::milliseconds kFallbackPoll{1000};
 // A write seen by inotify becomes visible to readers only when its commit completes (after
 // the log's fsync), and the events of commits still in flight are drained together with the
-// first: so after a wake-up the store is read again on this schedule (63 ms in all). Busy
+// first: so after a wake-up the store is read again on this schedule (64 ms in all, densest at
+// first, when most commits land). Busy
 // stretches (an SMTP burst) thus cost a few cheap reads per batch, not one per commit.
 constexpr std::chrono::milliseconds kRecheckAfterWrite[] = {
-    std::chrono::milliseconds(1), std::chrono::milliseconds(2),  std::chrono::milliseconds(4),
-    std::chrono::milliseconds(8), std::chrono::milliseconds(16), std::chrono::milliseconds(32)};
+    std::chrono::milliseconds(1), std::chrono::milliseconds(1), std::chrono::milliseconds(2),
+    std::chrono::milliseconds(2), std::chrono::milliseconds(2), std::chrono::milliseconds(3),
+    std::chrono::milliseconds(3), std::chrono::milliseconds(4), std::chrono::milliseconds(4),
+    std::chrono::milliseconds(6), std::chrono::milliseconds(8), std::chrono::milliseconds(12),
+    std::chrono::milliseconds(16)};
 
 }  // namespace
 

@@ -15,9 +15,9 @@ Result<LoadedMessage> LoadMessage(store::Store& store, const store::MessageInfo&
   if (meta && !meta->empty()) {
     auto tree = mail::DeserializeMimeTree(*meta);
     // A cache that disagrees with the stored size is not trusted.
-    if (tree && tree->root.size() + info.header_prefix.size() == static_cast<uint64_t>(info.size)) {
+    if (tree && tree->root.size() + info.header_prefix_size == static_cast<uint64_t>(info.size)) {
       m.tree = std::move(tree).value();
-      mail::AddHeaderPrefix(*m.tree, info.header_prefix.size());
+      mail::AddHeaderPrefix(*m.tree, info.header_prefix_size);
       return m;
     }
   }

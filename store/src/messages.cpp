@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char kSelectMessage[] =
     "SELECT m.mailbox_id, m.uid, m.content_id, c.size + length(m.header_prefix), "
-    "m.internal_date, m.modseq, m.flags, m.keywords, m.header_prefix "
+    "m.internal_date, m.modseq, m.flags, m.keywords, length(m.header_prefix) "
     "FROM messages m JOIN contents c ON c.id = m.content_id ";
 
 MessageInfo ReadMessage(const Stmt& stmt) {
@@ -24,7 +24,7 @@ MessageInfo ReadMessage(const Stmt& stmt) {
   m.modseq = static_cast<uint64_t>(stmt.Int(5));
   m.flags.system = static_cast<uint32_t>(stmt.Int(6));
   m.flags.keywords = DecodeKeywords(stmt.Text(7));
-  m.header_prefix = stmt.BlobValue(8);
+  m.header_prefix_size = static_cast<uint32_t>(stmt.Int(8));
   return m;
 }
 
@@ -68,8 +68,11 @@ Status CopyRows(Connection& conn, MailboxId from, const std::vector<uint32_t>& u
   for (uint32_t uid : SortedUnique(uids)) {
     std::optional<MessageInfo> m = LoadMessage(conn, from, uid);
     if (!m) continue;
+    Stmt prefix(conn, "SELECT header_prefix FROM messages WHERE mailbox_id = ? AND uid = ?", from,
+                uid);
+    std::string header_prefix = prefix.Step() ? prefix.BlobValue(0) : std::string();
     uint32_t new_uid =
-        InsertMessage(conn, to, m->content_id, m->internal_date, m->flags, m->header_prefix);
+        InsertMessage(conn, to, m->content_id, m->internal_date, m->flags, header_prefix);
     result.uids.emplace_back(uid, new_uid);
   }
   return Status::Ok();

@@ -79,7 +79,10 @@ struct MessageInfo {
   uint32_t uid = 0;
   int64_t content_id = 0;  // the shared body; several mailboxes may point at one
   int64_t size = 0;        // octets of the whole message: header_prefix plus body
-  std::string header_prefix;
+  // Octets of this row's own trace lines (Return-Path, Delivered-To) in front of the shared
+  // body. Only the length: sessions keep a MessageInfo per message of a selected mailbox, so
+  // it stays small (ReadContent returns the lines themselves).
+  uint32_t header_prefix_size = 0;
   int64_t internal_date = 0;
   uint64_t modseq = 0;
   Flags flags;

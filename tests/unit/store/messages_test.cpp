@@ -48,7 +48,7 @@ TEST_F(StoreTest, DeliverWithPerRecipientHeaderPrefix) {
   EXPECT_EQ(store_->ReadContent(b, 1).value(), pb + body);
   auto info = store_->GetMessage(a, 1).value();
   EXPECT_EQ(info->size, static_cast<int64_t>(pa.size() + body.size()));
-  EXPECT_EQ(info->header_prefix, pa);
+  EXPECT_EQ(info->header_prefix_size, pa.size());
   auto copied = store_->Copy(a, {1}, Box(alice_, "Archive"));
   ASSERT_TRUE(copied.ok());
   EXPECT_EQ(store_->ReadContent(Box(alice_, "Archive"), 1).value(), pa + body);
