@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char kSelectMailbox[] =
     "SELECT m.id, m.user_id, m.name, m.uid_validity, m.uid_next, m.highest_modseq, "
-    "m.subscribed, m.special_use, "
+    "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
+    "m.special_use, "
     "(SELECT count(*) FROM messages WHERE mailbox_id = m.id) FROM mailboxes m ";
 
 Mailbox ReadMailbox(const Stmt& stmt) {
@@ -169,6 +170,12 @@ Status SqliteStore::RenameMailbox(UserId user, const std::string& from, const st
             "UPDATE mailboxes SET name = ? || substr(name, length(?) + 1) "
             "WHERE user_id = ? AND (name = ? OR substr(name, 1, length(?) + 1) = ? || '/')",
             *new_name, *old_name, user, *old_name, *old_name, *old_name);
+    // Subscriptions follow the renamed mailboxes (what the user means; RFC 3501 is silent);
+    // a subscription already held under a new name wins.
+    Execute(conn,
+            "UPDATE OR REPLACE subscriptions SET name = ? || substr(name, length(?) + 1) "
+            "WHERE user_id = ? AND (name = ? OR substr(name, 1, length(?) + 1) = ? || '/')",
+            *new_name, *old_name, user, *old_name, *old_name, *old_name);
     return Status::Ok();
   });
 }
@@ -216,13 +223,32 @@ Status SqliteStore::SetSubscribed(UserId user, const std::string& name, bool sub
   Result<std::string> normalized = NormalizeMailboxName(name);
   if (!normalized.ok()) return normalized.status();
   return db_->Write([&](Connection& conn) {
-    Execute(conn, "UPDATE mailboxes SET subscribed = ? WHERE user_id = ? AND name = ?", subscribed,
-            user, *normalized);
-    if (sqlite3_changes(conn.handle()) == 0) {
-      return Status::Error("mailbox " + *normalized + " does not exist");
+    if (!subscribed) {
+      Execute(conn, "DELETE FROM subscriptions WHERE user_id = ? AND name = ?", user, *normalized);
+      if (sqlite3_changes(conn.handle()) == 0)
+        return Status::Error(*normalized + " is not subscribed");
+      return Status::Ok();
     }
+    // Only existing mailboxes can be subscribed (RFC 3501 6.3.6 lets the server check), but
+    // a subscription stays when its mailbox goes.
+    if (!LoadMailbox(conn, user, *normalized))
+      return Status::Error("mailbox " + *normalized + " does not exist");
+    Execute(conn, "INSERT OR IGNORE INTO subscriptions (user_id, name) VALUES (?, ?)", user,
+            *normalized);
     return Status::Ok();
   });
+}
+
+Result<std::vector<std::string>> SqliteStore::ListSubscriptions(UserId user) {
+  std::vector<std::string> out;
+  Status s = db_->Read([&](Connection& conn) {
+    out.clear();
+    Stmt stmt(conn, "SELECT name FROM subscriptions WHERE user_id = ? ORDER BY name", user);
+    while (stmt.Step()) out.push_back(stmt.Text(0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 }  // namespace mailsuite::store

@@ -130,10 +130,23 @@ constexpr const char kSchemaV2[] = R"sql(
 ALTER TABLE messages ADD COLUMN header_prefix BLOB NOT NULL DEFAULT '';
 )sql";
 
+// Migration 3: subscriptions as their own list of names (RFC 3501 6.3.6: a subscription outlives
+// its mailbox, so a DELETE leaves it and LIST-EXTENDED shows it \NonExistent). The old
+// mailboxes.subscribed column is copied over and no longer used.
+constexpr const char kSchemaV3[] = R"sql(
+CREATE TABLE subscriptions (
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+INSERT INTO subscriptions (user_id, name) SELECT user_id, name FROM mailboxes WHERE subscribed = 1;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
+    kSchemaV3,
 };
 
 }  // namespace

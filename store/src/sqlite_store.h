@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Mailbox>> GetMailbox(UserId user, const std::string& name) override;
   Result<std::optional<Mailbox>> GetMailboxById(MailboxId id) override;
   Status SetSubscribed(UserId user, const std::string& name, bool subscribed) override;
+  Result<std::vector<std::string>> ListSubscriptions(UserId user) override;
 
   Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
                                         const std::string& content, int64_t internal_date,

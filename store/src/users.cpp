@@ -110,8 +110,7 @@ Result<User> SqliteStore::AddUser(const std::string& address, const std::string&
     user = User{sqlite3_last_insert_rowid(conn.handle()), addr->full, addr->domain, password_hash};
     for (const DefaultMailbox& m : kDefaultMailboxes) {
       InsertMailbox(conn, user.id, m.name, m.special_use);
-      Execute(conn, "UPDATE mailboxes SET subscribed = 1 WHERE user_id = ? AND name = ?", user.id,
-              m.name);
+      Execute(conn, "INSERT INTO subscriptions (user_id, name) VALUES (?, ?)", user.id, m.name);
     }
     return Status::Ok();
   });
@@ -197,6 +196,7 @@ Status SqliteStore::RemoveUser(const std::string& address) {
     }
     for (int64_t mailbox : mailboxes) DeleteMailboxContents(conn, mailbox);
     Execute(conn, "DELETE FROM mailboxes WHERE user_id = ?", id);
+    Execute(conn, "DELETE FROM subscriptions WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM aliases WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM users WHERE id = ?", id);
     return Status::Ok();

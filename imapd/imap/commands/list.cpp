@@ -6,8 +6,10 @@
 // A parent that exists only through its children is \Noselect in the base form; when a
 // selection option is given it is listed only for RECURSIVEMATCH, as \NonExistent (RFC 5258
 // 3.4). A name with a mailbox behind it is never \NonExistent: a client would stop using the
-// folder. Subscriptions are a flag of the mailbox in the store, so a subscribed name always
-// exists. Names are matched and shown as the session spells them (UTF-8 after UTF8=ACCEPT).
+// folder. A subscription outlives its mailbox (RFC 3501 6.3.6): such a name is listed only when
+// subscriptions are asked for, as \NonExistent \Subscribed (RFC 5258 5, example 5.3), and in
+// LSUB as \Noselect. Names are matched and shown as the session spells them (UTF-8 after
+// UTF8=ACCEPT).
 #include <map>
 #include <set>
 
@@ -26,13 +28,18 @@ std::string Join(const std::string& reference, const std::string& pattern) {
 }
 
 struct Entry {
-  const store::Mailbox* mailbox = nullptr;  // nullptr: a parent that is not a mailbox
+  const store::Mailbox* mailbox = nullptr;  // nullptr: a parent or a subscription only
+  bool subscribed = false;
+  bool exists_in_tree = false;  // a mailbox, or a parent of one (what LIST shows without options)
 };
 using Names = std::map<std::string, Entry>;  // display name -> entry, sorted
 
 bool HasChildren(const Names& names, const std::string& name) {
-  auto lb = names.lower_bound(name + "/");
-  return lb != names.end() && lb->first.compare(0, name.size() + 1, name + "/") == 0;
+  const std::string prefix = name + "/";
+  for (auto it = names.lower_bound(prefix);
+       it != names.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    if (it->second.exists_in_tree) return true;  // a bare subscription is not a child mailbox
+  return false;
 }
 
 class Lister {
@@ -57,7 +64,8 @@ class Lister {
 
   // The selection criteria other than the pattern (RFC 5258 3).
   bool Selected(const Entry& e) const {
-    if (r_.select_subscribed && !(e.mailbox && e.mailbox->subscribed)) return false;
+    if (r_.select_subscribed && !e.subscribed) return false;
+    if (!e.exists_in_tree && !r_.select_subscribed) return false;  // a bare subscription
     if (r_.select_special_use && !(e.mailbox && !e.mailbox->special_use.empty())) return false;
     return true;
   }
@@ -75,7 +83,7 @@ class Lister {
     if (!e.mailbox) add(r_.HasSelection() ? "\\NonExistent" : "\\Noselect");
     add(HasChildren(names_, name) ? "\\HasChildren" : "\\HasNoChildren");
     if (e.mailbox && !e.mailbox->special_use.empty()) add(e.mailbox->special_use);
-    if (r_.return_subscribed && e.mailbox && e.mailbox->subscribed) add("\\Subscribed");
+    if (r_.return_subscribed && e.subscribed) add("\\Subscribed");
     std::string out = "* LIST (" + attrs + ") \"/\" " + s_.QuoteMailbox(name);
     if (child_info) {
       std::string criteria;
@@ -120,9 +128,19 @@ void List(ImapSession& s, const Command& c) {
   Names names;
   for (const store::Mailbox& m : *boxes) {
     std::string name = s.MailboxDisplay(m.name);
-    names[name].mailbox = &m;
+    Entry& e = names[name];
+    e.mailbox = &m;
+    e.exists_in_tree = true;
     for (size_t p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1))
-      names.emplace(name.substr(0, p), Entry{});
+      names[name.substr(0, p)].exists_in_tree = true;
+  }
+  if (request->select_subscribed || request->return_subscribed) {
+    auto subscribed = s.store().ListSubscriptions(s.user->id);
+    if (!subscribed) {
+      s.log().Error("list subscriptions: " + subscribed.error());
+      return s.No(c, "[SERVERBUG] Cannot list mailboxes");
+    }
+    for (const std::string& stored : *subscribed) names[s.MailboxDisplay(stored)].subscribed = true;
   }
   Lister lister(s, *request, names);
   std::string out;
@@ -138,17 +156,21 @@ void Lsub(ImapSession& s, const Command& c) {
   if (c.args[1].text.empty()) return s.Ok(c, "LSUB completed");
   std::string pattern = Join(c.args[0].text, c.args[1].text);
   auto boxes = s.store().ListMailboxes(s.user->id);
-  if (!boxes) {
-    s.log().Error("list mailboxes: " + boxes.error());
+  auto subscribed = s.store().ListSubscriptions(s.user->id);
+  if (!boxes || !subscribed) {
+    s.log().Error("lsub: " + (boxes ? subscribed.error() : boxes.error()));
     return s.No(c, "[SERVERBUG] Cannot list mailboxes");
   }
-  std::map<std::string, bool> names;  // sorted like LIST
-  for (const store::Mailbox& m : *boxes)
-    if (m.subscribed) names[s.MailboxDisplay(m.name)] = true;
+  std::set<std::string> existing;
+  for (const store::Mailbox& m : *boxes) existing.insert(m.name);
+  std::map<std::string, bool> names;  // display name -> has a mailbox; sorted like LIST
+  for (const std::string& stored : *subscribed)
+    names[s.MailboxDisplay(stored)] = existing.count(stored) > 0;
   std::string out;
-  for (const auto& [name, unused] : names) {
+  for (const auto& [name, exists] : names) {
     if (!MatchMailboxPattern(pattern, name)) continue;
-    out += "* LSUB () \"/\" " + s.QuoteMailbox(name) + "\r\n";
+    out += std::string("* LSUB (") + (exists ? "" : "\\Noselect") + ") \"/\" " +
+           s.QuoteMailbox(name) + "\r\n";
   }
   s.Write(out);
   s.Ok(c, "LSUB completed");

@@ -195,6 +195,25 @@ TEST_F(ImapSessionTest, RecursiveMatchGivesChildInfo) {
   EXPECT_EQ(d[0], "* LIST (\\HasNoChildren \\Archive \\Subscribed) \"/\" \"Archive\"");
 }
 
+TEST_F(ImapSessionTest, DeletedButSubscribedIsNonExistent) {
+  ASSERT_TRUE(store_->CreateMailbox(bob_, "Gone").ok());
+  ASSERT_TRUE(store_->SetSubscribed(bob_, "Gone", true).ok());
+  auto r = Talk(kLogin + "a DELETE Gone\r\n" + "b LIST (SUBSCRIBED) \"\" \"G*\"\r\n" +
+                "c LIST \"\" \"G*\" RETURN (SUBSCRIBED)\r\n" + "d LIST \"\" \"G*\"\r\n" +
+                "e LSUB \"\" \"G*\"\r\n" + "f UNSUBSCRIBE Gone\r\n" + "g LSUB \"\" \"G*\"\r\n");
+  EXPECT_EQ(Reply(r, "a"), std::vector<std::string>{"a OK DELETE completed"});
+  // RFC 5258 5: the subscription stays, listed as \NonExistent only when asked for.
+  EXPECT_EQ(Reply(r, "b"), (std::vector<std::string>{
+                               "* LIST (\\NonExistent \\HasNoChildren \\Subscribed) \"/\" \"Gone\"",
+                               "b OK LIST completed"}));
+  EXPECT_EQ(Reply(r, "c"), std::vector<std::string>{"c OK LIST completed"});
+  EXPECT_EQ(Reply(r, "d"), std::vector<std::string>{"d OK LIST completed"});
+  EXPECT_EQ(Reply(r, "e"), (std::vector<std::string>{"* LSUB (\\Noselect) \"/\" \"Gone\"",
+                                                     "e OK LSUB completed"}));
+  EXPECT_EQ(Reply(r, "f"), std::vector<std::string>{"f OK UNSUBSCRIBE completed"});
+  EXPECT_EQ(Reply(r, "g"), std::vector<std::string>{"g OK LSUB completed"});
+}
+
 TEST_F(ImapSessionTest, ListStatusAfterEachSelectableMailbox) {
   Deliver("Subject: a\r\n\r\nbody\r\n");          // 20 octets
   Deliver("Subject: bb\r\n\r\nlonger body\r\n");  // 28 octets

@@ -1,6 +1,8 @@
 // Mailbox hierarchy, UIDVALIDITY, rename (including INBOX) and subscriptions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store_test_util.h"
 
 namespace mailsuite::store::test {
@@ -95,6 +97,27 @@ TEST_F(StoreTest, Subscriptions) {
   EXPECT_TRUE(store_->SetSubscribed(alice_, "Lists", false).ok());
   EXPECT_FALSE(store_->GetMailbox(alice_, "Lists").value()->subscribed);
   EXPECT_FALSE(store_->SetSubscribed(alice_, "Missing", true).ok());
+  EXPECT_FALSE(store_->SetSubscribed(alice_, "Lists", false).ok());  // not subscribed
+}
+
+TEST_F(StoreTest, SubscriptionOutlivesItsMailboxAndFollowsRename) {
+  ASSERT_TRUE(store_->CreateMailbox(alice_, "Old/Child").ok());
+  ASSERT_TRUE(store_->SetSubscribed(alice_, "Old", true).ok());
+  ASSERT_TRUE(store_->SetSubscribed(alice_, "Old/Child", true).ok());
+  ASSERT_TRUE(store_->RenameMailbox(alice_, "Old", "New").ok());
+  auto subs = store_->ListSubscriptions(alice_).value();
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "New"), 1);
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "New/Child"), 1);
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "Old"), 0);
+  ASSERT_TRUE(store_->DeleteMailbox(alice_, "New/Child").ok());
+  subs = store_->ListSubscriptions(alice_).value();
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "New/Child"), 1);  // RFC 3501 6.3.6
+  EXPECT_TRUE(store_->SetSubscribed(alice_, "New/Child", false).ok());
+  subs = store_->ListSubscriptions(alice_).value();
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "New/Child"), 0);
+  // New users start with their default folders subscribed.
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "INBOX"), 1);
+  EXPECT_EQ(std::count(subs.begin(), subs.end(), "Sent"), 1);
 }
 
 }  // namespace
