@@ -70,6 +70,10 @@ const CommandSpec kCommands[] = {
 // enough that a client in a conversation never waits for a resume, short enough that idle
 // connections (Thunderbird keeps several open) do not hold threads.
 constexpr std::chrono::milliseconds kLingerBeforePark{1000};
+// Once sessions park while they wait for a command, a blocking read only ever waits for the
+// rest of a command the client has begun. A client that stalls there longer is cut, so that it
+// cannot hold a thread of the shared resume pool for the whole autologout time.
+constexpr std::chrono::seconds kMidCommandTimeout{60};
 
 // UID FETCH/STORE/SEARCH use UIDs, so RFC 3501 7.4.1 would let EXPUNGE through; holding it
 // for them too keeps one simple rule, and the EXPUNGE follows with the next command that
@@ -363,9 +367,15 @@ net::SessionStep ImapSession::CommandLoop() {
     // A logged-in client that stays quiet gives its thread back (only where a server can
     // resume it). Before login a connection keeps its thread: the pool bounds how many
     // anonymous connections can wait at once.
-    if (info_.waker && state_ != ImapState::kNotAuthenticated &&
-        !conn_.WaitReadable(kLingerBeforePark))
-      return ParkUntilCommand();
+    if (info_.waker && state_ != ImapState::kNotAuthenticated) {
+      if (!parks_between_commands_) {
+        parks_between_commands_ = true;
+        conn_.SetIdleTimeout(kMidCommandTimeout);
+      }
+      // Others waiting for a resume thread: give this one back at once.
+      auto linger = info_.waker->Busy() ? std::chrono::milliseconds(0) : kLingerBeforePark;
+      if (!conn_.WaitReadable(linger)) return ParkUntilCommand();
+    }
     bool refused = false;
     if (!ReadCommand(raw, refused)) break;
     if (refused) continue;

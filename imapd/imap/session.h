@@ -144,6 +144,7 @@ class ImapSession : public net::Session {
   uint64_t seen_stamp_ = 0;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
   std::optional<IdleState> idle_;
+  bool parks_between_commands_ = false;  // logged in under a server that can park sessions
   bool condstore_ = false;
   bool qresync_ = false;
   uint64_t append_limit_ = 0;

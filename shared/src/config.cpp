@@ -122,7 +122,9 @@ const KeySpec kKeys[] = {
        c.log.target = v.text;
        return std::string();
      }},
-    {"server", "threads", "64", "Worker threads per daemon; each open session holds one.",
+    {"server", "threads", "64",
+     "Worker threads per daemon: sessions working at once (an IMAP session that idles gives its "
+     "thread back).",
      INT_KEY(server.threads, 1, 10000)},
     {"server", "queue", "128", "Accepted connections that may wait for a free thread.",
      INT_KEY(server.queue, 1, 100000)},

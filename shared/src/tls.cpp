@@ -54,6 +54,8 @@ Result<Poco::Net::Context::Ptr> MakeServerTlsContext(const TlsConfig& config) {
         new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
     ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     ctx->enableSessionCache(true, "mailsuite");
+    // Idle connections (parked IMAP IDLE) then hold no 16 KB+ record buffers.
+    SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_RELEASE_BUFFERS);
     // A key of another certificate loads fine but fails every handshake: refuse it here.
     if (SSL_CTX_check_private_key(ctx->sslContext()) != 1)
       return Status::Error(config.private_key + " is not the key of " + config.certificate);

@@ -15,7 +15,7 @@ import unittest
 from mailsuite_fixture import Suite
 from test_imap import PASSWORD, message, tls_context
 
-NAMES = ["ada", "ben", "cy", "dee", "eve", "fay", "gus"]
+NAMES = ["ada", "ben", "cy", "dee", "eve", "fay", "gus", "hal"]
 USERS = {f"{n}@example.test": PASSWORD for n in NAMES}
 PUSH_LIMIT = 1.0  # seconds, from the issue
 
@@ -229,6 +229,49 @@ class ImapPushTest(unittest.TestCase):
             c.idle()
         for c in idlers:
             c.done()
+
+    def test_clients_stalled_mid_command_do_not_freeze_push(self):
+        # More stalled sessions than server.threads (4): each holds a resume thread while it
+        # waits for the rest of its line; the others' IDLE must still be woken.
+        stalled = []
+        for _ in range(6):
+            c = self.login("gus@example.test")
+            time.sleep(1.3)  # quiet long enough to park, then begin a command and stop
+            c.sock.sendall(b"a NOO")
+            stalled.append(c)
+        idler = self.login("hal@example.test")
+        before = int(idler.ok("STATUS INBOX (MESSAGES)")[0].split()[-1].rstrip(")"))
+        idler.idle()
+        sent = time.monotonic()
+        self.deliver("hal@example.test", "past the stalled ones")
+        line, _ = idler.wait_for(lambda l: l.endswith("EXISTS"), 5)
+        self.assertLess(time.monotonic() - sent, PUSH_LIMIT)
+        self.assertEqual(line, f"* {before + 1} EXISTS")
+        idler.done()
+        for c in stalled:  # finishing the line completes the command
+            c.sock.sendall(b"P\r\n")
+            self.assertEqual(c.readline(), "a OK NOOP completed")
+
+    def test_shutdown_cuts_a_tls_client_that_stopped_reading(self):
+        suite = Suite(users={"gus@example.test": PASSWORD}, daemons=("imapd",),
+                      settings={"server.shutdown_grace_seconds": "1"}).start()
+        try:
+            c = Client(tls_context().wrap_socket(suite.connect("imaps", timeout=30)))
+            self.clients.append(c)
+            c.ok(f"LOGIN gus@example.test {PASSWORD}")
+            big = "Subject: big\r\n\r\n" + ("x" * 998 + "\r\n") * 8000  # 8 MB
+            c.send(f"a1 APPEND INBOX {{{len(big)}+}}")
+            c.sock.sendall(big.encode() + b"\r\n")
+            self.assertTrue(c.readline().startswith("a1 OK"))
+            c.ok("SELECT INBOX")
+            c.send("f1 FETCH 1 BODY[]")  # and never read the answer
+            time.sleep(1)
+            stopped = time.monotonic()
+            suite.procs["imapd"].send_signal(15)
+            self.assertEqual(suite.procs["imapd"].wait(timeout=30), 0)
+            self.assertLess(time.monotonic() - stopped, 10)
+        finally:
+            suite.__exit__(None, None, None)
 
     def test_shutdown_ends_parked_idle_with_bye(self):
         suite = Suite(users={"gus@example.test": PASSWORD}, daemons=("imapd",)).start()

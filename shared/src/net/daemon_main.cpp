@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <utility>
 
 #include <Poco/Logger.h>
 #include <cxxopts.hpp>
@@ -140,6 +142,13 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
       return Fatal(spec.program, s.message());
   }
   if (setup->started) setup->started(server);
+  // `stopped` runs before the server goes, whichever way this function is left.
+  struct StopHook {
+    std::function<void()> fn;
+    ~StopHook() {
+      if (fn) fn();
+    }
+  } stop_hook{setup->stopped};
   log.information("ready");
   NotifySystemd("READY=1");
 
@@ -172,7 +181,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     break;
   }
   server.Stop(std::chrono::seconds(config->server.shutdown_grace_seconds));
-  if (setup->stopped) setup->stopped();
+  if (stop_hook.fn) std::exchange(stop_hook.fn, nullptr)();
   log.information("stopped");
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "shared/net/line_server.h"
 
+#include <algorithm>
+
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -193,7 +195,9 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
       [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
         Continue(std::unique_ptr<Live>(static_cast<Live*>(item.release())), reason);
       },
-      options_.threads);
+      // Resumed sessions may block in a read for a while (a slow client mid-command), so the
+      // lot gets more room than the accept pool; sessions waiting for a command park.
+      std::max(options_.threads * 4, 64));
   bound_.reserve(listeners.size());  // Factories keep references into bound_.
   for (BoundListener& l : listeners) {
     bound_.push_back(l.spec);

@@ -91,6 +91,11 @@ void ParkingLot::Wake(const std::string& key) {
   for (uint64_t id : ids) ReleaseLocked(id, WakeReason::kNotified);
 }
 
+bool ParkingLot::Busy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !jobs_.empty();
+}
+
 void ParkingLot::StopAll() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = true;
@@ -149,10 +154,16 @@ void ParkingLot::EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason) {
   // Grow while queued jobs outnumber idle workers: a resumed session may keep its thread for
   // a long time (the client leaves IDLE and works), so the others must not wait behind it.
   if (static_cast<int>(jobs_.size()) > idle_workers_ &&
-      static_cast<int>(workers_.size()) < max_threads_ && !shut_down_)
-    workers_.emplace_back([this] { WorkerLoop(); });
-  else
-    work_cv_.notify_one();
+      static_cast<int>(workers_.size()) < max_threads_ && !shut_down_) {
+    try {
+      workers_.emplace_back([this] { WorkerLoop(); });
+      return;
+    } catch (const std::system_error& e) {
+      // Out of threads (a pids limit): the job waits for a worker that exists.
+      Poco::Logger::get("server").error(std::string("parking lot: no new thread: ") + e.what());
+    }
+  }
+  work_cv_.notify_one();
 }
 
 void ParkingLot::WorkerLoop() {

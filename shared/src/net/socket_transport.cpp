@@ -1,5 +1,7 @@
 #include "shared/net/socket_transport.h"
 
+#include <sys/socket.h>
+
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Timespan.h>
@@ -77,10 +79,9 @@ bool SocketTransport::WaitReadable(std::chrono::milliseconds timeout) {
 int SocketTransport::fd() const { return socket_.impl()->sockfd(); }
 
 void SocketTransport::Abort() {
-  try {
-    socket_.shutdown();
-  } catch (const Poco::Exception&) {
-  }
+  // The raw descriptor: Poco's shutdown() of a TLS socket runs SSL_shutdown, on an SSL object
+  // the session's thread is using, and leaves a blocked write blocked.
+  ::shutdown(fd(), SHUT_RDWR);
 }
 
 }  // namespace mailsuite::net

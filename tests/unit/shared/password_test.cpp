@@ -45,6 +45,16 @@ TEST(Password, VerifyCacheRemembersSuccessesOnly) {
   EXPECT_EQ(VerifyCacheEntries(), 0u);  // off: argon2 every time
 }
 
+TEST(Password, UnknownUsersNeverHitTheCache) {
+  // If the dummy verification could succeed and be cached, unknown users would answer fast
+  // and a stopwatch would tell which accounts exist.
+  SetVerifyCache(std::chrono::seconds(3600));
+  for (const char* guess : {"mailsuite dummy password", "", "password"})
+    VerifyAgainstDummy(guess, kTestPasswordCost);
+  EXPECT_EQ(VerifyCacheEntries(), 0u);
+  SetVerifyCache(std::chrono::seconds(0));
+}
+
 TEST(Password, SaltIsRandom) {
   std::string a = HashPassword("same", kTestPasswordCost);
   std::string b = HashPassword("same", kTestPasswordCost);

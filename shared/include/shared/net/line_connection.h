@@ -70,6 +70,8 @@ class LineConnection {
   // Frees the read and write buffers while the connection waits a long time (a parked IDLE
   // session); only when nothing is buffered. They grow again on the next read.
   void ReleaseIdleBuffers();
+  // How long a read may wait for the peer before it reports kTimeout.
+  void SetIdleTimeout(std::chrono::seconds timeout) { transport_->SetIdleTimeout(timeout); }
   size_t max_line_length() const { return max_line_length_; }
   void set_max_line_length(size_t n) { max_line_length_ = n; }
   bool write_failed() const { return write_failed_; }

@@ -36,6 +36,9 @@ class Waker {
   virtual uint64_t Generation(const std::string& key) const = 0;
   // Resumes everything parked under `key` (kNotified).
   virtual void Wake(const std::string& key) = 0;
+  // True while resumes wait for a thread: a session about to wait for its client should park
+  // at once rather than keep a thread others are queueing for.
+  virtual bool Busy() const = 0;
 };
 
 class ParkingLot : public Waker {
@@ -63,6 +66,7 @@ class ParkingLot : public Waker {
 
   uint64_t Generation(const std::string& key) const override;
   void Wake(const std::string& key) override;
+  bool Busy() const override;
 
   // Resumes every parked item with kStopping; later Park calls resume at once with kStopping.
   void StopAll();
