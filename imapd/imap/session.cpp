@@ -14,6 +14,9 @@ constexpr uint32_t kAny =
 constexpr uint32_t kNotAuth = Bit(ImapState::kNotAuthenticated);
 constexpr uint32_t kAuth = Bit(ImapState::kAuthenticated) | Bit(ImapState::kSelected);
 constexpr uint32_t kSelected = Bit(ImapState::kSelected);
+// RFC 5161 3.1: ENABLE "is only valid in the authenticated state …, before any mailbox is
+// selected"; in the selected state it gets the usual BAD for a command not valid there.
+constexpr uint32_t kAuthOnly = Bit(ImapState::kAuthenticated);
 
 // RFC 3501 7.4.1: no untagged EXPUNGE while a command that uses sequence numbers runs.
 enum class Expunges { kAllowed, kHeld };
@@ -60,7 +63,7 @@ const CommandSpec kCommands[] = {
     {"UNSELECT", HandleUnselect, kSelected, Expunges::kAllowed},
     {"NAMESPACE", HandleNamespace, kAuth, Expunges::kAllowed},
     {"ID", HandleId, kAny, Expunges::kAllowed},
-    {"ENABLE", HandleEnable, kAuth, Expunges::kAllowed},
+    {"ENABLE", HandleEnable, kAuthOnly, Expunges::kAllowed},  // RFC 5161 3.1
     {"IDLE", HandleIdle, kAuth, Expunges::kAllowed},
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
     {"COMPRESS", HandleCompress, kAuth, Expunges::kAllowed},
