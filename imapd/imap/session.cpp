@@ -115,7 +115,10 @@ void ImapSession::Untagged(std::string_view text) {
 }
 
 void ImapSession::Tagged(const Command& c, std::string_view status, std::string_view text) {
-  if (state_ == ImapState::kSelected) ReportUpdates(allow_expunge_);
+  if (state_ == ImapState::kSelected) {
+    ReportUpdates(allow_expunge_);
+    ReportHeldExpungeModseq();
+  }
   std::string line = c.tag;
   line += ' ';
   line += status;
@@ -225,6 +228,20 @@ void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
   }
   seen_stamp_ = *stamp;
   conn_.Write(out);
+}
+
+void ImapSession::ReportHeldExpungeModseq() {
+  // RFC 7162 6: at each tagged response the client takes the highest MODSEQ of the FETCH
+  // responses since the last one as its HIGHESTMODSEQ, unless it got a HIGHESTMODSEQ response
+  // code, which it MUST use "even if it has seen higher mod-sequences". While an expunge is
+  // held back (RFC 3501 7.4.1), this command may have shown MODSEQs above the expunge's; a
+  // client that recorded one and resynchronised later with SELECT … (QRESYNC (v m)) would never
+  // hear of the expunge (3.2.5.1 reports only those above m). So cap what it records just
+  // below the oldest held expunge; the expunge itself follows with a later command.
+  if (!condstore_ || !selected) return;
+  const uint64_t held = selected->HeldExpungeModseq();
+  if (held < 2) return;  // none held (a real expunge MODSEQ is at least 2)
+  Untagged("OK [HIGHESTMODSEQ " + std::to_string(held - 1) + "] Expunges not yet reported");
 }
 
 std::string ImapSession::MailboxArg(std::string_view wire) const {
