@@ -12,7 +12,7 @@ Status MailboxView::Load(store::Store& store) {
   auto list = store.ListMessages(mailbox_.id);
   if (!list) return list.status();
   messages_ = std::move(list).value();
-  pending_expunge_ = false;
+  held_expunge_modseq_ = 0;
   return Status::Ok();
 }
 
@@ -32,9 +32,10 @@ Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::s
   kept.reserve(std::max(now.size(), messages_.size()));
   std::vector<size_t> gone;  // sequence numbers in the old view, ascending
   std::vector<uint32_t> gone_uids;
+  std::vector<uint32_t> held_uids;
+  uint64_t held_floor = 0;  // an expunge's MODSEQ is above the message's last MODSEQ
   std::string fetches;
   size_t j = 0;
-  pending_expunge_ = false;
   for (size_t i = 0; i < messages_.size(); ++i) {
     const store::MessageInfo& old = messages_[i];
     while (j < now.size() && now[j].uid < old.uid) ++j;  // not possible for new UIDs, skip
@@ -50,9 +51,17 @@ Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::s
       gone.push_back(i + 1);
       gone_uids.push_back(old.uid);
     } else {
-      pending_expunge_ = true;
+      held_uids.push_back(old.uid);
+      if (held_floor == 0 || old.modseq + 1 < held_floor) held_floor = old.modseq + 1;
       kept.push_back(old);  // still numbered here until an expunge may be reported
     }
+  }
+  held_expunge_modseq_ = held_floor;
+  if (!held_uids.empty()) {
+    // The exact MODSEQ lets the client keep as much as it may; when the log cannot say, the
+    // floor is still at or below it, which only makes the client re-fetch a little more.
+    auto logged = store.LowestExpungeModseq(mailbox_.id, held_uids);
+    if (logged && *logged != 0) held_expunge_modseq_ = *logged;
   }
   if (options.qresync) {
     // RFC 7162 3.2.10: one VANISHED (without EARLIER) for all of them, UIDs ascending.

@@ -43,13 +43,16 @@ class MailboxView {
   const store::Mailbox& mailbox() const { return mailbox_; }
   bool read_only() const { return read_only_; }
   // Messages already gone from the store but not yet reported (expunge deferred).
-  bool HasPendingExpunges() const { return pending_expunge_; }
+  bool HasPendingExpunges() const { return held_expunge_modseq_ != 0; }
+  // The smallest MODSEQ of those held-back expunges (0: none). The session must not let the
+  // client record a HIGHESTMODSEQ at or above it (RFC 7162 6; see ImapSession::Tagged).
+  uint64_t HeldExpungeModseq() const { return held_expunge_modseq_; }
 
  private:
   store::Mailbox mailbox_;
   bool read_only_;
   std::vector<store::MessageInfo> messages_;  // ascending UID; index = sequence number - 1
-  bool pending_expunge_ = false;
+  uint64_t held_expunge_modseq_ = 0;
 };
 
 }  // namespace mailsuite::imapd

@@ -14,6 +14,9 @@ constexpr uint32_t kAny =
 constexpr uint32_t kNotAuth = Bit(ImapState::kNotAuthenticated);
 constexpr uint32_t kAuth = Bit(ImapState::kAuthenticated) | Bit(ImapState::kSelected);
 constexpr uint32_t kSelected = Bit(ImapState::kSelected);
+// RFC 5161 3.1: ENABLE "is only valid in the authenticated state …, before any mailbox is
+// selected"; in the selected state it gets the usual BAD for a command not valid there.
+constexpr uint32_t kAuthOnly = Bit(ImapState::kAuthenticated);
 
 // RFC 3501 7.4.1: no untagged EXPUNGE while a command that uses sequence numbers runs.
 enum class Expunges { kAllowed, kHeld };
@@ -60,7 +63,7 @@ const CommandSpec kCommands[] = {
     {"UNSELECT", HandleUnselect, kSelected, Expunges::kAllowed},
     {"NAMESPACE", HandleNamespace, kAuth, Expunges::kAllowed},
     {"ID", HandleId, kAny, Expunges::kAllowed},
-    {"ENABLE", HandleEnable, kAuth, Expunges::kAllowed},
+    {"ENABLE", HandleEnable, kAuthOnly, Expunges::kAllowed},  // RFC 5161 3.1
     {"IDLE", HandleIdle, kAuth, Expunges::kAllowed},
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
     {"COMPRESS", HandleCompress, kAuth, Expunges::kAllowed},
@@ -116,7 +119,10 @@ void ImapSession::Untagged(std::string_view text) {
 }
 
 void ImapSession::Tagged(const Command& c, std::string_view status, std::string_view text) {
-  if (state_ == ImapState::kSelected) ReportUpdates(allow_expunge_);
+  if (state_ == ImapState::kSelected) {
+    ReportUpdates(allow_expunge_);
+    ReportHeldExpungeModseq();
+  }
   std::string line = c.tag;
   line += ' ';
   line += status;
@@ -226,6 +232,20 @@ void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
   }
   seen_stamp_ = *stamp;
   conn_.Write(out);
+}
+
+void ImapSession::ReportHeldExpungeModseq() {
+  // RFC 7162 6: at each tagged response the client takes the highest MODSEQ of the FETCH
+  // responses since the last one as its HIGHESTMODSEQ, unless it got a HIGHESTMODSEQ response
+  // code, which it MUST use "even if it has seen higher mod-sequences". While an expunge is
+  // held back (RFC 3501 7.4.1), this command may have shown MODSEQs above the expunge's; a
+  // client that recorded one and resynchronised later with SELECT … (QRESYNC (v m)) would never
+  // hear of the expunge (3.2.5.1 reports only those above m). So cap what it records just
+  // below the oldest held expunge; the expunge itself follows with a later command.
+  if (!condstore_ || !selected) return;
+  const uint64_t held = selected->HeldExpungeModseq();
+  if (held < 2) return;  // none held (a real expunge MODSEQ is at least 2)
+  Untagged("OK [HIGHESTMODSEQ " + std::to_string(held - 1) + "] Expunges not yet reported");
 }
 
 std::string ImapSession::MailboxArg(std::string_view wire) const {

@@ -116,6 +116,8 @@ class ImapSession : public net::Session {
 
  private:
   void Tagged(const Command& c, std::string_view status, std::string_view text);
+  // "* OK [HIGHESTMODSEQ n]" below an expunge the running command holds back (RFC 7162 6).
+  void ReportHeldExpungeModseq();
   // Reads one whole command (lines and literals); false when the session should end.
   bool ReadCommand(RawCommand& raw, bool& refused);
   void Dispatch(const Command& c, const std::string& first_line);

@@ -308,4 +308,22 @@ Result<std::vector<uint32_t>> SqliteStore::ExpungedSince(MailboxId mailbox, uint
   return out;
 }
 
+Result<uint64_t> SqliteStore::LowestExpungeModseq(MailboxId mailbox,
+                                                  const std::vector<uint32_t>& uids) {
+  uint64_t lowest = 0;
+  Status s = db_->Read([&](Connection& conn) {
+    lowest = 0;
+    // One primary-key lookup per UID: the list is the few messages a session holds back.
+    for (uint32_t uid : uids) {
+      int64_t m = QueryInt(conn, "SELECT modseq FROM expunged WHERE mailbox_id = ? AND uid = ?", 0,
+                           mailbox, uid);
+      if (m > 0 && (lowest == 0 || static_cast<uint64_t>(m) < lowest))
+        lowest = static_cast<uint64_t>(m);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return lowest;
+}
+
 }  // namespace mailsuite::store

@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
   Result<std::vector<uint32_t>> Expunge(MailboxId mailbox, const std::vector<uint32_t>& uids,
                                         bool only_deleted) override;
   Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) override;
+  Result<uint64_t> LowestExpungeModseq(MailboxId mailbox,
+                                       const std::vector<uint32_t>& uids) override;
 
   Result<uint64_t> ChangeStamp() override;
   Result<std::vector<std::pair<MailboxId, uint64_t>>> MailboxModseqs() override;

@@ -12,7 +12,7 @@ import unittest
 from mailsuite_fixture import Suite
 
 PASSWORD = "hungry"
-NAMES = ["carla", "dmitri", "elena", "farid"]
+NAMES = ["carla", "dmitri", "elena", "farid", "gustav"]
 USERS = {f"{n}@example.test": PASSWORD for n in NAMES}
 
 
@@ -178,6 +178,47 @@ class ImapCondstoreTest(unittest.TestCase):
                          (["* VANISHED 4"], "OK [HIGHESTMODSEQ 10] EXPUNGE completed"))
         untagged, _ = a.cmd("SELECT Trash", expect="OK")
         self.assertEqual(untagged[0], "* OK [CLOSED] Previous mailbox closed")
+
+    def test_held_expunge_is_not_lost_to_a_resync(self):
+        """RFC 7162 6 with RFC 3501 7.4.1: an expunge held back during FETCH must not be skipped
+        by a client that records HIGHESTMODSEQ from that FETCH, leaves, and resyncs."""
+        user = "gustav@example.test"
+        for i in range(3):
+            self.deliver(user, f"m{i}")                              # MODSEQ 2, 3, 4
+        a = self.raw(user)
+        self.assertEqual(a.cmd("ENABLE QRESYNC"), (["* ENABLED QRESYNC"], "OK ENABLE completed"))
+        untagged, _ = a.cmd("SELECT INBOX", expect="OK [READ-WRITE]")
+        validity = int(next(re.match(r"\* OK \[UIDVALIDITY (\d+)\]", l).group(1)
+                            for l in untagged if l.startswith("* OK [UIDVALIDITY")))
+        self.assertIn("* OK [HIGHESTMODSEQ 4] Highest", untagged)
+        # ENABLE in the selected state is refused (RFC 5161 3.1).
+        self.assertEqual(a.cmd("ENABLE CONDSTORE"), ([], "BAD Command not valid in this state"))
+        other = self.imap(user)
+        self.ok(other.select("INBOX"))
+        self.ok(other.uid("STORE", "1", "+FLAGS", "(\\Deleted)"))  # 5
+        self.ok(other.expunge())                                     # 6
+        self.ok(other.uid("STORE", "3", "+FLAGS", "(\\Flagged)"))  # 7
+        # A's FETCH may not report the expunge, and shows MODSEQ 7 > 6: the HIGHESTMODSEQ code
+        # keeps what the client records (it must use it over higher MODSEQs) below 6.
+        untagged, tagged = a.cmd("UID FETCH 3 (FLAGS MODSEQ)")
+        self.assertEqual(tagged, "OK UID FETCH completed")
+        self.assertEqual(untagged[-2:], ["* 3 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (7))",
+                                         "* OK [HIGHESTMODSEQ 5] Expunges not yet reported"])
+        recorded = int(re.match(r"\* OK \[HIGHESTMODSEQ (\d+)\]", untagged[-1]).group(1))
+        # The client goes away before any command that may report the expunge ...
+        a.sock.close()
+        a.file.close()
+        self.closers.remove(a.close)
+        # ... and comes back: the resync from what it recorded names the expunged UID.
+        b = self.raw(user)
+        b.cmd("ENABLE QRESYNC", expect="OK")
+        untagged, tagged = b.cmd(f"SELECT INBOX (QRESYNC ({validity} {recorded}))")
+        self.assertEqual(tagged, "OK [READ-WRITE] SELECT completed")
+        self.assertEqual(untagged[-2:], ["* VANISHED (EARLIER) 1",
+                                         "* 2 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (7))"])
+        # Had it recorded MODSEQ 7, it would never have heard of UID 1.
+        untagged, _ = b.cmd(f"SELECT INBOX (QRESYNC ({validity} 7))", expect="OK")
+        self.assertFalse([l for l in untagged if "VANISHED" in l], untagged)
 
     def test_resync_after_changes_while_disconnected(self):
         user = "farid@example.test"

@@ -1,7 +1,8 @@
-// ENABLE (RFC 5161): after authentication. "* ENABLED" lists what this command newly turned on
-// (3.2); names the server does not know are ignored (3.1). Enableable here: CONDSTORE and
-// QRESYNC (RFC 7162 3.1, 3.2.3; QRESYNC implies CONDSTORE) and UTF8=ACCEPT (RFC 6855 3: UTF-8
-// mailbox names, APPEND UTF8, no SEARCH CHARSET).
+// ENABLE (RFC 5161): only in the authenticated state, before a mailbox is selected (3.1; the
+// command table answers BAD in the selected state). "* ENABLED" lists what this command newly
+// turned on (3.2); names the server does not know are ignored (3.1). Enableable here: CONDSTORE
+// and QRESYNC (RFC 7162 3.1, 3.2.3; QRESYNC implies CONDSTORE) and UTF8=ACCEPT (RFC 6855 3:
+// UTF-8 mailbox names, APPEND UTF8, no SEARCH CHARSET).
 #include "../session.h"
 
 namespace mailsuite::imapd {

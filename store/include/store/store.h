@@ -134,6 +134,10 @@ class Store {
                                                 bool only_deleted = false) = 0;
   // UIDs expunged with a MODSEQ greater than `modseq` (QRESYNC VANISHED), ascending.
   virtual Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) = 0;
+  // The smallest MODSEQ with which any of `uids` was expunged; 0 when none of them is in the
+  // expunge log. IMAP uses it for expunges it may not report yet (RFC 7162 6).
+  virtual Result<uint64_t> LowestExpungeModseq(MailboxId mailbox,
+                                               const std::vector<uint32_t>& uids) = 0;
 
   // ---- Change notification ---------------------------------------------------------------
   // A number that grows with every committed write by any process on this database. Cheap:

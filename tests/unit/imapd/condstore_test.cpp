@@ -57,6 +57,19 @@ TEST_F(CondstoreTest, EnableListsWhatItTurnedOn) {
   EXPECT_EQ(Reply(r, "b"), (L{"b BAD Syntax: ENABLE capability …"}));
 }
 
+// RFC 5161 3.1: ENABLE only in the authenticated state, before a mailbox is selected. Refused
+// in the selected state, it turns nothing on; after CLOSE it is accepted again.
+TEST_F(CondstoreTest, EnableRefusedInSelectedState) {
+  DeliverMessages(1);
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\na ENABLE CONDSTORE\r\nb FETCH 1 (FLAGS)\r\n"
+                "c STORE 1 +FLAGS (\\Seen)\r\nd CLOSE\r\ne ENABLE CONDSTORE\r\n");
+  EXPECT_EQ(Reply(r, "a"), L{"a BAD Command not valid in this state"});
+  EXPECT_EQ(Reply(r, "b"), (L{"* 1 FETCH (FLAGS ())", "b OK FETCH completed"}));
+  EXPECT_EQ(Reply(r, "c"), (L{"* 1 FETCH (FLAGS (\\Seen))", "c OK STORE completed"}));
+  EXPECT_EQ(Reply(r, "e"), (L{"* ENABLED CONDSTORE", "e OK ENABLE completed"}));
+}
+
 TEST_F(CondstoreTest, SelectReportsHighestModseqOnceEnabled) {
   DeliverMessages(3);
   auto r = Talk(kLogin +
@@ -216,12 +229,77 @@ TEST_F(CondstoreTest, QresyncReportsExpungesAsVanished) {
                               "b OK STORE completed"}));
   EXPECT_EQ(Reply(r, "c"), (L{"* VANISHED 2:3", "c OK [HIGHESTMODSEQ 8] EXPUNGE completed"}));
   // Held during FETCH (RFC 3501 7.4.1 applies to VANISHED too), then reported.
-  EXPECT_EQ(Reply(r, "d"), (L{"* 1 FETCH (UID 1)", "d OK FETCH completed"}));
+  // The expunge of UID 1 has MODSEQ 9: the client may not record 9 or more yet (RFC 7162 6).
+  EXPECT_EQ(Reply(r, "d"),
+            (L{"* 1 FETCH (UID 1)", "* OK [HIGHESTMODSEQ 8] Expunges not yet reported",
+               "d OK FETCH completed"}));
   EXPECT_EQ(Reply(r, "e"), (L{"* VANISHED 1", "e OK NOOP completed"}));
   EXPECT_EQ(Reply(r, "f"),
             (L{"* OK [COPYUID " + trash + " 5 1] Moved", "* VANISHED 5", "f OK MOVE completed"}));
   EXPECT_EQ(Reply(r, "g"), L{"g OK [HIGHESTMODSEQ 10] UID EXPUNGE completed"});
   EXPECT_TRUE(Grep(r, "* 1 EXPUNGE").empty());
+}
+
+// While FETCH, STORE or SEARCH holds an expunge back (RFC 3501 7.4.1), the MODSEQs they show can
+// be above the expunge's. RFC 7162 6: a client records the highest MODSEQ it saw at each tagged
+// reply, unless a HIGHESTMODSEQ response code came, which wins. Without one, a client that went
+// away after this FETCH and came back with SELECT … (QRESYNC (v 6)) would never learn of UID 1.
+TEST_F(CondstoreTest, HeldExpungeCapsHighestModseq) {
+  DeliverMessages(3);  // MODSEQ 2, 3, 4
+  auto r = TalkSteps(
+      {{nullptr, kLogin + "a ENABLE QRESYNC\r\ns SELECT INBOX\r\n"},
+       {[&] {
+          ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok());  // MODSEQ 5
+          SetFlags(3, store::kFlagFlagged);                 // MODSEQ 6
+        },
+        "b FETCH 3 (FLAGS)\r\nc STORE 2 +FLAGS (\\Seen)\r\nd UID SEARCH MODSEQ 5\r\n"
+        "e UID FETCH 1:* (FLAGS) (CHANGEDSINCE 5)\r\nf NOOP\r\ng UID FETCH 3 (MODSEQ)\r\n"}});
+  EXPECT_EQ(Reply(r, "b"),
+            (L{"* 3 FETCH (FLAGS ())", "* 3 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (6))",
+               "* OK [HIGHESTMODSEQ 4] Expunges not yet reported", "b OK FETCH completed"}));
+  EXPECT_EQ(Reply(r, "c"),
+            (L{"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))",
+               "* OK [HIGHESTMODSEQ 4] Expunges not yet reported", "c OK STORE completed"}));
+  EXPECT_EQ(Reply(r, "d"),
+            (L{"* SEARCH 2 3 (MODSEQ 7)", "* OK [HIGHESTMODSEQ 4] Expunges not yet reported",
+               "d OK UID SEARCH completed"}));
+  EXPECT_EQ(Reply(r, "e"),
+            (L{"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))",
+               "* 3 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (6))",
+               "* OK [HIGHESTMODSEQ 4] Expunges not yet reported", "e OK UID FETCH completed"}));
+  // Reported at last: nothing is held, nothing capped.
+  EXPECT_EQ(Reply(r, "f"), (L{"* VANISHED 1", "f OK NOOP completed"}));
+  EXPECT_EQ(Reply(r, "g"), (L{"* 2 FETCH (UID 3 MODSEQ (6))", "g OK UID FETCH completed"}));
+}
+
+// Several held expunges: the cap sits below the oldest. Without CONDSTORE the client keeps no
+// MODSEQs, and a session that never enabled it hears nothing of them.
+TEST_F(CondstoreTest, HeldExpungeCapIsBelowTheOldest) {
+  DeliverMessages(4);  // MODSEQ 2..5
+  auto changes = [&] {
+    ASSERT_TRUE(store_->Expunge(BoxId(), {3}).ok());  // MODSEQ 6
+    ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok());  // MODSEQ 7
+    SetFlags(4, store::kFlagSeen);                    // MODSEQ 8
+  };
+  auto r = TalkSteps({{nullptr, kLogin + "a ENABLE CONDSTORE\r\ns SELECT INBOX\r\n"},
+                      {changes, "b FETCH 4 (UID)\r\nc NOOP\r\n"}});
+  EXPECT_EQ(Reply(r, "b"),
+            (L{"* 4 FETCH (UID 4)", "* 4 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (8))",
+               "* OK [HIGHESTMODSEQ 5] Expunges not yet reported", "b OK FETCH completed"}));
+  EXPECT_EQ(Reply(r, "c"), (L{"* 3 EXPUNGE", "* 1 EXPUNGE", "c OK NOOP completed"}));
+}
+
+TEST_F(CondstoreTest, HeldExpungeWithoutCondstoreSaysNothingOfModseqs) {
+  DeliverMessages(2);
+  auto r = TalkSteps({{nullptr, kLogin + "s SELECT INBOX\r\n"},
+                      {[&] {
+                         ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok());
+                         SetFlags(2, store::kFlagSeen);
+                       },
+                       "b FETCH 2 (UID)\r\nc NOOP\r\n"}});
+  EXPECT_EQ(Reply(r, "b"),
+            (L{"* 2 FETCH (UID 2)", "* 2 FETCH (FLAGS (\\Seen))", "b OK FETCH completed"}));
+  EXPECT_EQ(Reply(r, "c"), (L{"* 1 EXPUNGE", "c OK NOOP completed"}));
 }
 
 class QresyncSelectTest : public CondstoreTest {

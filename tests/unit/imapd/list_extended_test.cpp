@@ -266,8 +266,8 @@ TEST_F(ImapSessionTest, Utf8AcceptMailboxNames) {
                 "d ENABLE UTF8=ACCEPT\r\ne LIST \"\" \"Entw*\"\r\nf CREATE \"Büro/Ärger\"\r\n"
                 "g STATUS \"Büro/Ärger\" (MESSAGES)\r\nh LIST \"\" \"*ü*\"\r\n"
                 "i CREATE \"R&D\"\r\nj RENAME \"R&D\" \"F&E\"\r\nk LSUB \"\" \"*\"\r\n"
-                "p SELECT \"Entwürfe\"\r\nm SEARCH CHARSET UTF-8 ALL\r\nn SEARCH ALL\r\n"
-                "o ENABLE UTF8=ACCEPT\r\n");
+                "o ENABLE UTF8=ACCEPT\r\n"  // authenticated state only (RFC 5161 3.1)
+                "p SELECT \"Entwürfe\"\r\nm SEARCH CHARSET UTF-8 ALL\r\nn SEARCH ALL\r\n");
   EXPECT_EQ(Reply(r, "a"), std::vector<std::string>{"a NO [CANNOT] Invalid mailbox name"});
   EXPECT_EQ(Reply(r, "b"), std::vector<std::string>{"b OK CREATE completed"});
   EXPECT_EQ(Reply(r, "c"),

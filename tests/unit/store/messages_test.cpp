@@ -173,6 +173,24 @@ TEST_F(StoreTest, ExpungeLogAndOnlyDeleted) {
   EXPECT_EQ(store_->GetMailboxById(inbox).value()->messages, 1u);
 }
 
+// IMAP caps HIGHESTMODSEQ below expunges it cannot report yet: the log gives their MODSEQs.
+TEST_F(StoreTest, LowestExpungeModseq) {
+  MailboxId inbox = Box(alice_, "INBOX"), other = Box(alice_, "Archive");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Append(inbox, "m", {}, 1).ok());
+  ASSERT_TRUE(store_->Append(other, "o", {}, 1).ok());
+  ASSERT_TRUE(store_->Expunge(inbox, {3}).ok());
+  const uint64_t first = store_->GetMailboxById(inbox).value()->highest_modseq;
+  ASSERT_TRUE(store_->Expunge(inbox, {1}).ok());
+  const uint64_t second = store_->GetMailboxById(inbox).value()->highest_modseq;
+  ASSERT_GT(second, first);
+  ASSERT_TRUE(store_->Expunge(other, {1}).ok());
+  EXPECT_EQ(store_->LowestExpungeModseq(inbox, {1, 3}).value(), first);
+  EXPECT_EQ(store_->LowestExpungeModseq(inbox, {1}).value(), second);
+  EXPECT_EQ(store_->LowestExpungeModseq(inbox, {2, 9}).value(), 0u);  // live or unknown
+  EXPECT_EQ(store_->LowestExpungeModseq(inbox, {}).value(), 0u);
+  EXPECT_EQ(store_->LowestExpungeModseq(other, {3}).value(), 0u);  // per mailbox
+}
+
 TEST_F(StoreTest, MoveCopiesAndExpunges) {
   MailboxId inbox = Box(alice_, "INBOX"), archive = Box(alice_, "Archive");
   ASSERT_TRUE(store_->Append(inbox, "x", Flags{kFlagSeen, {"k"}}, 5).ok());
