@@ -54,6 +54,9 @@ class Pop3Session {
   // Counts a bad command; after kMaxBadCommands the session answers -ERR and ends.
   void CountError();
   void Close() { closing_ = true; }
+  // QUIT after UPDATE: the maildrop is free before the client reads "+OK", so a client that
+  // reconnects at once is not told [IN-USE] by the session that is still closing.
+  void ReleaseMaildrop() { lock_.Release(); }
   // Whether USER/PASS/AUTH may be used now: TLS is up, or the peer is on loopback, or the
   // config allows cleartext passwords.
   bool AuthAllowedNow() const;

@@ -21,6 +21,7 @@ import resource
 import selectors
 import smtplib
 import socket
+import ssl
 import statistics
 import sys
 import time
@@ -61,8 +62,10 @@ def percentile(values, p):
 class Idler:
     """One non-blocking IMAP connection: LOGIN, SELECT and IDLE pipelined, then lines."""
 
-    def __init__(self, port):
+    def __init__(self, port, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        if tls:
+            self.sock = tls.wrap_socket(self.sock)  # the handshake, blocking
         self.sock.setblocking(False)
         self.buffer = b""
         self.idling = False
@@ -72,7 +75,10 @@ class Idler:
     def on_readable(self):
         try:
             data = self.sock.recv(65536)
-        except BlockingIOError:
+            # TLS: records already decrypted are invisible to select().
+            while isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+                data += self.sock.recv(65536)
+        except (BlockingIOError, ssl.SSLWantReadError):
             return []
         if not data:
             raise ConnectionError("server closed an idling connection")
@@ -117,11 +123,11 @@ def wait_all(idlers, selector, want_exists, deadline):
     return arrived
 
 
-def open_idlers(port, count, selector, deadline):
+def open_idlers(port, count, selector, deadline, tls=None):
     idlers = []
     batch = 100  # connections per round: fewer than server.queue, which refuses the rest
     while len(idlers) < count:
-        fresh = [Idler(port) for _ in range(min(batch, count - len(idlers)))]
+        fresh = [Idler(port, tls) for _ in range(min(batch, count - len(idlers)))]
         for i in fresh:
             selector.register(i.sock, selectors.EVENT_READ, i)
         waiting = set(map(id, fresh))
@@ -142,6 +148,7 @@ def main():
     p.add_argument("-k", type=int, default=1000, help="idle sessions in phase 2")
     p.add_argument("-d", type=int, default=200, help="deliveries in phase 1 (0: skip)")
     p.add_argument("-r", type=int, default=5, help="deliveries in phase 2")
+    p.add_argument("--tls", action="store_true", help="phase 2 over IMAPS (993)")
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -179,11 +186,18 @@ def main():
 
         rss0, pss0, threads0 = proc_status(pid)
         started = time.monotonic()
-        idlers = open_idlers(imap_port, args.k, selector, started + 1800)
+        tls = None
+        if args.tls:
+            tls = ssl.create_default_context()
+            tls.check_hostname = False
+            tls.verify_mode = ssl.CERT_NONE
+        idlers = open_idlers(s.port("imaps") if args.tls else imap_port, args.k, selector,
+                             started + 1800, tls)
         setup = time.monotonic() - started
         time.sleep(3)  # let sessions that just parked settle
         rss, pss, threads = proc_status(pid)
-        print(f"{args.k} sessions logged in, selected and idling in {setup:.1f} s")
+        print(f"{args.k} sessions{' over TLS' if args.tls else ''} logged in, selected and "
+              f"idling in {setup:.1f} s")
         print(f"imapd with {args.k} idle sessions: RSS {rss / 1024:.1f} MB "
               f"({(rss - rss0) / args.k:.1f} KB per session above the {rss0 / 1024:.1f} MB "
               f"before), PSS {pss / 1024 if pss else float('nan'):.1f} MB, threads {threads} "

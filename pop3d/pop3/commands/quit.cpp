@@ -15,6 +15,7 @@ void HandleQuit(Pop3Session& s, const std::string&) {
   s.EnterState(Pop3State::kUpdate);
   uint32_t deleted = s.maildrop->deleted_count();
   Status committed = s.maildrop->Commit(s.store());
+  s.ReleaseMaildrop();
   if (!committed.ok()) {
     s.log().Error("UPDATE failed for " + s.user_address + ": " + committed.message());
     s.Err("[SYS/TEMP] Some deleted messages not removed");  // RFC 1939 6
