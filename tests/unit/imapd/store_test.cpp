@@ -1,33 +1,12 @@
 // P5/P6: STORE, EXPUNGE, CLOSE, COPY, APPEND, and other sessions' changes reported per
 // RFC 3501 7.4.1 (no EXPUNGE during FETCH/STORE/SEARCH).
-#include <functional>
-
 #include "session_fixture.h"
+#include "step_transport.h"
 
 namespace mailsuite::imapd {
 namespace {
 
 const std::string kMsg = "From: carol@example.org\r\nSubject: s\r\n\r\nbody\r\n";
-
-// Feeds the session one step at a time; before each step's text, runs its action (another
-// process changing the store while the session waits for its client).
-class StepTransport : public net::MemoryTransport {
- public:
-  using Step = std::pair<std::function<void()>, std::string>;
-  explicit StepTransport(std::vector<Step> steps) : steps_(std::move(steps)) {}
-  net::ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override {
-    auto st = MemoryTransport::Receive(buffer, size, got);
-    if (st != net::ReceiveStatus::kClosed || next_ >= steps_.size()) return st;
-    if (steps_[next_].first) steps_[next_].first();
-    AddInput(steps_[next_].second);
-    ++next_;
-    return MemoryTransport::Receive(buffer, size, got);
-  }
-
- private:
-  std::vector<Step> steps_;
-  size_t next_ = 0;
-};
 
 TEST_F(ImapSessionTest, StoreFlagsAndSilent) {
   Deliver(kMsg);
