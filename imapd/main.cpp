@@ -55,13 +55,15 @@ int main(int argc, char** argv) {
       return std::make_unique<imapd::ImapSession>(*services, conn, info);
     };
     ImapdState* raw = state.get();
-    setup.started = [raw, path = config.store.path](net::LineServer& server) {
-      auto watcher = store::ChangeWatcher::Open(path);
-      if (!watcher)
-        Poco::Logger::get("main").warning("IDLE falls back to reading the store every second: " +
-                                          watcher.error());
-      raw->notifier = std::make_unique<imapd::MailboxNotifier>(
-          *raw->store, watcher ? std::move(watcher.value()) : nullptr, server.waker());
+    setup.started = [raw](net::LineServer& server) {
+      auto listener = raw->store->Listen();
+      if (!listener) {
+        // Sessions still see changes at their next command; only IDLE push is lost.
+        Poco::Logger::get("main").error("no IDLE push: " + listener.error());
+        return;
+      }
+      raw->notifier =
+          std::make_unique<imapd::MailboxNotifier>(std::move(listener).value(), server.waker());
       raw->notifier->Start();
     };
     setup.stopped = [raw] {

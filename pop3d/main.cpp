@@ -17,7 +17,6 @@ struct Pop3dState {
   Config config;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
-  std::unique_ptr<pop3d::MaildropLocks> locks;
   std::unique_ptr<pop3d::Pop3Services> services;
 };
 
@@ -41,14 +40,8 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    // A lock file beside the database keeps two pop3d processes on one store apart too.
-    state->locks = std::make_unique<pop3d::MaildropLocks>(config.store.path + ".pop3-lock");
-    if (!state->locks->cross_process())
-      Poco::Logger::get("main").warning(
-          "cannot open " + config.store.path +
-          ".pop3-lock: maildrops are locked within this process only");
     state->services = std::make_unique<pop3d::Pop3Services>(
-        pop3d::Pop3Services{state->config, *state->store, *state->auth_failures, *state->locks});
+        pop3d::Pop3Services{state->config, *state->store, *state->auth_failures});
 
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.pop3.max_line_length);

@@ -9,9 +9,13 @@
 namespace mailsuite::imapd {
 
 Status MailboxView::Load(store::Store& store) {
-  auto list = store.ListMessages(mailbox_.id);
-  if (!list) return list.status();
-  messages_ = std::move(list).value();
+  auto all = store.ChangesSince(mailbox_.id, 0);  // since 0: every message
+  if (!all) return all.status();
+  if (!all->has_value()) return Status::Error("mailbox " + mailbox_.name + " no longer exists");
+  mailbox_ = std::move((*all)->mailbox);
+  messages_ = std::move((*all)->changed);
+  synced_modseq_ = mailbox_.highest_modseq;
+  held_.clear();
   held_expunge_modseq_ = 0;
   return Status::Ok();
 }
@@ -24,16 +28,87 @@ size_t MailboxView::SeqOfUid(uint32_t uid) const {
 }
 
 Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::string& out) {
-  auto list = store.ListMessages(mailbox_.id);
-  if (!list) return list.status();
-  const std::vector<store::MessageInfo>& now = *list;
+  auto changes = store.ChangesSince(mailbox_.id, synced_modseq_);
+  if (!changes) return changes.status();
+  if (!changes->has_value()) {
+    SyncWithFullList({}, options, out);  // deleted under us: every message is gone
+  } else {
+    store::MailboxChanges& c = **changes;
+    if (c.complete)
+      SyncWithChanges(c, options, out);
+    else
+      SyncWithFullList(std::move(c.changed), options, out);
+    mailbox_ = std::move(c.mailbox);
+    synced_modseq_ = mailbox_.highest_modseq;
+  }
+  UpdateHeldModseq(store);
+  return Status::Ok();
+}
+
+void MailboxView::SyncWithChanges(const store::MailboxChanges& changes, const SyncOptions& options,
+                                  std::string& out) {
+  for (uint32_t uid : changes.expunged) {
+    if (SeqOfUid(uid) == 0) continue;  // never told to this client
+    auto at = std::lower_bound(held_.begin(), held_.end(), uid);
+    if (at == held_.end() || *at != uid) held_.insert(at, uid);
+  }
+  if (options.allow_expunge && !held_.empty()) {
+    ReportExpunges(held_, options, out);
+    held_.clear();
+  }
+  const size_t before = messages_.size();
+  const uint32_t max_uid = MaxUid();
+  std::string fetches;
+  for (const store::MessageInfo& m : changes.changed) {
+    if (m.uid > max_uid) {
+      messages_.push_back(m);  // ascending UIDs, all above the view's
+      continue;
+    }
+    size_t seq = SeqOfUid(m.uid);
+    if (seq == 0) continue;
+    store::MessageInfo& old = at(seq);
+    if (!(m.flags == old.flags) || (options.condstore && m.modseq != old.modseq))
+      fetches += FlagFetchLine(seq, m, options.condstore, true, options.condstore);
+    old = m;
+  }
+  out += fetches;
+  if (messages_.size() != before) out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
+}
+
+void MailboxView::ReportExpunges(const std::vector<uint32_t>& uids, const SyncOptions& options,
+                                 std::string& out) {
+  std::vector<size_t> seqs;
+  std::vector<uint32_t> present;
+  for (uint32_t uid : uids) {
+    if (size_t seq = SeqOfUid(uid)) {
+      seqs.push_back(seq);
+      present.push_back(uid);
+    }
+  }
+  if (present.empty()) return;
+  if (options.qresync) {
+    // RFC 7162 3.2.10: one VANISHED (without EARLIER) for all of them, UIDs ascending.
+    out += "* VANISHED " + FormatSet(present) + "\r\n";
+  } else {
+    // Each EXPUNGE renumbers the later messages, so report from the highest number down.
+    for (auto it = seqs.rbegin(); it != seqs.rend(); ++it)
+      out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
+  }
+  messages_.erase(std::remove_if(messages_.begin(), messages_.end(),
+                                 [&](const store::MessageInfo& m) {
+                                   return std::binary_search(present.begin(), present.end(), m.uid);
+                                 }),
+                  messages_.end());
+}
+
+void MailboxView::SyncWithFullList(std::vector<store::MessageInfo> now, const SyncOptions& options,
+                                   std::string& out) {
   // Walk both ascending-UID lists once.
   std::vector<store::MessageInfo> kept;
   kept.reserve(std::max(now.size(), messages_.size()));
   std::vector<size_t> gone;  // sequence numbers in the old view, ascending
   std::vector<uint32_t> gone_uids;
-  std::vector<uint32_t> held_uids;
-  uint64_t held_floor = 0;  // an expunge's MODSEQ is above the message's last MODSEQ
+  held_.clear();
   std::string fetches;
   size_t j = 0;
   for (size_t i = 0; i < messages_.size(); ++i) {
@@ -51,34 +126,43 @@ Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::s
       gone.push_back(i + 1);
       gone_uids.push_back(old.uid);
     } else {
-      held_uids.push_back(old.uid);
-      if (held_floor == 0 || old.modseq + 1 < held_floor) held_floor = old.modseq + 1;
+      held_.push_back(old.uid);
       kept.push_back(old);  // still numbered here until an expunge may be reported
     }
   }
-  held_expunge_modseq_ = held_floor;
-  if (!held_uids.empty()) {
-    // The exact MODSEQ lets the client keep as much as it may; when the log cannot say, the
-    // floor is still at or below it, which only makes the client re-fetch a little more.
-    auto logged = store.LowestExpungeModseq(mailbox_.id, held_uids);
-    if (logged && *logged != 0) held_expunge_modseq_ = *logged;
-  }
   if (options.qresync) {
-    // RFC 7162 3.2.10: one VANISHED (without EARLIER) for all of them, UIDs ascending.
     if (!gone_uids.empty()) out += "* VANISHED " + FormatSet(gone_uids) + "\r\n";
   } else {
-    // Each EXPUNGE renumbers the later messages, so report from the highest number down.
     for (auto it = gone.rbegin(); it != gone.rend(); ++it)
       out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
   }
   out += fetches;
   uint32_t max_uid = kept.empty() ? 0 : kept.back().uid;
   size_t before = kept.size();
-  for (const store::MessageInfo& m : now)
-    if (m.uid > max_uid) kept.push_back(m);
+  for (store::MessageInfo& m : now)
+    if (m.uid > max_uid) kept.push_back(std::move(m));
   messages_ = std::move(kept);
   if (messages_.size() != before) out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
-  return Status::Ok();
+}
+
+void MailboxView::UpdateHeldModseq(store::Store& store) {
+  if (held_.empty()) {
+    held_expunge_modseq_ = 0;
+    return;
+  }
+  // An expunge's MODSEQ is above the message's last MODSEQ: a floor when the log cannot say.
+  uint64_t floor = 0;
+  for (uint32_t uid : held_) {
+    size_t seq = SeqOfUid(uid);
+    if (seq == 0) continue;
+    uint64_t above = at(seq).modseq + 1;
+    if (floor == 0 || above < floor) floor = above;
+  }
+  held_expunge_modseq_ = floor;
+  // The exact MODSEQ lets the client keep as much as it may; when the log cannot say, the
+  // floor is still at or below it, which only makes the client re-fetch a little more.
+  auto logged = store.LowestExpungeModseq(mailbox_.id, held_);
+  if (logged && *logged != 0) held_expunge_modseq_ = *logged;
 }
 
 }  // namespace mailsuite::imapd

@@ -1,8 +1,11 @@
 // MailboxView: one session's picture of its selected mailbox (RFC 3501 2.3.1.2). Sequence
 // numbers belong to the session, not to the store: they change only when this session tells its
 // client (EXPUNGE, EXISTS), so other sessions' changes cannot desynchronise it (SECURITY.md 12).
-// Sync() compares the store with the view and reports the differences as untagged responses,
-// holding expunges back while they are not allowed (RFC 3501 7.4.1: FETCH, STORE, SEARCH).
+// Sync() asks the store what changed since the MODSEQ the view was last brought up to
+// (Store::ChangesSince: the changed rows and the expunges, nothing else) and reports the
+// differences as untagged responses, holding expunges back while they are not allowed (RFC 3501
+// 7.4.1: FETCH, STORE, SEARCH). Only when the store's expunge log no longer reaches back that
+// far (pruned) is the whole mailbox listed and compared.
 #pragma once
 
 #include <cstdint>
@@ -27,11 +30,12 @@ class MailboxView {
   MailboxView(store::Mailbox mailbox, bool read_only)
       : mailbox_(std::move(mailbox)), read_only_(read_only) {}
 
-  // Reads the message list; the first call after construction fills the view silently.
+  // Reads the message list and the mailbox's state in one snapshot, silently.
   Status Load(store::Store& store);
   // Brings the view up to date with the store; appends "* n EXPUNGE" (or "* VANISHED uids"),
   // "* n EXISTS" and "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge,
-  // vanished messages stay in the view until a later Sync that allows it.
+  // vanished messages stay in the view until a later Sync that allows it. Costs one small
+  // read when nothing changed.
   Status Sync(store::Store& store, const SyncOptions& options, std::string& out);
 
   size_t size() const { return messages_.size(); }
@@ -40,18 +44,32 @@ class MailboxView {
   // Sequence number of `uid`, 0 if it is not in the view.
   size_t SeqOfUid(uint32_t uid) const;
   uint32_t MaxUid() const { return messages_.empty() ? 0 : messages_.back().uid; }
+  // The mailbox as of the last Load/Sync (UIDNEXT, HIGHESTMODSEQ, counters of that snapshot).
   const store::Mailbox& mailbox() const { return mailbox_; }
   bool read_only() const { return read_only_; }
   // Messages already gone from the store but not yet reported (expunge deferred).
-  bool HasPendingExpunges() const { return held_expunge_modseq_ != 0; }
+  bool HasPendingExpunges() const { return !held_.empty(); }
   // The smallest MODSEQ of those held-back expunges (0: none). The session must not let the
   // client record a HIGHESTMODSEQ at or above it (RFC 7162 6; see ImapSession::Tagged).
-  uint64_t HeldExpungeModseq() const { return held_expunge_modseq_; }
+  uint64_t HeldExpungeModseq() const { return held_.empty() ? 0 : held_expunge_modseq_; }
 
  private:
+  // The store's full list against the view (first load, or the log was pruned).
+  void SyncWithFullList(std::vector<store::MessageInfo> now, const SyncOptions& options,
+                        std::string& out);
+  // Changed rows and expunged UIDs since synced_modseq_.
+  void SyncWithChanges(const store::MailboxChanges& changes, const SyncOptions& options,
+                       std::string& out);
+  // Drops the held UIDs from the view and reports them.
+  void ReportExpunges(const std::vector<uint32_t>& uids, const SyncOptions& options,
+                      std::string& out);
+  void UpdateHeldModseq(store::Store& store);
+
   store::Mailbox mailbox_;
   bool read_only_;
   std::vector<store::MessageInfo> messages_;  // ascending UID; index = sequence number - 1
+  uint64_t synced_modseq_ = 0;                // the store's HIGHESTMODSEQ at the last look
+  std::vector<uint32_t> held_;                // expunged in the store, not yet reported; sorted
   uint64_t held_expunge_modseq_ = 0;
 };
 

@@ -198,14 +198,10 @@ std::optional<std::string> ImapSession::ReadAuthLine() {
 }
 
 Status ImapSession::Select(const store::Mailbox& mailbox, bool read_only) {
-  // The stamp first: a change that lands during the load is then reported on the next poll.
-  auto stamp = services.store.ChangeStamp();
-  if (!stamp) return stamp.status();
   MailboxView view(mailbox, read_only);
   Status st = view.Load(services.store);
   if (!st.ok()) return st;
   selected = std::move(view);
-  seen_stamp_ = *stamp;
   EnterState(ImapState::kSelected);
   return Status::Ok();
 }
@@ -215,22 +211,14 @@ void ImapSession::Deselect() {
   if (state_ == ImapState::kSelected) EnterState(ImapState::kAuthenticated);
 }
 
-void ImapSession::ReportUpdates(bool allow_expunge, bool force) {
+void ImapSession::ReportUpdates(bool allow_expunge) {
   if (!selected) return;
-  auto stamp = services.store.ChangeStamp();
-  if (!stamp) {
-    log_.Error("change stamp: " + stamp.error());
-    return;
-  }
-  bool pending = allow_expunge && selected->HasPendingExpunges();
-  if (!force && !pending && *stamp == seen_stamp_) return;
   std::string out;
   Status st = selected->Sync(services.store, {allow_expunge, condstore_, qresync_}, out);
   if (!st.ok()) {
     log_.Error("mailbox sync: " + st.message());
     return;
   }
-  seen_stamp_ = *stamp;
   conn_.Write(out);
 }
 

@@ -73,8 +73,8 @@ class ImapSession : public net::Session {
   // was too long.
   std::optional<std::string> ReadAuthLine();
   // Reports other sessions' changes to the selected mailbox (RFC 3501 7.4.1: no EXPUNGE
-  // while allow_expunge is false). Cheap when the store's ChangeStamp has not moved.
-  void ReportUpdates(bool allow_expunge, bool force = false);
+  // while allow_expunge is false). One small read of the store when nothing changed.
+  void ReportUpdates(bool allow_expunge);
   // Enters the selected state on `mailbox` with a freshly loaded view.
   Status Select(const store::Mailbox& mailbox, bool read_only);
   // Leaves the selected state (CLOSE, SELECT of another mailbox, a failed SELECT).
@@ -143,7 +143,6 @@ class ImapSession : public net::Session {
   ImapState state_ = ImapState::kNotAuthenticated;
   int errors_ = 0;
   bool closing_ = false;
-  uint64_t seen_stamp_ = 0;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
   std::optional<IdleState> idle_;
   bool parks_between_commands_ = false;  // logged in under a server that can park sessions

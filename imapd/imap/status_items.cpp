@@ -28,7 +28,6 @@ std::optional<std::vector<std::string>> ParseStatusItems(const Arg& list, std::s
 
 Result<std::string> StatusResponse(ImapSession& s, const store::Mailbox& m,
                                    const std::vector<std::string>& items) {
-  std::optional<std::vector<store::MessageInfo>> messages;  // read once, only when needed
   std::string out;
   for (const std::string& item : items) {
     uint64_t value = 0;
@@ -43,18 +42,10 @@ Result<std::string> StatusResponse(ImapSession& s, const store::Mailbox& m,
       value = m.highest_modseq;
     } else if (item == "APPENDLIMIT") {
       value = s.AppendLimit();  // one server-wide limit (RFC 7889 4)
-    } else if (item == "UNSEEN" || item == "SIZE") {
-      if (!messages) {
-        auto list = s.store().ListMessages(m.id);
-        if (!list) return list.status();
-        messages = std::move(list).value();
-      }
-      for (const store::MessageInfo& msg : *messages) {
-        if (item == "SIZE")
-          value += static_cast<uint64_t>(msg.size);
-        else if (!(msg.flags.system & store::kFlagSeen))
-          ++value;
-      }
+    } else if (item == "UNSEEN") {
+      value = m.unseen;  // kept by the store: STATUS never reads the messages
+    } else if (item == "SIZE") {
+      value = m.size;
     }  // RECENT stays 0
     if (!out.empty()) out += ' ';
     out += item + " " + std::to_string(value);

@@ -87,15 +87,23 @@ bool Pop3Session::AuthAllowedNow() const {
 }
 
 void Pop3Session::ProceedToTransaction(const store::User& user) {
-  if (!lock_.Acquire(services.locks, user.id)) {
+  auto lock = services.store.LockMaildrop(user.id);
+  if (!lock) {
+    log_.Error("cannot lock maildrop of " + user.address + ": " + lock.error());
+    Err("[SYS/TEMP] Unable to lock the mailbox, try again later");
+    EnterState(Pop3State::kAuthorization);
+    return;
+  }
+  if (!*lock) {
     log_.Info("maildrop in use user=" + user.address);
     Err("[IN-USE] Mailbox is locked by another POP3 session");
     EnterState(Pop3State::kAuthorization);
     return;
   }
+  lock_ = std::move(lock).value();
   auto drop = Maildrop::Load(services.store, user.id);
   if (!drop.ok()) {
-    lock_.Release();
+    lock_.reset();
     log_.Error("cannot open maildrop of " + user.address + ": " + drop.error());
     Err("[SYS/TEMP] Unable to open the mailbox, try again later");
     EnterState(Pop3State::kAuthorization);

@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "maildrop.h"
-#include "maildrop_lock.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
@@ -34,7 +33,6 @@ struct Pop3Services {
   const Config& config;
   store::Store& store;
   auth::AuthFailureTracker& auth_failures;
-  MaildropLocks& locks;
 };
 
 class Pop3Session {
@@ -56,7 +54,7 @@ class Pop3Session {
   void Close() { closing_ = true; }
   // QUIT after UPDATE: the maildrop is free before the client reads "+OK", so a client that
   // reconnects at once is not told [IN-USE] by the session that is still closing.
-  void ReleaseMaildrop() { lock_.Release(); }
+  void ReleaseMaildrop() { lock_.reset(); }
   // Whether USER/PASS/AUTH may be used now: TLS is up, or the peer is on loopback, or the
   // config allows cleartext passwords.
   bool AuthAllowedNow() const;
@@ -83,7 +81,7 @@ class Pop3Session {
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;
   SessionLog log_;
-  MaildropLockGuard lock_;
+  std::unique_ptr<store::MaildropLock> lock_;  // held from TRANSACTION on
   Pop3State state_ = Pop3State::kAuthorization;
   int errors_ = 0;
   bool closing_ = false;

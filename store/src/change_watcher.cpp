@@ -1,4 +1,4 @@
-#include "store/change_watcher.h"
+#include "change_watcher.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>

@@ -10,10 +10,12 @@ namespace {
 constexpr const char kSelectMailbox[] =
     "SELECT m.id, m.user_id, m.name, m.uid_validity, m.uid_next, m.highest_modseq, "
     "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
-    "m.special_use, "
-    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id) FROM mailboxes m ";
+    "m.special_use, m.message_count, m.unseen_count, m.total_size, m.expunge_floor "
+    "FROM mailboxes m ";
 
-Mailbox ReadMailbox(const Stmt& stmt) {
+}  // namespace
+
+Mailbox ReadMailboxRow(const Stmt& stmt) {
   Mailbox m;
   m.id = stmt.Int(0);
   m.user_id = stmt.Int(1);
@@ -24,14 +26,26 @@ Mailbox ReadMailbox(const Stmt& stmt) {
   m.subscribed = stmt.Int(6) != 0;
   m.special_use = stmt.Text(7);
   m.messages = static_cast<uint32_t>(stmt.Int(8));
+  m.unseen = static_cast<uint32_t>(stmt.Int(9));
+  m.size = static_cast<uint64_t>(stmt.Int(10));
+  m.expunge_floor = static_cast<uint64_t>(stmt.Int(11));
   return m;
 }
+
+std::optional<Mailbox> LoadMailboxById(Connection& conn, MailboxId id) {
+  static const std::string sql = std::string(kSelectMailbox) + "WHERE m.id = ?";
+  Stmt stmt(conn, sql.c_str(), id);
+  if (!stmt.Step()) return std::nullopt;
+  return ReadMailboxRow(stmt);
+}
+
+namespace {
 
 std::optional<Mailbox> LoadMailbox(Connection& conn, UserId user, const std::string& name) {
   static const std::string sql = std::string(kSelectMailbox) + "WHERE m.user_id = ? AND m.name = ?";
   Stmt stmt(conn, sql.c_str(), user, name);
   if (!stmt.Step()) return std::nullopt;
-  return ReadMailbox(stmt);
+  return ReadMailboxRow(stmt);
 }
 
 // A UIDVALIDITY never handed out before in this database: the clock, or one more than the
@@ -122,7 +136,11 @@ Status SqliteStore::DeleteMailbox(UserId user, const std::string& name) {
       return Status::Error("mailbox " + *normalized + " has child mailboxes");
     }
     DeleteMailboxContents(conn, m->id);
-    Execute(conn, "DELETE FROM mailboxes WHERE id = ?", m->id);
+    Execute(conn, "DELETE FROM mailboxes WHERE id = ?", m->id);  // leaves a tombstone (trigger)
+    // Listeners look every second or so; a tombstone a million commits old helps no one.
+    Execute(conn,
+            "DELETE FROM deleted_mailboxes WHERE change_stamp < "
+            "(SELECT change_stamp FROM meta) - 1000000");
     return Status::Ok();
   });
 }
@@ -187,7 +205,7 @@ Result<std::vector<Mailbox>> SqliteStore::ListMailboxes(UserId user) {
     static const std::string sql =
         std::string(kSelectMailbox) + "WHERE m.user_id = ? ORDER BY m.name != 'INBOX', m.name";
     Stmt stmt(conn, sql.c_str(), user);
-    while (stmt.Step()) out.push_back(ReadMailbox(stmt));
+    while (stmt.Step()) out.push_back(ReadMailboxRow(stmt));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -209,10 +227,7 @@ Result<std::optional<Mailbox>> SqliteStore::GetMailbox(UserId user, const std::s
 Result<std::optional<Mailbox>> SqliteStore::GetMailboxById(MailboxId id) {
   std::optional<Mailbox> out;
   Status s = db_->Read([&](Connection& conn) {
-    out.reset();
-    static const std::string sql = std::string(kSelectMailbox) + "WHERE m.id = ?";
-    Stmt stmt(conn, sql.c_str(), id);
-    if (stmt.Step()) out = ReadMailbox(stmt);
+    out = LoadMailboxById(conn, id);
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -7,12 +7,7 @@
 #include "sqlite_store.h"
 
 namespace mailsuite::store {
-namespace {
-
-constexpr const char kSelectMessage[] =
-    "SELECT m.mailbox_id, m.uid, m.content_id, c.size + length(m.header_prefix), "
-    "m.internal_date, m.modseq, m.flags, m.keywords, length(m.header_prefix) "
-    "FROM messages m JOIN contents c ON c.id = m.content_id ";
+namespace {}  // namespace
 
 MessageInfo ReadMessage(const Stmt& stmt) {
   MessageInfo m;
@@ -27,6 +22,8 @@ MessageInfo ReadMessage(const Stmt& stmt) {
   m.header_prefix_size = static_cast<uint32_t>(stmt.Int(8));
   return m;
 }
+
+namespace {
 
 std::optional<MessageInfo> LoadMessage(Connection& conn, MailboxId mailbox, uint32_t uid) {
   static const std::string sql =
@@ -92,7 +89,12 @@ std::vector<uint32_t> ExpungeRows(Connection& conn, MailboxId mailbox,
             mailbox, uid, static_cast<int64_t>(modseq));
     expunged.push_back(uid);
   }
-  if (!expunged.empty()) SetHighestModseq(conn, mailbox, modseq);
+  if (!expunged.empty()) {
+    SetHighestModseq(conn, mailbox, modseq);
+    if (QueryInt(conn, "SELECT expunged_count FROM mailboxes WHERE id = ?", 0, mailbox) >
+        static_cast<int64_t>(2 * Store::kExpungeLogKeep))
+      PruneExpunged(conn, mailbox, Store::kExpungeLogKeep);
+  }
   return expunged;
 }
 
@@ -120,7 +122,9 @@ uint32_t InsertMessage(Connection& conn, MailboxId mailbox, int64_t content_id,
   if (uid > 0xffffffffLL) throw SqlError(SQLITE_FULL, "mailbox has used up its UIDs");
   Execute(conn,
           "INSERT INTO messages (mailbox_id, uid, content_id, internal_date, modseq, flags, "
-          "keywords, header_prefix) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          "keywords, header_prefix, size) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, length(?8) + "
+          "(SELECT size FROM contents WHERE id = ?3))",
           mailbox, uid, content_id, internal_date, modseq, flags.system & kAllSystemFlags,
           EncodeKeywords(flags.keywords), Blob{header_prefix});
   Execute(conn, "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?", uid + 1,
@@ -164,17 +168,20 @@ Result<uint32_t> SqliteStore::Append(MailboxId mailbox, const std::string& conte
 }
 
 Result<std::vector<MessageInfo>> SqliteStore::ListMessages(MailboxId mailbox) {
-  return ChangedSince(mailbox, 0);
+  std::vector<MessageInfo> out;
+  Status s = db_->Read([&](Connection& conn) {
+    ListAllMessages(conn, mailbox, out);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<std::vector<MessageInfo>> SqliteStore::ChangedSince(MailboxId mailbox, uint64_t modseq) {
   std::vector<MessageInfo> out;
   Status s = db_->Read([&](Connection& conn) {
     out.clear();
-    static const std::string sql =
-        std::string(kSelectMessage) + "WHERE m.mailbox_id = ? AND m.modseq > ? ORDER BY m.uid";
-    Stmt stmt(conn, sql.c_str(), mailbox, static_cast<int64_t>(modseq));
-    while (stmt.Step()) out.push_back(ReadMessage(stmt));
+    ListChangedMessages(conn, mailbox, modseq, out);
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -142,11 +142,87 @@ CREATE TABLE subscriptions (
 INSERT INTO subscriptions (user_id, name) SELECT user_id, name FROM mailboxes WHERE subscribed = 1;
 )sql";
 
+// Migration 4: cost follows the work (issue #12).
+// - Per-mailbox counters (messages, unseen, octets) kept by triggers in the transaction that
+//   changes a row, so a mailbox lookup never counts its messages.
+// - messages.size: the whole message's octets on its own row, so listing a mailbox reads no
+//   contents row.
+// - mailboxes.change_stamp: meta.change_stamp of the commit that last raised the mailbox's
+//   HIGHESTMODSEQ (the commit bumps meta.change_stamp to exactly that value), indexed, so a
+//   notifier finds the mailboxes changed since its last look without reading the others.
+//   Deleted mailboxes leave a tombstone with their stamp for the same purpose.
+// - mailboxes.expunge_floor: expunges with MODSEQ at or below it have been pruned from the log;
+//   expunged_count: the log's length, so pruning knows when to run without counting.
+constexpr const char kSchemaV4[] = R"sql(
+ALTER TABLE mailboxes ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN total_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN change_stamp INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN expunge_floor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN expunged_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+
+UPDATE messages SET size = length(header_prefix) +
+  (SELECT c.size FROM contents c WHERE c.id = messages.content_id);
+UPDATE mailboxes SET
+  message_count = (SELECT count(*) FROM messages WHERE mailbox_id = mailboxes.id),
+  unseen_count = (SELECT count(*) FROM messages WHERE mailbox_id = mailboxes.id AND flags & 1 = 0),
+  total_size = (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox_id = mailboxes.id),
+  expunged_count = (SELECT count(*) FROM expunged WHERE mailbox_id = mailboxes.id);
+CREATE INDEX mailboxes_change_stamp ON mailboxes(change_stamp);
+
+CREATE TABLE deleted_mailboxes (
+  id INTEGER PRIMARY KEY,
+  change_stamp INTEGER NOT NULL
+);
+CREATE INDEX deleted_mailboxes_change_stamp ON deleted_mailboxes(change_stamp);
+
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+  UPDATE mailboxes SET message_count = message_count + 1,
+    unseen_count = unseen_count + (NEW.flags & 1 = 0), total_size = total_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+  UPDATE mailboxes SET message_count = message_count - 1,
+    unseen_count = unseen_count - (OLD.flags & 1 = 0), total_size = total_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER messages_count_seen AFTER UPDATE OF flags ON messages
+WHEN (OLD.flags & 1) != (NEW.flags & 1) BEGIN
+  UPDATE mailboxes SET unseen_count = unseen_count + (NEW.flags & 1 = 0) - (OLD.flags & 1 = 0)
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_count_move AFTER UPDATE OF mailbox_id ON messages
+WHEN OLD.mailbox_id != NEW.mailbox_id BEGIN
+  UPDATE mailboxes SET message_count = message_count - 1,
+    unseen_count = unseen_count - (OLD.flags & 1 = 0), total_size = total_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+  UPDATE mailboxes SET message_count = message_count + 1,
+    unseen_count = unseen_count + (NEW.flags & 1 = 0), total_size = total_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER expunged_count_insert AFTER INSERT ON expunged BEGIN
+  UPDATE mailboxes SET expunged_count = expunged_count + 1 WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER expunged_count_delete AFTER DELETE ON expunged BEGIN
+  UPDATE mailboxes SET expunged_count = expunged_count - 1 WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER mailboxes_changed AFTER UPDATE OF highest_modseq ON mailboxes
+WHEN NEW.highest_modseq != OLD.highest_modseq BEGIN
+  UPDATE mailboxes SET change_stamp = (SELECT change_stamp + 1 FROM meta) WHERE id = NEW.id;
+END;
+CREATE TRIGGER mailboxes_deleted AFTER DELETE ON mailboxes BEGIN
+  INSERT OR REPLACE INTO deleted_mailboxes (id, change_stamp)
+  VALUES (OLD.id, (SELECT change_stamp + 1 FROM meta));
+END;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
+    kSchemaV4,
 };
 
 }  // namespace

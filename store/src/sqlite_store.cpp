@@ -1,6 +1,7 @@
-// OpenStore, the change stamp and statistics of the SQLite store.
+// OpenStore, the SQLite store's lifetime, maildrop locks and statistics.
 #include "sqlite_store.h"
 
+#include "maildrop_lock.h"
 #include "schema.h"
 #include "store/testing.h"
 
@@ -10,28 +11,18 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeo
                                          bool create_if_missing) {
   Result<std::unique_ptr<Database>> db = Database::Open(path, busy_timeout_ms, create_if_missing);
   if (!db.ok()) return db.status();
-  return std::unique_ptr<Store>(new SqliteStore(std::move(*db)));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*db), path));
 }
 
-Result<uint64_t> SqliteStore::ChangeStamp() {
-  uint64_t stamp = 0;
-  Status s = db_->Read([&](Connection& conn) {
-    stamp = static_cast<uint64_t>(QueryInt(conn, "SELECT change_stamp FROM meta", 0));
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return stamp;
-}
+SqliteStore::SqliteStore(std::unique_ptr<Database> db, std::string path)
+    : db_(std::move(db)),
+      path_(std::move(path)),
+      maildrop_locks_(std::make_unique<MaildropLockTable>(path_ + ".pop3-lock")) {}
 
-Result<std::vector<std::pair<MailboxId, uint64_t>>> SqliteStore::MailboxModseqs() {
-  std::vector<std::pair<MailboxId, uint64_t>> out;
-  Status s = db_->Read([&](Connection& conn) {
-    Stmt stmt(conn, "SELECT id, highest_modseq FROM mailboxes ORDER BY id");
-    while (stmt.Step()) out.emplace_back(stmt.Int(0), static_cast<uint64_t>(stmt.Int(1)));
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<MaildropLock>> SqliteStore::LockMaildrop(UserId user) {
+  return maildrop_locks_->TryLock(user);
 }
 
 uint64_t SqliteStore::MaxContentSize() {

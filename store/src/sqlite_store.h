@@ -14,7 +14,8 @@ namespace mailsuite::store {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  SqliteStore(std::unique_ptr<Database> db, std::string path);
+  ~SqliteStore() override;
 
   Status AddDomain(const std::string& domain) override;
   Result<std::vector<std::string>> ListDomains() override;
@@ -68,8 +69,14 @@ class SqliteStore final : public Store {
   Result<uint64_t> LowestExpungeModseq(MailboxId mailbox,
                                        const std::vector<uint32_t>& uids) override;
 
+  Result<std::optional<MailboxChanges>> ChangesSince(MailboxId mailbox, uint64_t since) override;
+  Status PruneExpungeLog(MailboxId mailbox, uint64_t keep) override;
+
   Result<uint64_t> ChangeStamp() override;
-  Result<std::vector<std::pair<MailboxId, uint64_t>>> MailboxModseqs() override;
+  Result<std::pair<uint64_t, std::vector<MailboxChange>>> MailboxesChangedSince(
+      uint64_t since) override;
+  Result<std::unique_ptr<ChangeListener>> Listen() override;
+  Result<std::unique_ptr<MaildropLock>> LockMaildrop(UserId user) override;
 
   Result<QueueId> Enqueue(const NewQueueMessage& message) override;
   Result<std::vector<QueueMessage>> ListQueue() override;
@@ -84,7 +91,26 @@ class SqliteStore final : public Store {
 
  private:
   std::unique_ptr<Database> db_;
+  const std::string path_;  // the database file; its directory is watched, locks sit beside it
+  std::unique_ptr<class MaildropLockTable> maildrop_locks_;
 };
+
+// The columns ReadMessage reads, for "… WHERE …" on messages m.
+inline constexpr const char kSelectMessage[] =
+    "SELECT m.mailbox_id, m.uid, m.content_id, m.size, m.internal_date, m.modseq, m.flags, "
+    "m.keywords, length(m.header_prefix) FROM messages m ";
+MessageInfo ReadMessage(const Stmt& stmt);
+// Every message of a mailbox / those with MODSEQ above `modseq`, ascending UID, into `out`
+// (cleared first).
+void ListAllMessages(Connection& conn, MailboxId mailbox, std::vector<MessageInfo>& out);
+void ListChangedMessages(Connection& conn, MailboxId mailbox, uint64_t modseq,
+                         std::vector<MessageInfo>& out);
+// A mailbox row read with the columns of mailboxes.cpp's query; one mailbox by id.
+Mailbox ReadMailboxRow(const Stmt& stmt);
+std::optional<Mailbox> LoadMailboxById(Connection& conn, MailboxId id);
+// Keeps at least the newest `keep` expunge log entries of a mailbox (whole MODSEQs), drops
+// the older ones and raises the mailbox's expunge_floor.
+void PruneExpunged(Connection& conn, MailboxId mailbox, uint64_t keep);
 
 // Helpers shared by the implementation files; all run inside an open transaction and throw
 // SqlError on SQL failures.

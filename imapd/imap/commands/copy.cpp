@@ -46,7 +46,7 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
   if (r->uids.empty()) return s.Ok(c, verb + " completed");  // all expunged meanwhile
   if (!move) return s.Ok(c, CopyUidCode(*r) + " " + verb + " completed");
   s.Untagged("OK " + CopyUidCode(*r) + " Moved");
-  s.ReportUpdates(true, true);
+  s.ReportUpdates(true);
   s.Ok(c, verb + " completed");
 }
 

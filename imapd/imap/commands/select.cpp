@@ -97,7 +97,7 @@ void ExpungeUids(ImapSession& s, const Command& c, const std::vector<uint32_t>& 
     if (box && box->has_value())
       code = "[HIGHESTMODSEQ " + std::to_string((**box).highest_modseq) + "] ";
   }
-  s.ReportUpdates(true, true);
+  s.ReportUpdates(true);
   s.Ok(c, code + done);
 }
 

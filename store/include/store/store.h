@@ -15,6 +15,7 @@
 // returned is a copy owned by the caller.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,24 @@
 #include "store/types.h"
 
 namespace mailsuite::store {
+
+// Reports changes committed to the store by any process. One thread uses it.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Waits up to `timeout` (or until Interrupt) and returns the mailboxes changed since the
+  // previous call (the first call reports changes since Listen); empty when none. A change may
+  // be reported twice, never missed.
+  virtual Result<std::vector<MailboxChange>> Wait(std::chrono::milliseconds timeout) = 0;
+  // Ends the current and every later Wait at once (shutdown); safe from any thread.
+  virtual void Interrupt() = 0;
+};
+
+// A held maildrop lock; destroying it releases the lock.
+class MaildropLock {
+ public:
+  virtual ~MaildropLock() = default;
+};
 
 class Store {
  public:
@@ -139,13 +158,35 @@ class Store {
   virtual Result<uint64_t> LowestExpungeModseq(MailboxId mailbox,
                                                const std::vector<uint32_t>& uids) = 0;
 
+  // ---- Incremental sync and housekeeping -----------------------------------------------
+  // What changed in `mailbox` after MODSEQ `since` (see MailboxChanges), in one snapshot; costs
+  // what changed, not the size of the mailbox (unless the log was pruned past `since`).
+  // nullopt when the mailbox does not exist.
+  virtual Result<std::optional<MailboxChanges>> ChangesSince(MailboxId mailbox, uint64_t since) = 0;
+  // Keeps at least the newest `keep` entries of the mailbox's expunge log (whole MODSEQs) and
+  // drops the older ones, raising its expunge_floor (RFC 7162 3.2.5.2: older clients then get
+  // a full resync). Expunge prunes on its own once a log grows past twice kExpungeLogKeep;
+  // this is for tests and the admin.
+  virtual Status PruneExpungeLog(MailboxId mailbox, uint64_t keep) = 0;
+  static constexpr uint64_t kExpungeLogKeep = 10000;
+
   // ---- Change notification ---------------------------------------------------------------
-  // A number that grows with every committed write by any process on this database. Cheap:
-  // a daemon may poll it (e.g. every 500 ms during IDLE) and re-read a mailbox when it moves.
+  // A number that grows with every committed write by any process on this store.
   virtual Result<uint64_t> ChangeStamp() = 0;
-  // Every mailbox with its highest MODSEQ, which any change to the mailbox raises (a new,
-  // changed or expunged message). Comparing two readings tells which mailboxes changed.
-  virtual Result<std::vector<std::pair<MailboxId, uint64_t>>> MailboxModseqs() = 0;
+  // The mailboxes whose HIGHESTMODSEQ rose (or that were deleted: highest_modseq 0) in commits
+  // after stamp `since`, and the stamp this answer is current to. Costs what changed.
+  virtual Result<std::pair<uint64_t, std::vector<MailboxChange>>> MailboxesChangedSince(
+      uint64_t since) = 0;
+  // Opens a listener that reports changed mailboxes as they are committed by any process on
+  // this store (see ChangeListener). Each backend uses its own mechanism (SQLite: inotify on
+  // its files; a server database: its notification channel).
+  virtual Result<std::unique_ptr<ChangeListener>> Listen() = 0;
+
+  // ---- POP3 maildrop lock ----------------------------------------------------------------
+  // The exclusive lock on a user's maildrop (RFC 1939 4), held across every process using this
+  // store until the returned object is destroyed (or its process dies). nullptr when another
+  // session holds it.
+  virtual Result<std::unique_ptr<MaildropLock>> LockMaildrop(UserId user) = 0;
 
   // ---- Outbound queue --------------------------------------------------------------------
   virtual Result<QueueId> Enqueue(const NewQueueMessage& message) = 0;

@@ -56,7 +56,13 @@ struct Mailbox {
   uint64_t highest_modseq = 1;  // the largest MODSEQ of any change in this mailbox (starts at 1)
   bool subscribed = false;
   std::string special_use;
+  // Counters kept by the store in the transaction of every change (never counted on read).
   uint32_t messages = 0;  // number of messages now in the mailbox
+  uint32_t unseen = 0;    // of those, without \Seen
+  uint64_t size = 0;      // octets of all of them (STATUS SIZE, RFC 8438)
+  // Expunges with a MODSEQ at or below this were pruned from the expunge log: a client that
+  // last synchronised at or below it cannot be told exactly what vanished (RFC 7162 3.2.5.2).
+  uint64_t expunge_floor = 0;
 };
 
 inline constexpr char kMailboxDelimiter = '/';
@@ -86,6 +92,23 @@ struct MessageInfo {
   int64_t internal_date = 0;
   uint64_t modseq = 0;
   Flags flags;
+};
+
+// What changed in one mailbox after a MODSEQ, read in one snapshot (incremental sync).
+struct MailboxChanges {
+  Mailbox mailbox;                   // its state now
+  std::vector<MessageInfo> changed;  // messages with a MODSEQ above `since`, ascending UID
+  std::vector<uint32_t> expunged;    // UIDs expunged with a MODSEQ above `since`, ascending
+  // False for `since` 0, or when the expunge log no longer reaches back to `since` (pruned):
+  // `changed` then holds every message of the mailbox, `expunged` is empty, and whatever the
+  // caller knew that is not in `changed` is gone.
+  bool complete = true;
+};
+
+// A mailbox changed (or deleted: highest_modseq 0) after a change stamp.
+struct MailboxChange {
+  MailboxId mailbox = 0;
+  uint64_t highest_modseq = 0;
 };
 
 // What a flag change did (RFC 7162 UNCHANGEDSINCE support).

@@ -155,13 +155,13 @@ TEST_F(Pop3SessionTest, OverlongLineGetsErrAndTheSessionContinues) {
 }
 
 TEST_F(Pop3SessionTest, SecondLoginOfTheSameUserIsInUse) {
-  MaildropLockGuard held;
-  ASSERT_TRUE(held.Acquire(locks_, bob_));
+  auto held = store_->LockMaildrop(bob_).value();
+  ASSERT_TRUE(held);
   auto r = Talk(kLogin + "STAT\r\n" + "AUTH PLAIN " + kPlainToken + "\r\n");
   EXPECT_EQ(r[2], "-ERR [IN-USE] Mailbox is locked by another POP3 session");
   EXPECT_EQ(r[3], "-ERR Command not valid in this state");
   EXPECT_EQ(r[4], "-ERR [IN-USE] Mailbox is locked by another POP3 session");
-  held.Release();
+  held.reset();
   r = Talk(kLogin + "STAT\r\n");
   EXPECT_EQ(r.back(), "+OK 0 0");
   r = Talk(kLogin + "STAT\r\n");

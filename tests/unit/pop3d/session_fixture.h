@@ -25,7 +25,7 @@ class Pop3SessionTest : public testing::ProtocolTestBase {
 
   // Runs a whole session on `input`; returns everything the server sent.
   std::string TalkRaw(const std::string& input, const TalkOptions& o = {}) {
-    Pop3Services services{config_, *store_, failures_, locks_};
+    Pop3Services services{config_, *store_, failures_};
     net::MemoryTransport transport(input, o.chunk, o.tls_available);
     transport.SetInputAfterTls(o.after_tls);
     net::LineConnection conn(transport, static_cast<size_t>(config_.pop3.max_line_length));
@@ -36,8 +36,6 @@ class Pop3SessionTest : public testing::ProtocolTestBase {
   std::vector<std::string> Talk(const std::string& input, const TalkOptions& o = {}) {
     return Lines(TalkRaw(input, o));
   }
-
-  MaildropLocks locks_;
 };
 
 inline const std::string kLogin = "USER bob@example.test\r\nPASS hungry\r\n";

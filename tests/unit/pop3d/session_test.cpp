@@ -175,7 +175,7 @@ class TwoPartTransport : public net::MemoryTransport {
 TEST_F(Pop3SessionTest, MessageExpungedByAnotherProcessAnswersErr) {
   uint32_t uid = Deliver(kMessage1);
   Deliver(kMessage2);
-  Pop3Services services{config_, *store_, failures_, locks_};
+  Pop3Services services{config_, *store_, failures_};
   TwoPartTransport transport(
       kLogin, [&] { ASSERT_TRUE(store_->Expunge(InboxId(), {uid}).ok()); },
       "RETR 1\r\nTOP 1 0\r\nRETR 2\r\nDELE 1\r\nDELE 2\r\nQUIT\r\n");

@@ -1,0 +1,114 @@
+// Incremental sync for the SQLite store: what changed in a mailbox after a MODSEQ, which
+// mailboxes changed after a change stamp, and pruning of the expunge log. Every query here
+// walks an index range that holds only what changed (messages_modseq, expunged_modseq,
+// mailboxes_change_stamp), so its cost follows the changes, not the mailbox or the store.
+#include "names.h"
+#include "sqlite_store.h"
+
+namespace mailsuite::store {
+
+void ListAllMessages(Connection& conn, MailboxId mailbox, std::vector<MessageInfo>& out) {
+  out.clear();
+  static const std::string sql =
+      std::string(kSelectMessage) + "WHERE m.mailbox_id = ? ORDER BY m.uid";
+  Stmt stmt(conn, sql.c_str(), mailbox);
+  while (stmt.Step()) out.push_back(ReadMessage(stmt));
+}
+
+void ListChangedMessages(Connection& conn, MailboxId mailbox, uint64_t modseq,
+                         std::vector<MessageInfo>& out) {
+  out.clear();
+  // The MODSEQ index holds just the changed rows; the planner, without statistics, might walk
+  // the whole mailbox in UID order instead, so it is named. The few rows are sorted after.
+  static const std::string sql = std::string(kSelectMessage) +
+                                 "INDEXED BY messages_modseq WHERE m.mailbox_id = ? AND "
+                                 "m.modseq > ? ORDER BY m.uid";
+  Stmt stmt(conn, sql.c_str(), mailbox, static_cast<int64_t>(modseq));
+  while (stmt.Step()) out.push_back(ReadMessage(stmt));
+}
+
+void PruneExpunged(Connection& conn, MailboxId mailbox, uint64_t keep) {
+  // The MODSEQ of the entry just past the newest `keep`. Entries share a MODSEQ when one
+  // EXPUNGE removed several, and the floor must describe whole MODSEQs: so the entries with
+  // this MODSEQ stay too, and everything below it goes.
+  int64_t oldest_kept = QueryInt(conn,
+                                 "SELECT modseq FROM expunged WHERE mailbox_id = ? "
+                                 "ORDER BY modseq DESC LIMIT 1 OFFSET ?",
+                                 0, mailbox, static_cast<int64_t>(keep));
+  if (oldest_kept <= 0) return;
+  int64_t floor =
+      QueryInt(conn, "SELECT max(modseq) FROM expunged WHERE mailbox_id = ? AND modseq < ?", 0,
+               mailbox, oldest_kept);
+  if (floor <= 0) return;
+  Execute(conn, "DELETE FROM expunged WHERE mailbox_id = ? AND modseq <= ?", mailbox, floor);
+  Execute(conn, "UPDATE mailboxes SET expunge_floor = max(expunge_floor, ?) WHERE id = ?", floor,
+          mailbox);
+}
+
+Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbox, uint64_t since) {
+  std::optional<MailboxChanges> out;
+  Status s = db_->Read([&](Connection& conn) {
+    out.reset();
+    std::optional<Mailbox> box = LoadMailboxById(conn, mailbox);
+    if (!box) return Status::Ok();
+    out.emplace();
+    out->mailbox = std::move(*box);
+    if (since > 0 && out->mailbox.highest_modseq <= since) return Status::Ok();  // one row read
+    if (since == 0 || since < out->mailbox.expunge_floor) {
+      out->complete = false;
+      ListAllMessages(conn, mailbox, out->changed);
+      return Status::Ok();
+    }
+    ListChangedMessages(conn, mailbox, since, out->changed);
+    Stmt stmt(conn,
+              "SELECT uid FROM expunged INDEXED BY expunged_modseq WHERE mailbox_id = ? AND "
+              "modseq > ? ORDER BY uid",
+              mailbox, static_cast<int64_t>(since));
+    while (stmt.Step()) out->expunged.push_back(static_cast<uint32_t>(stmt.Int(0)));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteStore::PruneExpungeLog(MailboxId mailbox, uint64_t keep) {
+  return db_->Write([&](Connection& conn) {
+    if (!LoadMailboxById(conn, mailbox))
+      return Status::Error("mailbox " + std::to_string(mailbox) + " does not exist");
+    PruneExpunged(conn, mailbox, keep);
+    return Status::Ok();
+  });
+}
+
+Result<uint64_t> SqliteStore::ChangeStamp() {
+  uint64_t stamp = 0;
+  Status s = db_->Read([&](Connection& conn) {
+    stamp = static_cast<uint64_t>(QueryInt(conn, "SELECT change_stamp FROM meta", 0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return stamp;
+}
+
+Result<std::pair<uint64_t, std::vector<MailboxChange>>> SqliteStore::MailboxesChangedSince(
+    uint64_t since) {
+  std::pair<uint64_t, std::vector<MailboxChange>> out;
+  Status s = db_->Read([&](Connection& conn) {
+    out.second.clear();
+    out.first = static_cast<uint64_t>(QueryInt(conn, "SELECT change_stamp FROM meta", 0));
+    if (out.first == since) return Status::Ok();
+    {
+      Stmt stmt(conn, "SELECT id, highest_modseq FROM mailboxes WHERE change_stamp > ?",
+                static_cast<int64_t>(since));
+      while (stmt.Step()) out.second.push_back({stmt.Int(0), static_cast<uint64_t>(stmt.Int(1))});
+    }
+    Stmt gone(conn, "SELECT id FROM deleted_mailboxes WHERE change_stamp > ?",
+              static_cast<int64_t>(since));
+    while (gone.Step()) out.second.push_back({gone.Int(0), 0});
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace mailsuite::store

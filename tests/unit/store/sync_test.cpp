@@ -1,0 +1,174 @@
+// Per-mailbox counters, incremental changes (ChangesSince), the changed-mailbox feed
+// (MailboxesChangedSince, Listen) and expunge-log pruning.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store_test_util.h"
+
+namespace mailsuite::store::test {
+namespace {
+
+using Uids = std::vector<uint32_t>;
+
+Mailbox State(Store& store, MailboxId id) {
+  auto m = store.GetMailboxById(id);
+  EXPECT_TRUE(m.ok() && m->has_value());
+  return m.ok() && m->has_value() ? **m : Mailbox{};
+}
+
+Uids UidsOf(const std::vector<MessageInfo>& list) {
+  Uids out;
+  for (const MessageInfo& m : list) out.push_back(m.uid);
+  return out;
+}
+
+Flags Seen() {
+  Flags f;
+  f.system = kFlagSeen;
+  return f;
+}
+
+TEST_F(StoreTest, CountersFollowEveryChange) {
+  MailboxId inbox = Box(alice_, "INBOX"), archive = Box(alice_, "Archive");
+  ASSERT_TRUE(store_->Deliver({{inbox, "Return-Path: <a@b>\r\n"}}, "S: 1\r\n\r\nx\r\n", 1).ok());
+  ASSERT_TRUE(store_->Deliver({inbox}, "S: 2\r\n\r\nyy\r\n", 1).ok());
+  ASSERT_TRUE(store_->Append(inbox, "S: 3\r\n\r\nzzz\r\n", Seen(), 1).ok());
+  Mailbox m = State(*store_, inbox);
+  EXPECT_EQ(m.messages, 3u);
+  EXPECT_EQ(m.unseen, 2u);
+  EXPECT_EQ(m.size, 20u + 11 + 12 + 13);
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {1}, FlagOperation::kAdd, Seen()).ok());
+  EXPECT_EQ(State(*store_, inbox).unseen, 1u);
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {1, 3}, FlagOperation::kRemove, Seen()).ok());
+  EXPECT_EQ(State(*store_, inbox).unseen, 3u);
+  ASSERT_TRUE(store_->Copy(inbox, {1, 2}, archive).ok());
+  EXPECT_EQ(State(*store_, archive).messages, 2u);
+  EXPECT_EQ(State(*store_, archive).size, 31u + 12);
+  ASSERT_TRUE(store_->Move(inbox, {3}, archive).ok());
+  EXPECT_EQ(State(*store_, inbox).messages, 2u);
+  EXPECT_EQ(State(*store_, archive).messages, 3u);
+  ASSERT_TRUE(store_->Expunge(inbox, {1}).ok());
+  m = State(*store_, inbox);
+  EXPECT_EQ(m.messages, 1u);
+  EXPECT_EQ(m.unseen, 1u);
+  EXPECT_EQ(m.size, 12u);
+  // RENAME INBOX moves its messages and their counts (RFC 3501 6.3.5).
+  ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Old").ok());
+  EXPECT_EQ(State(*store_, inbox).messages, 0u);
+  EXPECT_EQ(State(*store_, inbox).size, 0u);
+  Mailbox old = State(*store_, Box(alice_, "Old"));
+  EXPECT_EQ(old.messages, 1u);
+  EXPECT_EQ(old.unseen, 1u);
+  EXPECT_EQ(old.size, 12u);
+}
+
+TEST_F(StoreTest, ChangesSinceReportsOnlyWhatChanged) {
+  MailboxId inbox = Box(alice_, "INBOX");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store_->Deliver({inbox}, "S: " + std::to_string(i) + "\r\n\r\n", 1).ok());
+  uint64_t since = State(*store_, inbox).highest_modseq;
+  auto none = store_->ChangesSince(inbox, since).value();
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->changed.empty());
+  EXPECT_TRUE(none->expunged.empty());
+  EXPECT_TRUE(none->complete);
+  EXPECT_EQ(none->mailbox.messages, 5u);
+
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {4}, FlagOperation::kAdd, Seen()).ok());
+  ASSERT_TRUE(store_->Expunge(inbox, {2}).ok());
+  ASSERT_TRUE(store_->Deliver({inbox}, "S: new\r\n\r\n", 1).ok());
+  auto c = store_->ChangesSince(inbox, since).value();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(UidsOf(c->changed), (Uids{4, 6}));
+  EXPECT_EQ(c->changed[0].flags.system, kFlagSeen);
+  EXPECT_EQ(c->expunged, Uids{2});
+  EXPECT_TRUE(c->complete);
+  EXPECT_EQ(c->mailbox.messages, 5u);
+  EXPECT_EQ(c->mailbox.uid_next, 7u);
+  EXPECT_GT(c->mailbox.highest_modseq, since);
+  EXPECT_FALSE(store_->ChangesSince(424242, 0).value().has_value());
+}
+
+TEST_F(StoreTest, PrunedExpungeLogGivesAFullListing) {
+  MailboxId inbox = Box(alice_, "INBOX");
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE(store_->Deliver({inbox}, "S: " + std::to_string(i) + "\r\n\r\n", 1).ok());
+  uint64_t start = State(*store_, inbox).highest_modseq;
+  ASSERT_TRUE(store_->Expunge(inbox, {1}).ok());
+  uint64_t after_first = State(*store_, inbox).highest_modseq;
+  ASSERT_TRUE(store_->Expunge(inbox, {2, 3}).ok());  // one MODSEQ for both
+  ASSERT_TRUE(store_->Expunge(inbox, {4}).ok());
+  uint64_t last = State(*store_, inbox).highest_modseq;
+
+  ASSERT_TRUE(store_->PruneExpungeLog(inbox, 2).ok());  // keeps the newest two entries
+  Mailbox m = State(*store_, inbox);
+  EXPECT_EQ(m.expunge_floor, after_first) << "entries sharing a MODSEQ go together";
+  EXPECT_EQ(store_->ExpungedSince(inbox, 0).value(), (Uids{2, 3, 4}));
+  // A client at or above the floor still gets exact answers.
+  auto exact = store_->ChangesSince(inbox, after_first).value();
+  ASSERT_TRUE(exact.has_value());
+  EXPECT_TRUE(exact->complete);
+  EXPECT_EQ(exact->expunged, (Uids{2, 3, 4}));
+  // One below it does not: it gets every message and must take the rest as gone.
+  auto full = store_->ChangesSince(inbox, start).value();
+  ASSERT_TRUE(full.has_value());
+  EXPECT_FALSE(full->complete);
+  EXPECT_EQ(UidsOf(full->changed), (Uids{5, 6}));
+  EXPECT_TRUE(full->expunged.empty());
+  EXPECT_TRUE(store_->ChangesSince(inbox, last).value()->changed.empty());
+  EXPECT_FALSE(store_->PruneExpungeLog(424242, 1).ok());
+}
+
+TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
+  MailboxId a = Box(alice_, "INBOX"), b = Box(bob_, "INBOX");
+  auto start = store_->MailboxesChangedSince(0).value();
+  uint64_t stamp = start.first;
+  auto quiet = store_->MailboxesChangedSince(stamp).value();
+  EXPECT_EQ(quiet.first, stamp);
+  EXPECT_TRUE(quiet.second.empty());
+
+  ASSERT_TRUE(store_->Deliver({a}, "S: 1\r\n\r\n", 1).ok());
+  ASSERT_TRUE(store_->AddDomain("other.test").ok());  // a write that changes no mailbox
+  auto changed = store_->MailboxesChangedSince(stamp).value();
+  EXPECT_GT(changed.first, stamp);
+  ASSERT_EQ(changed.second.size(), 1u);
+  EXPECT_EQ(changed.second[0].mailbox, a);
+  EXPECT_EQ(changed.second[0].highest_modseq, State(*store_, a).highest_modseq);
+  stamp = changed.first;
+
+  auto junk = store_->CreateMailbox(bob_, "Lists");
+  ASSERT_TRUE(junk.ok());
+  ASSERT_TRUE(store_->Deliver({junk->id}, "S: 2\r\n\r\n", 1).ok());
+  ASSERT_TRUE(store_->DeleteMailbox(bob_, "Lists").ok());
+  changed = store_->MailboxesChangedSince(stamp).value();
+  ASSERT_EQ(changed.second.size(), 1u);
+  EXPECT_EQ(changed.second[0].mailbox, junk->id);
+  EXPECT_EQ(changed.second[0].highest_modseq, 0u) << "deleted";
+  (void)b;
+}
+
+TEST_F(StoreTest, ListenerHearsAnotherProcessCommit) {
+  MailboxId a = Box(alice_, "INBOX");
+  auto listener = store_->Listen();
+  ASSERT_TRUE(listener.ok()) << listener.error();
+  EXPECT_TRUE((*listener)->Wait(std::chrono::milliseconds(10)).value().empty());
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto other = OpenStore(db_path_, 5000, false);
+    _exit(other.ok() && (*other)->Deliver({a}, "S: x\r\n\r\n", 1).ok() ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::vector<MailboxChange> heard;
+  for (int i = 0; i < 50 && heard.empty(); ++i)
+    heard = (*listener)->Wait(std::chrono::milliseconds(100)).value();
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].mailbox, a);
+  (*listener)->Interrupt();
+  EXPECT_TRUE((*listener)->Wait(std::chrono::seconds(5)).value().empty()) << "ends at once";
+}
+
+}  // namespace
+}  // namespace mailsuite::store::test
