@@ -34,6 +34,23 @@ int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>
   ok = ok && store.ok();
   Line(store.ok(), "database " + config->store.path,
        store.ok() ? "opens, schema current" : store.error());
+  if (store.ok()) {
+    auto health = (*store)->CheckHealth();
+    if (!health) {
+      Line(false, "store health", health.error());
+      ok = false;
+    } else {
+      for (const std::string& problem : health->problems) Line(false, "store", problem);
+      ok = ok && health->problems.empty();
+      const int64_t mb = 1024 * 1024;
+      Line(health->problems.empty(), "store",
+           std::to_string(health->messages) + " messages, " + std::to_string(health->contents) +
+               " bodies, fullest mailbox " + std::to_string(health->largest_mailbox) + ", " +
+               std::to_string(health->file_bytes / mb) + " MB (" +
+               std::to_string(health->free_bytes / mb) + " MB free for reuse), expunge log " +
+               std::to_string(health->expunge_log) + " entries");
+    }
+  }
 
   auto tls = MakeServerTlsContext(config->tls);
   Line(tls.ok(), "certificate " + config->tls.certificate,

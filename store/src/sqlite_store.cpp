@@ -52,6 +52,68 @@ Result<StoreStats> SqliteStore::Stats() {
   return stats;
 }
 
+namespace {
+
+// Every inconsistency the store can check for, one line each (reads the whole database).
+std::vector<std::string> FindProblems(Connection& conn) {
+  std::vector<std::string> problems;
+  {
+    Stmt stmt(conn, "PRAGMA integrity_check");
+    if (stmt.Step() && stmt.Text(0) != "ok") problems.push_back("integrity: " + stmt.Text(0));
+  }
+  {
+    Stmt stmt(conn, "PRAGMA foreign_key_check");
+    if (stmt.Step()) problems.push_back("foreign key violation in table " + stmt.Text(0));
+  }
+  int64_t bad_refs = QueryInt(conn,
+                              "SELECT count(*) FROM contents c WHERE c.refcount <> "
+                              "(SELECT count(*) FROM messages WHERE content_id = c.id) + "
+                              "(SELECT count(*) FROM queue WHERE content_id = c.id) "
+                              "OR c.refcount <= 0",
+                              0);
+  if (bad_refs > 0) problems.push_back(std::to_string(bad_refs) + " contents with bad refcount");
+  int64_t bad_uids =
+      QueryInt(conn,
+               "SELECT count(*) FROM mailboxes b WHERE b.uid_next <= "
+               "(SELECT coalesce(max(uid), 0) FROM messages WHERE mailbox_id = b.id) "
+               "OR b.uid_next <= "
+               "(SELECT coalesce(max(uid), 0) FROM expunged WHERE mailbox_id = b.id)",
+               0);
+  if (bad_uids > 0) problems.push_back(std::to_string(bad_uids) + " mailboxes with bad uid_next");
+  int64_t bad_counters = QueryInt(
+      conn,
+      "SELECT count(*) FROM mailboxes b WHERE "
+      "b.message_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id) OR "
+      "b.unseen_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id AND "
+      "flags & 1 = 0) OR "
+      "b.total_size <> (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox_id = b.id) OR "
+      "b.expunged_count <> (SELECT count(*) FROM expunged WHERE mailbox_id = b.id)",
+      0);
+  if (bad_counters > 0)
+    problems.push_back(std::to_string(bad_counters) + " mailboxes with wrong counters");
+  return problems;
+}
+
+}  // namespace
+
+Result<StoreHealth> SqliteStore::CheckHealth() {
+  StoreHealth h;
+  Status s = db_->Read([&](Connection& conn) {
+    h = StoreHealth{};
+    h.problems = FindProblems(conn);
+    int64_t page = QueryInt(conn, "PRAGMA page_size", 4096);
+    h.file_bytes = QueryInt(conn, "PRAGMA page_count", 0) * page;
+    h.free_bytes = QueryInt(conn, "PRAGMA freelist_count", 0) * page;
+    h.messages = QueryInt(conn, "SELECT count(*) FROM messages", 0);
+    h.contents = QueryInt(conn, "SELECT count(*) FROM contents", 0);
+    h.expunge_log = QueryInt(conn, "SELECT count(*) FROM expunged", 0);
+    h.largest_mailbox = QueryInt(conn, "SELECT coalesce(max(message_count), 0) FROM mailboxes", 0);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return h;
+}
+
 namespace testing {
 
 int CurrentSchemaVersion() { return SchemaVersion(); }
@@ -91,32 +153,8 @@ Status CreateDatabaseAtVersion(const std::string& path, int version) {
 Status CheckConsistency(const std::string& path) {
   try {
     Connection conn(path, SQLITE_OPEN_READWRITE, 5000);
-    {
-      Stmt stmt(conn, "PRAGMA integrity_check");
-      if (stmt.Step() && stmt.Text(0) != "ok") return Status::Error("integrity: " + stmt.Text(0));
-    }
-    {
-      Stmt stmt(conn, "PRAGMA foreign_key_check");
-      if (stmt.Step()) return Status::Error("foreign key violation in table " + stmt.Text(0));
-    }
-    int64_t bad_refs = QueryInt(conn,
-                                "SELECT count(*) FROM contents c WHERE c.refcount <> "
-                                "(SELECT count(*) FROM messages WHERE content_id = c.id) + "
-                                "(SELECT count(*) FROM queue WHERE content_id = c.id) "
-                                "OR c.refcount <= 0",
-                                0);
-    if (bad_refs > 0)
-      return Status::Error(std::to_string(bad_refs) + " contents with bad refcount");
-    int64_t bad_uids =
-        QueryInt(conn,
-                 "SELECT count(*) FROM mailboxes b WHERE b.uid_next <= "
-                 "(SELECT coalesce(max(uid), 0) FROM messages WHERE mailbox_id = b.id) "
-                 "OR b.uid_next <= "
-                 "(SELECT coalesce(max(uid), 0) FROM expunged WHERE mailbox_id = b.id)",
-                 0);
-    if (bad_uids > 0)
-      return Status::Error(std::to_string(bad_uids) + " mailboxes with bad uid_next");
-    return Status::Ok();
+    std::vector<std::string> problems = FindProblems(conn);
+    return problems.empty() ? Status::Ok() : Status::Error(problems.front());
   } catch (const SqlError& e) {
     return Status::Error(e.what());
   }

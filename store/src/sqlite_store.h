@@ -87,6 +87,7 @@ class SqliteStore final : public Store {
   Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit) override;
 
   Result<StoreStats> Stats() override;
+  Result<StoreHealth> CheckHealth() override;
   Status BackupTo(const std::string& path) override;
 
  private:

@@ -70,6 +70,22 @@ class ServiceTest(unittest.TestCase):
             nodb = s.cli("--set", "store.path=/nonexistent/x.db", "check", check=False)
             self.assertIn("PROBLEM database /nonexistent/x.db", nodb.stdout)
 
+    def test_check_reports_store_health(self):
+        import sqlite3
+        with Suite(users=USERS, daemons=()) as s:
+            good = s.cli("check", check=False)
+            self.assertEqual(good.returncode, 0, good.stdout)
+            self.assertRegex(good.stdout, r"ok      store: 0 messages, 0 bodies, fullest mailbox 0, "
+                                          r"\d+ MB \(\d+ MB free for reuse\), expunge log 0 entries")
+            # A counter that no longer matches its rows is a problem check names.
+            db = sqlite3.connect(os.path.join(s.dir, "mailsuite.db"))
+            db.execute("UPDATE mailboxes SET message_count = 7 WHERE name = 'INBOX'")  # every user's
+            db.commit()
+            db.close()
+            broken = s.cli("check", check=False)
+            self.assertEqual(broken.returncode, 1, broken.stdout)
+            self.assertIn(f"PROBLEM store: {len(USERS)} mailboxes with wrong counters", broken.stdout)
+
     def test_autoconfig_file_for_thunderbird(self):
         import xml.etree.ElementTree as ET
         with Suite(users=USERS, daemons=(), settings={"imap.tls_listen": "0.0.0.0:993",

@@ -201,6 +201,8 @@ class Store {
 
   // ---- Diagnostics -----------------------------------------------------------------------
   virtual Result<StoreStats> Stats() = 0;
+  // A full check of the store (reads everything: for the admin, never for a daemon).
+  virtual Result<StoreHealth> CheckHealth() = 0;
   // A consistent copy of the whole database at `path` (which must not exist), taken while the
   // daemons keep running (SQLite's online backup; writers are not blocked for long).
   virtual Status BackupTo(const std::string& path) = 0;

@@ -18,7 +18,8 @@ Status CreateDatabaseAtVersion(const std::string& path, int version);
 
 // Checks the file: PRAGMA integrity_check and foreign_key_check, every content's refcount equal
 // to the rows pointing at it, no content without a reference, and every mailbox's uid_next
-// above its largest UID. Ok, or the first problem found.
+// above its largest UID, and every mailbox's counters equal to its rows. Ok, or the first
+// problem found.
 Status CheckConsistency(const std::string& path);
 
 }  // namespace mailsuite::store::testing
