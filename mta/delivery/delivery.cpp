@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "shared/mail/mime.h"
 
 namespace mailsuite::mta {
 
@@ -39,11 +38,9 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     queued.envid = env.mail.envid;
     queued.ret = env.mail.ret;
   }
-  // The MIME structure is parsed once here and cached with the body, so IMAP FETCH never
-  // re-parses a message (the per-recipient prefix is added to its offsets at read time).
-  std::string metadata = targets.empty() ? "" : mail::SerializeMimeTree(mail::ParseMime(content));
+  // The store parses the MIME structure once and caches it with the body.
   auto accepted = store.Accept(targets, queued.recipients.empty() ? nullptr : &queued, content,
-                               env.received_at, metadata);
+                               env.received_at);
   if (!accepted) return accepted.status();
   return Status::Ok();
 }

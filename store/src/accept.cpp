@@ -1,5 +1,6 @@
 // Store::Accept: local delivery and queueing of one accepted SMTP message in one transaction,
 // so a "250" never stands for half a delivery.
+#include "message_metadata.h"
 #include "sqlite_store.h"
 
 namespace mailsuite::store {
@@ -10,9 +11,11 @@ Result<AcceptResult> SqliteStore::Accept(const std::vector<DeliveryTarget>& targ
   bool has_queue = queue != nullptr && !queue->recipients.empty();
   if (targets.empty() && !has_queue) return Status::Error("message has no recipients");
   AcceptResult out;
+  // Queue-only mail is never read by IMAP: no structure to parse.
+  const std::string meta = targets.empty() ? metadata : MessageMetadata(content, metadata);
   Status s = db_->Write([&](Connection& conn) {
     out = AcceptResult{};
-    int64_t content_id = InsertContent(conn, content, metadata);
+    int64_t content_id = InsertContent(conn, content, meta);
     for (const DeliveryTarget& target : targets) {
       uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
                                    target.header_prefix);

@@ -3,6 +3,7 @@
 // its last reference goes.
 #include <algorithm>
 
+#include "message_metadata.h"
 #include "names.h"
 #include "sqlite_store.h"
 
@@ -138,9 +139,10 @@ Result<std::vector<uint32_t>> SqliteStore::Deliver(const std::vector<DeliveryTar
                                                    const std::string& metadata) {
   if (targets.empty()) return Status::Error("no mailbox to deliver to");
   std::vector<uint32_t> uids;
+  const std::string meta = MessageMetadata(content, metadata);
   Status s = db_->Write([&](Connection& conn) {
     uids.clear();
-    int64_t content_id = InsertContent(conn, content, metadata);
+    int64_t content_id = InsertContent(conn, content, meta);
     for (const DeliveryTarget& target : targets) {
       uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
                                    target.header_prefix);
@@ -158,8 +160,9 @@ Result<uint32_t> SqliteStore::Append(MailboxId mailbox, const std::string& conte
                                      const std::string& metadata) {
   if (Status k = ValidateKeywords(flags.keywords); !k.ok()) return k;
   uint32_t uid = 0;
+  const std::string meta = MessageMetadata(content, metadata);
   Status s = db_->Write([&](Connection& conn) {
-    int64_t content_id = InsertContent(conn, content, metadata);
+    int64_t content_id = InsertContent(conn, content, meta);
     uid = InsertMessage(conn, mailbox, content_id, internal_date, flags, "");
     return uid == 0 ? MissingMailbox(mailbox) : Status::Ok();
   });

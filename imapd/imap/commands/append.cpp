@@ -7,7 +7,6 @@
 
 #include "../format.h"
 #include "../session.h"
-#include "shared/mail/mime.h"
 
 namespace mailsuite::imapd {
 
@@ -56,8 +55,7 @@ void HandleAppend(ImapSession& s, const Command& c) {
     return s.No(c, "[SERVERBUG] Cannot append");
   }
   if (!box->has_value()) return s.No(c, "[TRYCREATE] No such mailbox");
-  std::string metadata = mail::SerializeMimeTree(mail::ParseMime(content));
-  auto uid = s.store().Append((**box).id, content, flags, date, metadata);
+  auto uid = s.store().Append((**box).id, content, flags, date);
   if (!uid) {
     s.log().Error("append: " + uid.error());
     return s.No(c, "[SERVERBUG] Cannot append");

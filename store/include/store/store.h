@@ -104,9 +104,10 @@ class Store {
 
   // ---- Messages --------------------------------------------------------------------------
   // Stores content once and adds one row to each target mailbox (each gets its next UID and
-  // MODSEQ, and keeps its own header_prefix), all in one transaction. `metadata` is an opaque
-  // cache (parsed envelope, body structure) of the shared body; when identical content is
-  // already stored, the stored metadata is kept. Returns the UIDs in the order of `targets`.
+  // MODSEQ, and keeps its own header_prefix), all in one transaction. The store parses the
+  // body's MIME structure once, when it is first stored, and keeps it (ReadMetadata); a
+  // non-empty `metadata` is kept instead (tests). When identical content is already stored,
+  // the stored metadata is kept. Returns the UIDs in the order of `targets`.
   // Any missing mailbox fails it all.
   virtual Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
                                                 const std::string& content, int64_t internal_date,

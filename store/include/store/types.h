@@ -193,9 +193,9 @@ struct StoreHealth {
   int64_t file_bytes = 0;             // the database (without its log)
   int64_t free_bytes = 0;             // of those, pages free for reuse
   int64_t messages = 0;
-  int64_t contents = 0;               // distinct stored bodies
-  int64_t expunge_log = 0;            // entries kept for QRESYNC, all mailboxes
-  int64_t largest_mailbox = 0;        // messages in the fullest mailbox
+  int64_t contents = 0;         // distinct stored bodies
+  int64_t expunge_log = 0;      // entries kept for QRESYNC, all mailboxes
+  int64_t largest_mailbox = 0;  // messages in the fullest mailbox
 };
 
 }  // namespace mailsuite::store
