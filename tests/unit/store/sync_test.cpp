@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "store_test_util.h"
 
 namespace mailsuite::store::test {
@@ -168,6 +170,66 @@ TEST_F(StoreTest, ListenerHearsAnotherProcessCommit) {
   EXPECT_EQ(heard[0].mailbox, a);
   (*listener)->Interrupt();
   EXPECT_TRUE((*listener)->Wait(std::chrono::seconds(5)).value().empty()) << "ends at once";
+}
+
+}  // namespace
+}  // namespace mailsuite::store::test
+
+namespace mailsuite::store::test {
+namespace {
+
+// A reader that keeps a mailbox picture only from ChangesSince while another process delivers,
+// flags and expunges at random ends up with exactly the store's list, at every step.
+TEST_F(StoreTest, IncrementalPictureMatchesTheStoreUnderAnotherProcessWrites) {
+  MailboxId inbox = Box(alice_, "INBOX");
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto other = OpenStore(db_path_, 30000, false);
+    if (!other.ok()) _exit(2);
+    Store& w = **other;
+    unsigned seed = 7;
+    uint32_t next = 1;
+    for (int i = 0; i < 300; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      int op = static_cast<int>((seed >> 16) % 4);
+      uint32_t uid = next > 1 ? 1 + (seed >> 8) % (next - 1) : 1;
+      bool ok = true;
+      if (op <= 1 || next == 1) {
+        ok = w.Deliver({inbox}, "S: " + std::to_string(i) + "\r\n\r\n", 1).ok();
+        ++next;
+      } else if (op == 2) {
+        Flags f;
+        f.system = kFlagSeen | kFlagFlagged;
+        ok = w.UpdateFlags(inbox, {uid, uid + 1}, FlagOperation::kAdd, f).ok();
+      } else {
+        ok = w.Expunge(inbox, {uid}).ok();
+      }
+      if (!ok) _exit(1);
+    }
+    _exit(0);
+  }
+  std::map<uint32_t, MessageInfo> picture;
+  uint64_t since = 0;
+  auto apply = [&] {
+    auto c = store_->ChangesSince(inbox, since).value();
+    ASSERT_TRUE(c.has_value());
+    if (!c->complete) picture.clear();
+    for (uint32_t uid : c->expunged) picture.erase(uid);
+    for (const MessageInfo& m : c->changed) picture[m.uid] = m;
+    since = c->mailbox.highest_modseq;
+    EXPECT_EQ(c->mailbox.messages, picture.size()) << "the counter matches the picture";
+  };
+  int status = 0;
+  for (int round = 0; waitpid(pid, &status, WNOHANG) == 0 && round < 100000; ++round) apply();
+  apply();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto list = store_->ListMessages(inbox).value();
+  ASSERT_EQ(list.size(), picture.size());
+  for (const MessageInfo& m : list) {
+    ASSERT_TRUE(picture.count(m.uid)) << m.uid;
+    EXPECT_EQ(picture[m.uid].flags, m.flags) << m.uid;
+    EXPECT_EQ(picture[m.uid].modseq, m.modseq) << m.uid;
+  }
 }
 
 }  // namespace
