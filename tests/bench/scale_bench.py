@@ -144,7 +144,7 @@ class Bench:
                 rates[rcpt].append(rate)
         empty, big = sum(rates[EMPTY]) / len(rates[EMPTY]), sum(rates[BIG]) / len(rates[BIG])
         rounds = lambda r: ", ".join(f"{x:.0f}" for x in r)  # noqa: E731
-        self.row("SMTP accept 8x1KB into an empty INBOX",
+        self.row("SMTP accept 8x1KB into an INBOX that starts empty",
                  f"{empty:.0f} msg/s (rounds: {rounds(rates[EMPTY])})")
         self.row("SMTP accept 8x1KB into the big INBOX",
                  f"{big:.0f} msg/s (rounds: {rounds(rates[BIG])}), "
