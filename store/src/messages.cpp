@@ -19,7 +19,7 @@ MessageInfo ReadMessage(const Stmt& stmt) {
   m.internal_date = stmt.Int(4);
   m.modseq = static_cast<uint64_t>(stmt.Int(5));
   m.flags.system = static_cast<uint32_t>(stmt.Int(6));
-  m.flags.keywords = DecodeKeywords(stmt.Text(7));
+  m.flags.keywords = DecodeKeywords(stmt.TextView(7));  // no copy: most rows have none
   m.header_prefix_size = static_cast<uint32_t>(stmt.Int(8));
   return m;
 }

@@ -76,6 +76,13 @@ std::string Stmt::Text(int col) const {
               : std::string();
 }
 
+std::string_view Stmt::TextView(int col) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, col);
+  return text ? std::string_view(reinterpret_cast<const char*>(text),
+                                 static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+              : std::string_view();
+}
+
 std::string Stmt::BlobValue(int col) const {
   const void* data = sqlite3_column_blob(stmt_, col);
   return data ? std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, col))

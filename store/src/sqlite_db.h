@@ -81,6 +81,8 @@ class Stmt {
   void Run();   // steps to the end
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string Text(int col) const;
+  // The same without a copy; valid until the next Step or the statement's end.
+  std::string_view TextView(int col) const;
   std::string BlobValue(int col) const;
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
