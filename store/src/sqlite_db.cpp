@@ -90,7 +90,9 @@ std::string Stmt::BlobValue(int col) const {
 }
 
 Database::Database(std::string path, int busy_timeout_ms)
-    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
+    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {
+  idle_.reserve(kMaxIdleConnections);  // Release never allocates, so never throws after a COMMIT
+}
 
 Database::~Database() = default;
 
@@ -150,7 +152,11 @@ void Database::Release(std::unique_ptr<Connection> conn) {
   if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(conn));
 }
 
-Status Database::RunTransaction(bool write, const std::function<Status(Connection&)>& fn) {
+void Database::BumpChangeStamp(Connection& conn) {
+  Execute(conn, "UPDATE meta SET change_stamp = change_stamp + 1");
+}
+
+Status Database::RunTransaction(bool write, const Work& fn) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
   thread_local std::minstd_rand jitter(std::random_device{}());
@@ -162,8 +168,6 @@ Status Database::RunTransaction(bool write, const std::function<Status(Connectio
     } catch (const SqlError& e) {
       return Status::Error(e.what());
     }
-    std::unique_lock<std::mutex> write_turn(write_mu_, std::defer_lock);
-    if (write) write_turn.lock();
     try {
       conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
       Status status = fn(*conn);
@@ -172,7 +176,7 @@ Status Database::RunTransaction(bool write, const std::function<Status(Connectio
         Release(std::move(conn));
         return status;
       }
-      if (write) Execute(*conn, "UPDATE meta SET change_stamp = change_stamp + 1");
+      if (write) BumpChangeStamp(*conn);
       conn->Exec("COMMIT");
       Release(std::move(conn));
       return Status::Ok();
@@ -185,7 +189,6 @@ Status Database::RunTransaction(bool write, const std::function<Status(Connectio
         }
       }
       if (conn) Release(std::move(conn));
-      if (write_turn.owns_lock()) write_turn.unlock();  // never sleep holding the turn
       if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
       backoff_ms = std::min(backoff_ms * 2, 50);

@@ -8,7 +8,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -121,6 +123,16 @@ void Execute(Connection& conn, const char* sql, const Args&... args) {
   Stmt(conn, sql, args...).Run();
 }
 
+// How large one group commit may grow (see Database::Write). A delivery's work takes about
+// 0.1 ms and a commit's fsync a few ms, so either bound keeps what a batch adds to a writer's
+// latency near one fsync. The time bound also stands in for a byte bound: inserting a large
+// message takes time in proportion to its size.
+struct GroupCommitLimits {
+  size_t max_works = 32;
+  // No further work joins a batch once its works have run this long.
+  std::chrono::microseconds max_work_time{std::chrono::milliseconds(10)};
+};
+
 // A pool of connections to one database file, and the transaction runners.
 class Database {
  public:
@@ -131,12 +143,31 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  // Runs fn(Connection&) -> Status inside BEGIN IMMEDIATE ... COMMIT, bumping the change
-  // stamp. A busy/locked error anywhere rolls back and runs fn again until the busy timeout,
-  // so fn must be re-runnable: it must (re)initialise every output it fills.
+  // Runs fn(Connection&) -> Status as one durable write: it returns after the COMMIT that holds
+  // fn's changes is on disk (WAL, synchronous=FULL), or with fn's error and none of its changes.
+  //
+  // Group commit: writers of this process queue here, and whoever finds no commit under way
+  // leads: it runs the queued works in order in ONE transaction, each inside its own SAVEPOINT,
+  // then bumps the change stamp and COMMITs once, so they share one fsync. A work that returns
+  // an error or throws (anything but busy) is rolled back to its savepoint and fails alone; the
+  // works after it never see its changes, so each result is what it would be had the works run
+  // one by one in queue order. A batch stays small (GroupCommitLimits) so that joining one
+  // costs little more than the fsync it saves.
+  //
+  // Every write batches, not only Accept/Deliver/Append: the others are short too (the rows of
+  // the UIDs one client command named, a user, a queue entry), a batch gives each the same
+  // result as running alone, and a writer kept out would still wait its turn behind the batch
+  // and then pay an fsync of its own. The price: a work is answered when its whole batch is
+  // committed, so it also waits for the works taken after it; the limits keep that short, but
+  // one long work (a STORE over a huge mailbox) delays the few taken before it by its length.
+  //
+  // A busy/locked error (another process holds the write lock) rolls the whole batch back and
+  // runs it again until the busy timeout, so fn must be re-runnable: it must (re)initialise
+  // every output it fills. fn runs on whichever thread leads the batch; its exceptions are
+  // rethrown on the caller's thread. fn must not call Write itself.
   template <typename Fn>
   Status Write(Fn&& fn) {
-    return RunTransaction(true, [&](Connection& conn) { return fn(conn); });
+    return RunWrite([&](Connection& conn) { return fn(conn); });
   }
   // The same inside a deferred (read) transaction, for one consistent snapshot.
   template <typename Fn>
@@ -144,20 +175,44 @@ class Database {
     return RunTransaction(false, [&](Connection& conn) { return fn(conn); });
   }
 
+  void set_group_commit_limits(GroupCommitLimits limits);
+  // Write calls of this process under way (queued or running), for tests.
+  size_t PendingWrites();
+
  private:
+  using Work = std::function<Status(Connection&)>;
+  struct PendingWrite;
+  enum class Attempt { kFinished, kBusy, kRerun };
+
   Database(std::string path, int busy_timeout_ms);
-  Status RunTransaction(bool write, const std::function<Status(Connection&)>& fn);
+  // One transaction, alone: reads, and the migration while Open still owns the Database.
+  Status RunTransaction(bool write, const Work& fn);
   std::unique_ptr<Connection> Acquire();
   void Release(std::unique_ptr<Connection> conn);
+  // Once per committed write transaction, so that other processes see that something changed.
+  static void BumpChangeStamp(Connection& conn);
+
+  // Group commit (group_commit.cpp).
+  Status RunWrite(const Work& fn);
+  void LeadBatch();
+  Attempt TryBatch(std::vector<PendingWrite*>& batch, std::string& busy_error);
+  PendingWrite* TakeQueued();
+  void Settle(PendingWrite* const* works, size_t count);
 
   const std::string path_;
   const int busy_timeout_ms_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  // Writers of this process take turns here instead of in SQLite's busy handler, whose sleeps
-  // (up to 100 ms a step) made the tail latency of concurrent deliveries. Other processes are
-  // still kept apart by SQLite's lock and the retry loop.
-  std::mutex write_mu_;
+
+  // Writers of this process queue here instead of in SQLite's busy handler, whose sleeps (up
+  // to 100 ms a step) made the tail latency of concurrent deliveries. Other processes are still
+  // kept apart by SQLite's lock and the retry loop.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite*> queue_;
+  bool leading_ = false;  // a thread is running a batch
+  size_t pending_writes_ = 0;
+  GroupCommitLimits limits_;
 };
 
 }  // namespace mailsuite::store
