@@ -19,6 +19,7 @@ struct ImapdState {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
   imapd::UserConnections user_connections;
+  imapd::MailboxCache mailbox_cache;
   std::unique_ptr<imapd::ImapServices> services;
   std::unique_ptr<imapd::MailboxNotifier> notifier;
 };
@@ -43,8 +44,9 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    state->services = std::make_unique<imapd::ImapServices>(imapd::ImapServices{
-        state->config, *state->store, *state->auth_failures, state->user_connections});
+    state->services = std::make_unique<imapd::ImapServices>(
+        imapd::ImapServices{state->config, *state->store, *state->auth_failures,
+                            state->user_connections, &state->mailbox_cache});
 
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);

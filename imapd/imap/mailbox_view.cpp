@@ -8,12 +8,20 @@
 
 namespace mailsuite::imapd {
 
-Status MailboxView::Load(store::Store& store) {
-  auto all = store.ChangesSince(mailbox_.id, 0);  // since 0: every message
-  if (!all) return all.status();
-  if (!all->has_value()) return Status::Error("mailbox " + mailbox_.name + " no longer exists");
-  mailbox_ = std::move((*all)->mailbox);
-  messages_ = std::move((*all)->changed);
+Status MailboxView::Load(store::Store& store, MailboxCache* cache) {
+  if (cache) {
+    auto all = cache->Load(store, mailbox_.id);
+    if (!all) return all.status();
+    if (!all->has_value()) return Status::Error("mailbox " + mailbox_.name + " no longer exists");
+    mailbox_ = std::move((*all)->mailbox);
+    messages_ = std::move((*all)->messages);
+  } else {
+    auto all = store.ChangesSince(mailbox_.id, 0);  // since 0: every message
+    if (!all) return all.status();
+    if (!all->has_value()) return Status::Error("mailbox " + mailbox_.name + " no longer exists");
+    mailbox_ = std::move((*all)->mailbox);
+    messages_ = std::move((*all)->changed);
+  }
   synced_modseq_ = mailbox_.highest_modseq;
   held_.clear();
   held_expunge_modseq_ = 0;

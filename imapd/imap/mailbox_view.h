@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mailbox_cache.h"
 #include "store/store.h"
 
 namespace mailsuite::imapd {
@@ -30,8 +31,9 @@ class MailboxView {
   MailboxView(store::Mailbox mailbox, bool read_only)
       : mailbox_(std::move(mailbox)), read_only_(read_only) {}
 
-  // Reads the message list and the mailbox's state in one snapshot, silently.
-  Status Load(store::Store& store);
+  // Reads the message list and the mailbox's state in one snapshot, silently (through `cache`
+  // when given).
+  Status Load(store::Store& store, MailboxCache* cache = nullptr);
   // Brings the view up to date with the store; appends "* n EXPUNGE" (or "* VANISHED uids"),
   // "* n EXISTS" and "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge,
   // vanished messages stay in the view until a later Sync that allows it. Costs one small

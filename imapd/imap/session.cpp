@@ -199,7 +199,7 @@ std::optional<std::string> ImapSession::ReadAuthLine() {
 
 Status ImapSession::Select(const store::Mailbox& mailbox, bool read_only) {
   MailboxView view(mailbox, read_only);
-  Status st = view.Load(services.store);
+  Status st = view.Load(services.store, services.mailbox_cache);
   if (!st.ok()) return st;
   selected = std::move(view);
   EnterState(ImapState::kSelected);

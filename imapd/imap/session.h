@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "mailbox_cache.h"
 #include "mailbox_view.h"
 #include "parser/command_parser.h"
 #include "shared/config.h"
@@ -36,7 +37,8 @@ struct ImapServices {
   const Config& config;
   store::Store& store;
   auth::AuthFailureTracker& auth_failures;
-  UserConnections& user_connections;  // imap.max_connections_per_user, this process
+  UserConnections& user_connections;      // imap.max_connections_per_user, this process
+  MailboxCache* mailbox_cache = nullptr;  // large mailboxes' lists for SELECT; none in some tests
 };
 
 class ImapSession : public net::Session {

@@ -212,7 +212,7 @@ struct WatchedStore {
     auto opened = Database::Open(path, 30000, true);
     EXPECT_TRUE(opened.ok()) << opened.error();
     db = opened->get();
-    store = std::make_unique<SqliteStore>(std::move(*opened));
+    store = std::make_unique<SqliteStore>(std::move(*opened), path);
   }
   Database* db = nullptr;
   std::unique_ptr<Store> store;
