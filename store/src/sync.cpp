@@ -2,6 +2,8 @@
 // mailboxes changed after a change stamp, and pruning of the expunge log. Every query here
 // walks an index range that holds only what changed (messages_modseq, expunged_modseq,
 // mailboxes_change_stamp), so its cost follows the changes, not the mailbox or the store.
+#include <limits>
+
 #include "names.h"
 #include "sqlite_store.h"
 
@@ -28,14 +30,15 @@ void ListChangedMessages(Connection& conn, MailboxId mailbox, uint64_t modseq,
 }
 
 void PruneExpunged(Connection& conn, MailboxId mailbox, uint64_t keep) {
-  // The MODSEQ of the entry just past the newest `keep`. Entries share a MODSEQ when one
-  // EXPUNGE removed several, and the floor must describe whole MODSEQs: so the entries with
-  // this MODSEQ stay too, and everything below it goes.
-  int64_t oldest_kept = QueryInt(conn,
-                                 "SELECT modseq FROM expunged WHERE mailbox_id = ? "
-                                 "ORDER BY modseq DESC LIMIT 1 OFFSET ?",
-                                 0, mailbox, static_cast<int64_t>(keep));
-  if (oldest_kept <= 0) return;
+  // Entries share a MODSEQ when one EXPUNGE removed several, and the floor must describe whole
+  // MODSEQs: so everything below the MODSEQ of the keep-th newest entry goes, and every entry
+  // with that MODSEQ stays.
+  int64_t oldest_kept = keep == 0 ? std::numeric_limits<int64_t>::max()
+                                  : QueryInt(conn,
+                                             "SELECT modseq FROM expunged WHERE mailbox_id = ? "
+                                             "ORDER BY modseq DESC LIMIT 1 OFFSET ?",
+                                             0, mailbox, static_cast<int64_t>(keep - 1));
+  if (oldest_kept <= 0) return;  // fewer than `keep` entries
   int64_t floor =
       QueryInt(conn, "SELECT max(modseq) FROM expunged WHERE mailbox_id = ? AND modseq < ?", 0,
                mailbox, oldest_kept);

@@ -437,3 +437,33 @@ TEST_F(CondstoreTest, BadSyntaxIsBadNeverACrash) {
 
 }  // namespace
 }  // namespace mailsuite::imapd
+
+namespace mailsuite::imapd {
+namespace {
+
+// After the expunge log was pruned (Store::PruneExpungeLog), a client whose MODSEQ is below
+// the floor is told every UID it cannot still have (RFC 7162 3.2.5.2 allows UIDs it never
+// knew); one at or above the floor still gets the exact list.
+TEST_F(QresyncSelectTest, ResyncAfterTheExpungeLogWasPruned) {
+  ASSERT_TRUE(store_->Expunge(BoxId(), {4}).ok());  // MODSEQ 10
+  ASSERT_TRUE(store_->Expunge(BoxId(), {1}).ok());  // MODSEQ 11
+  ASSERT_TRUE(store_->PruneExpungeLog(BoxId(), 1).ok());
+  ASSERT_EQ((*store_->GetMailbox(bob_, "INBOX"))->expunge_floor, 10u);
+  const std::string v = Validity();
+  auto r = Talk(kLogin + "e ENABLE QRESYNC\r\na SELECT INBOX (QRESYNC (" + v + " 6))\r\n" +
+                "b SELECT INBOX (QRESYNC (" + v + " 10))\r\n" +
+                "c UID FETCH 1:* (FLAGS) (CHANGEDSINCE 6 VANISHED)\r\n");
+  L a = Reply(r, "a");
+  EXPECT_EQ(L(a.end() - 4, a.end()),
+            (L{"* VANISHED (EARLIER) 1,3:4", "* 1 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))",
+               "* 3 FETCH (UID 6 FLAGS () MODSEQ (9))", "a OK [READ-WRITE] SELECT completed"}));
+  L b = Reply(r, "b");
+  EXPECT_EQ(L(b.end() - 2, b.end()),
+            (L{"* VANISHED (EARLIER) 1", "b OK [READ-WRITE] SELECT completed"}));
+  L c = Reply(r, "c");
+  EXPECT_EQ(c, (L{"* VANISHED (EARLIER) 1,3:4", "* 1 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))",
+                  "* 3 FETCH (UID 6 FLAGS () MODSEQ (9))", "c OK UID FETCH completed"}));
+}
+
+}  // namespace
+}  // namespace mailsuite::imapd
