@@ -141,6 +141,12 @@ class Database {
   Status Read(Fn&& fn) {
     return RunTransaction(false, [&](Connection& conn) { return fn(conn); });
   }
+  // A read transaction that outlives one call (a ContentReader streaming a body): a pooled
+  // connection on which BEGIN and fn(Connection&) -> Status have run, retried like Read on
+  // busy errors. The snapshot stays until the connection is given back with EndRead.
+  Result<std::unique_ptr<Connection>> BeginRead(const std::function<Status(Connection&)>& fn);
+  // Ends the read transaction and returns the connection to the pool.
+  void EndRead(std::unique_ptr<Connection> conn);
 
  private:
   Database(std::string path, int busy_timeout_ms);
