@@ -73,8 +73,8 @@ class BodyBlob {
     uint64_t n = std::min(length, size - offset);
     size_t old = out.size();
     out.resize(old + n);
-    int rc = sqlite3_blob_read(blob_, out.data() + old, static_cast<int>(n),
-                               static_cast<int>(offset));
+    int rc =
+        sqlite3_blob_read(blob_, out.data() + old, static_cast<int>(n), static_cast<int>(offset));
     if (rc != SQLITE_OK) {
       out.resize(old);
       conn_.Throw(rc, "read content");
@@ -170,8 +170,8 @@ Result<std::unique_ptr<ContentReader>> SqliteStore::OpenContent(MailboxId mailbo
       new SqliteContentReader(*db_, std::move(row), std::move(conn).value()));
 }
 
-Result<std::string> SqliteStore::ReadContentRange(MailboxId mailbox, uint32_t uid,
-                                                  uint64_t offset, uint64_t length) {
+Result<std::string> SqliteStore::ReadContentRange(MailboxId mailbox, uint32_t uid, uint64_t offset,
+                                                  uint64_t length) {
   std::string out;
   Status s = db_->Read([&](Connection& conn) {
     out.clear();

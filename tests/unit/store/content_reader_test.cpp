@@ -16,8 +16,8 @@ namespace {
 std::string Body(size_t size) {
   std::string out = "Subject: big\r\n\r\n";
   for (size_t line = 0; out.size() < size; ++line)
-    out += std::to_string(line * 7919 % 100003) + " the quick brown fox " +
-           std::to_string(line) + "\r\n";
+    out += std::to_string(line * 7919 % 100003) + " the quick brown fox " + std::to_string(line) +
+           "\r\n";
   return out;
 }
 
@@ -41,9 +41,9 @@ TEST_F(ContentReaderTest, RangesAcrossPrefixAndBody) {
   const std::string body = "Subject: hi\r\n\r\nbody\r\n";
   const std::string whole = prefix + body;
   uint32_t uid = Deliver(body, prefix);
-  for (uint64_t offset : {uint64_t{0}, uint64_t{5}, uint64_t{prefix.size() - 1},
-                          uint64_t{prefix.size()}, uint64_t{prefix.size() + 3},
-                          uint64_t{whole.size() - 1}}) {
+  for (uint64_t offset :
+       {uint64_t{0}, uint64_t{5}, uint64_t{prefix.size() - 1}, uint64_t{prefix.size()},
+        uint64_t{prefix.size() + 3}, uint64_t{whole.size() - 1}}) {
     for (uint64_t length : {uint64_t{1}, uint64_t{2}, uint64_t{10}, uint64_t{1000}}) {
       EXPECT_EQ(Range(uid, offset, length), whole.substr(offset, length))
           << offset << "+" << length;
