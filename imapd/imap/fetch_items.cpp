@@ -161,6 +161,9 @@ std::optional<FetchRequest> ParseFetchItems(const Arg& arg, std::string* error) 
         req.needs_tree = true;
         break;
       case FetchKind::kRfc822:
+        req.sets_seen = true;
+        req.needs_content = true;
+        break;
       case FetchKind::kRfc822Text:
         req.sets_seen = true;
         [[fallthrough]];
@@ -170,7 +173,7 @@ std::optional<FetchRequest> ParseFetchItems(const Arg& arg, std::string* error) 
         break;
       case FetchKind::kSection:
         req.needs_content = true;
-        req.needs_tree = true;
+        if (!i.part.empty() || i.section != SectionKind::kAll) req.needs_tree = true;
         if (!i.peek) req.sets_seen = true;
         break;
       default:

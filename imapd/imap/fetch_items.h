@@ -48,8 +48,10 @@ struct FetchItem {
 struct FetchRequest {
   std::vector<FetchItem> items;
   bool needs_content = false;  // message bytes (sections, RFC822*)
-  bool needs_tree = false;     // MIME structure (ENVELOPE, BODY*, sections with parts)
-  bool sets_seen = false;      // a non-PEEK body fetch: sets \Seen (RFC 3501 6.4.5)
+  // MIME structure: ENVELOPE, BODY, BODYSTRUCTURE, and the offsets of every section but the
+  // whole message (BODY[], RFC822), which is read without it.
+  bool needs_tree = false;
+  bool sets_seen = false;  // a non-PEEK body fetch: sets \Seen (RFC 3501 6.4.5)
   bool has_flags = false;
   bool has_uid = false;
   bool has_modseq = false;

@@ -1,15 +1,43 @@
 #include "fetch_render.h"
 
+#include <algorithm>
+
 #include "condstore.h"
 #include "format.h"
 
 namespace mailsuite::imapd {
 namespace {
 
-std::string_view Slice(std::string_view content, const std::optional<mail::ByteRange>& r) {
-  if (!r || r->offset > content.size()) return {};
-  return content.substr(r->offset, std::min<uint64_t>(r->size, content.size() - r->offset));
+// `r` cut to the message's `size` octets (the tree is checked against the size when it is
+// loaded; this keeps a literal's announced length true whatever the metadata said).
+mail::ByteRange Clip(const std::optional<mail::ByteRange>& r, uint64_t size) {
+  if (!r || r->offset >= size) return {size, 0};
+  return {r->offset, std::min<uint64_t>(r->size, size - r->offset)};
 }
+
+// RFC 3501 6.4.5: <offset.length> of the section's octets; nothing from an offset past them.
+mail::ByteRange ApplyPartial(mail::ByteRange r, const std::optional<Partial>& partial) {
+  if (!partial) return r;
+  if (partial->offset >= r.size) return {r.offset + r.size, 0};
+  return {r.offset + partial->offset, std::min(partial->length, r.size - partial->offset)};
+}
+
+// Collects the pieces of one response.
+class Pieces {
+ public:
+  Pieces() : pieces_(1) {}
+  std::string& text() { return pieces_.back().text; }
+  // "{n}\r\n" and the range of the message text that follows it.
+  void Literal(const mail::ByteRange& r) {
+    text() += "{" + std::to_string(r.size) + "}\r\n";
+    pieces_.back().stream = r;
+    pieces_.emplace_back();
+  }
+  std::vector<FetchPiece> Take() { return std::move(pieces_); }
+
+ private:
+  std::vector<FetchPiece> pieces_;
+};
 
 }  // namespace
 
@@ -39,41 +67,32 @@ std::string FilterHeader(std::string_view header, const std::vector<std::string>
   return out;
 }
 
-std::string SectionBytes(const FetchItem& item, std::string_view content,
-                         const mail::MimeTree& tree) {
-  switch (item.section) {
-    case SectionKind::kAll:
-      if (item.part.empty()) return std::string(content);
-      return std::string(
-          Slice(content, mail::SectionRange(tree, item.part, mail::SectionText::kAll)));
-    case SectionKind::kHeader:
-      return std::string(
-          Slice(content, mail::SectionRange(tree, item.part, mail::SectionText::kHeader)));
-    case SectionKind::kText:
-      return std::string(
-          Slice(content, mail::SectionRange(tree, item.part, mail::SectionText::kText)));
-    case SectionKind::kMime:
-      return std::string(
-          Slice(content, mail::SectionRange(tree, item.part, mail::SectionText::kMime)));
-    case SectionKind::kHeaderFields:
-    case SectionKind::kHeaderFieldsNot: {
-      auto r = mail::SectionRange(tree, item.part, mail::SectionText::kHeader);
-      if (!r) return "";
-      return FilterHeader(Slice(content, r), item.fields,
-                          item.section == SectionKind::kHeaderFieldsNot);
-    }
+mail::ByteRange SectionOctets(const FetchItem& item, const FetchMessage& m) {
+  const auto size = static_cast<uint64_t>(m.info->size);
+  std::optional<mail::ByteRange> r;
+  if (item.section == SectionKind::kAll && item.part.empty()) {
+    r = mail::ByteRange{0, size};  // BODY[]: no tree needed
+  } else {
+    mail::SectionText text = mail::SectionText::kAll;
+    if (item.section == SectionKind::kHeader) text = mail::SectionText::kHeader;
+    if (item.section == SectionKind::kText) text = mail::SectionText::kText;
+    if (item.section == SectionKind::kMime) text = mail::SectionText::kMime;
+    r = mail::SectionRange(*m.tree, item.part, text);
   }
-  return "";
+  return ApplyPartial(Clip(r, size), item.partial);
 }
 
-std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool with_uid,
-                        bool with_flags, bool with_modseq) {
-  std::string out = "* " + std::to_string(m.seq) + " FETCH (";
+std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, const FetchMessage& m,
+                                                   bool with_uid, bool with_flags,
+                                                   bool with_modseq) {
+  const auto size = static_cast<uint64_t>(m.info->size);
+  Pieces out;
+  out.text() = "* " + std::to_string(m.seq) + " FETCH (";
   bool first = true;
   auto sep = [&]() -> std::string& {
-    if (!first) out += ' ';
+    if (!first) out.text() += ' ';
     first = false;
-    return out;
+    return out.text();
   };
   if (with_uid && !req.has_uid) sep() += "UID " + std::to_string(m.info->uid);
   for (const FetchItem& i : req.items) {
@@ -103,38 +122,49 @@ std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool wit
         sep() += "BODYSTRUCTURE " + mail::RenderBodyStructure(m.tree->root, true);
         break;
       case FetchKind::kRfc822:
-        sep() += "RFC822 " + Literal(m.content);
+        sep() += "RFC822 ";
+        out.Literal({0, size});
         break;
       case FetchKind::kRfc822Header:
-        sep() +=
-            "RFC822.HEADER " +
-            Literal(Slice(m.content, mail::SectionRange(*m.tree, {}, mail::SectionText::kHeader)));
+        sep() += "RFC822.HEADER ";
+        out.Literal(Clip(mail::SectionRange(*m.tree, {}, mail::SectionText::kHeader), size));
         break;
       case FetchKind::kRfc822Text:
-        sep() +=
-            "RFC822.TEXT " +
-            Literal(Slice(m.content, mail::SectionRange(*m.tree, {}, mail::SectionText::kText)));
+        sep() += "RFC822.TEXT ";
+        out.Literal(Clip(mail::SectionRange(*m.tree, {}, mail::SectionText::kText), size));
         break;
       case FetchKind::kSection: {
-        std::string bytes = SectionBytes(i, m.content, *m.tree);
-        std::string name = "BODY[" + i.section_text + "]";
-        if (i.partial) {
-          // RFC 3501 6.4.5: the response names only the origin octet.
-          name += "<" + std::to_string(i.partial->offset) + ">";
-          if (i.partial->offset >= bytes.size())
-            bytes.clear();
-          else
-            bytes = bytes.substr(i.partial->offset, i.partial->length);
+        std::string& text = sep();
+        text += "BODY[" + i.section_text + "]";
+        // RFC 3501 6.4.5: the response names only the origin octet.
+        if (i.partial) text += "<" + std::to_string(i.partial->offset) + ">";
+        text += ' ';
+        if (i.section != SectionKind::kHeaderFields && i.section != SectionKind::kHeaderFieldsNot) {
+          out.Literal(SectionOctets(i, m));
+          break;
         }
-        sep() += name + " " + Literal(bytes);
+        std::string filtered;
+        auto header = mail::SectionRange(*m.tree, i.part, mail::SectionText::kHeader);
+        if (header) {
+          std::optional<std::string> bytes = m.read(Clip(header, size));
+          if (!bytes) return std::nullopt;
+          filtered = FilterHeader(*bytes, i.fields, i.section == SectionKind::kHeaderFieldsNot);
+        }
+        if (i.partial) {
+          if (i.partial->offset >= filtered.size())
+            filtered.clear();
+          else
+            filtered = filtered.substr(i.partial->offset, i.partial->length);
+        }
+        text += Literal(filtered);
         break;
       }
     }
   }
   if (with_flags && !req.has_flags) sep() += "FLAGS " + FormatFlags(m.info->flags);
   if (with_modseq && !req.has_modseq) sep() += ModSeqItem(m.info->modseq);
-  out += ")\r\n";
-  return out;
+  out.text() += ")\r\n";
+  return out.Take();
 }
 
 }  // namespace mailsuite::imapd

@@ -1,7 +1,12 @@
-// Renders one message's "* n FETCH (…)" response from its store row, its bytes and its MIME
-// tree (RFC 3501 7.4.2). Body data always goes out as literals, byte-exact. Pure.
+// Renders one message's "* n FETCH (…)" response from its store row and its MIME tree (RFC 3501
+// 7.4.2). Body data always goes out as literals, byte-exact; a literal that is a range of the
+// message text is not copied here but named, for the FETCH handler to stream from the store
+// in chunks. Pure: the only message bytes it reads are the header blocks HEADER.FIELDS
+// filters, through the `read` it is given.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,20 +20,30 @@ namespace mailsuite::imapd {
 struct FetchMessage {
   const store::MessageInfo* info = nullptr;
   size_t seq = 0;
-  std::string_view content;              // empty unless the request needs_content
   const mail::MimeTree* tree = nullptr;  // null unless the request needs_tree
+  // Octets of the message text (a header to filter); nullopt if they cannot be read. Unused
+  // unless the request has HEADER.FIELDS sections.
+  std::function<std::optional<std::string>(const mail::ByteRange&)> read;
+};
+
+// One stretch of a response: `text`, then the `stream.size` octets of the message text from
+// `stream.offset`, the contents of the literal whose "{n}\r\n" ends `text`.
+struct FetchPiece {
+  std::string text;
+  mail::ByteRange stream;
 };
 
 // `with_uid`: UID FETCH reports the UID even when not asked (RFC 3501 6.4.8); `with_flags`:
 // report FLAGS (a fetch that just set \Seen) even when not asked; `with_modseq`: report MODSEQ
 // even when not asked (CHANGEDSINCE, or a flag change once CONDSTORE is on: RFC 7162 3.1.4.2,
-// 3.2.4).
-std::string RenderFetch(const FetchRequest& req, const FetchMessage& m, bool with_uid,
-                        bool with_flags, bool with_modseq = false);
+// 3.2.4). nullopt when `read` failed.
+std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, const FetchMessage& m,
+                                                   bool with_uid, bool with_flags,
+                                                   bool with_modseq = false);
 
-// The bytes a section names (before any partial); empty when there is no such part.
-std::string SectionBytes(const FetchItem& item, std::string_view content,
-                         const mail::MimeTree& tree);
+// The range of the message text a section other than HEADER.FIELDS[.NOT] names, its partial
+// applied; size 0 when there is no such part (an empty literal).
+mail::ByteRange SectionOctets(const FetchItem& item, const FetchMessage& m);
 
 // The header lines of `header` (a header block ending with its blank line) whose field names are
 // (or, with exclude, are not) in `fields`, case-insensitively, followed by the blank line.

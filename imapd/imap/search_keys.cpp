@@ -184,13 +184,6 @@ int64_t Day(int64_t unix_time) {
   return unix_time >= 0 ? unix_time / 86400 : (unix_time - 86399) / 86400;
 }
 
-std::string_view Body(std::string_view message) {
-  size_t p = message.find("\r\n\r\n");
-  if (p != std::string_view::npos) return message.substr(p + 4);
-  p = message.find("\n\n");
-  return p == std::string_view::npos ? std::string_view() : message.substr(p + 2);
-}
-
 }  // namespace
 
 bool SearchKey::NeedsContent() const {
@@ -265,20 +258,16 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       return has == (k.kind == Kind::kKeyword);
     }
     case Kind::kHeader: {
-      const std::string* text = m.content();
-      if (!text) return false;
-      for (const std::string& v : HeaderValues(*text, k.name))
+      const std::string* header = m.header();
+      if (!header) return false;
+      for (const std::string& v : HeaderValues(*header, k.name))
         if (ContainsNoCase(v, k.value)) return true;
       return false;
     }
-    case Kind::kBody: {
-      const std::string* text = m.content();
-      return text && ContainsNoCase(Body(*text), k.value);
-    }
-    case Kind::kText: {
-      const std::string* text = m.content();
-      return text && ContainsNoCase(*text, k.value);
-    }
+    case Kind::kBody:
+      return m.contains(k.value, true);
+    case Kind::kText:
+      return m.contains(k.value, false);
     case Kind::kBefore:
       return Day(info.internal_date) < k.number;
     case Kind::kOn:
@@ -290,9 +279,9 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
     case Kind::kSentSince: {
       // The Date: header's calendar day; the INTERNALDATE when there is none.
       int64_t day = Day(info.internal_date);
-      const std::string* text = m.content();
-      if (text) {
-        auto dates = HeaderValues(*text, "Date");
+      const std::string* header = m.header();
+      if (header) {
+        auto dates = HeaderValues(*header, "Date");
         if (!dates.empty())
           if (auto d = Rfc5322Day(dates.front())) day = *d;
       }

@@ -1,6 +1,7 @@
 // SEARCH keys (RFC 3501 6.4.4) parsed into a tree, and matched against one message. Parsing is
-// pure; matching reads only what it is given (the row, the sequence number and, for header and
-// body keys, the message text through a loader). Nesting is bounded (kMaxSearchDepth).
+// pure; matching reads only what it is given (the row, the sequence number and, through
+// loaders, the header block for header keys and a text search for BODY and TEXT, so a header
+// key never reads the body). Nesting is bounded (kMaxSearchDepth).
 #pragma once
 
 #include <cstdint>
@@ -51,7 +52,7 @@ struct SearchKey {
   std::optional<SequenceSet> set;
   std::vector<SearchKey> children;
   uint64_t modseq = 0;  // kModSeq
-  // Whether matching needs the message text (header or body keys).
+  // Whether matching needs the message's header or text (header or body keys).
   bool NeedsContent() const;
   // Whether a MODSEQ key is anywhere in the tree (the reply then ends with "(MODSEQ n)").
   bool UsesModSeq() const;
@@ -66,8 +67,12 @@ struct SearchMessage {
   uint32_t seq = 0;
   uint32_t max_seq = 0;  // "*" in a sequence set
   uint32_t max_uid = 0;  // "*" in a UID set
-  // The whole message text, loaded on first use; nullptr if it cannot be read.
-  std::function<const std::string*()> content;
+  // The header block (through the blank line that ends it), loaded on first use; nullptr if it
+  // cannot be read.
+  std::function<const std::string*()> header;
+  // Whether the body (body_only) or the whole text contains `needle`, ASCII case-insensitively;
+  // false if it cannot be read.
+  std::function<bool(std::string_view needle, bool body_only)> contains;
 };
 
 bool MatchSearch(const SearchKey& key, const SearchMessage& m);

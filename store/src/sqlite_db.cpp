@@ -196,4 +196,44 @@ Status Database::RunTransaction(bool write, const Work& fn) {
   }
 }
 
+Result<std::unique_ptr<Connection>> Database::BeginRead(
+    const std::function<Status(Connection&)>& fn) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
+  int backoff_ms = 1;
+  for (;;) {
+    std::unique_ptr<Connection> conn;
+    try {
+      conn = Acquire();
+      conn->Exec("BEGIN");
+      Status status = fn(*conn);
+      if (status.ok()) return conn;
+      conn->Exec("ROLLBACK");
+      Release(std::move(conn));
+      return status;
+    } catch (const SqlError& e) {
+      if (conn && !sqlite3_get_autocommit(conn->handle())) {
+        try {
+          conn->Exec("ROLLBACK");
+        } catch (const SqlError&) {
+          conn.reset();  // a connection in an unknown state is not reused
+        }
+      }
+      if (conn) Release(std::move(conn));
+      if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, 50);
+    }
+  }
+}
+
+void Database::EndRead(std::unique_ptr<Connection> conn) {
+  try {
+    if (!sqlite3_get_autocommit(conn->handle())) conn->Exec("COMMIT");
+    Release(std::move(conn));
+  } catch (const SqlError&) {
+    // Not reused: the connection is closed with the unique_ptr.
+  }
+}
+
 }  // namespace mailsuite::store

@@ -174,6 +174,12 @@ class Database {
   Status Read(Fn&& fn) {
     return RunTransaction(false, [&](Connection& conn) { return fn(conn); });
   }
+  // A read transaction that outlives one call (a ContentReader streaming a body): a pooled
+  // connection on which BEGIN and fn(Connection&) -> Status have run, retried like Read on
+  // busy errors. The snapshot stays until the connection is given back with EndRead.
+  Result<std::unique_ptr<Connection>> BeginRead(const std::function<Status(Connection&)>& fn);
+  // Ends the read transaction and returns the connection to the pool.
+  void EndRead(std::unique_ptr<Connection> conn);
 
   void set_group_commit_limits(GroupCommitLimits limits);
   // Write calls of this process under way (queued or running), for tests.

@@ -1,6 +1,7 @@
 // SqliteStore: the SQLite implementation of store::Store. Each public method is one read or
 // write transaction on a pooled connection (see sqlite_db.h); the methods are spread over
-// files by idea: users.cpp (domains, users, aliases), mailboxes.cpp, messages.cpp, queue.cpp.
+// files by idea: users.cpp (domains, users, aliases), mailboxes.cpp, messages.cpp, queue.cpp,
+// content_reader.cpp (message text by range).
 #pragma once
 
 #include <memory>
@@ -58,6 +59,9 @@ class SqliteStore final : public Store {
   Result<std::optional<MessageInfo>> GetMessage(MailboxId mailbox, uint32_t uid) override;
   Result<std::string> ReadContent(MailboxId mailbox, uint32_t uid) override;
   Result<std::string> ReadMetadata(MailboxId mailbox, uint32_t uid) override;
+  Result<std::unique_ptr<ContentReader>> OpenContent(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadContentRange(MailboxId mailbox, uint32_t uid, uint64_t offset,
+                                       uint64_t length) override;
   Result<FlagUpdate> UpdateFlags(MailboxId mailbox, const std::vector<uint32_t>& uids,
                                  FlagOperation op, const Flags& flags,
                                  uint64_t unchanged_since) override;

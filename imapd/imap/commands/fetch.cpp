@@ -1,9 +1,13 @@
 // FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). A non-PEEK body fetch sets \Seen (unless the
-// mailbox is read-only) and reports the new FLAGS with the data. Replies go out message by
-// message, so a large fetch never sits in memory whole.
+// mailbox is read-only) on every message of the command in one store transaction, before any
+// data goes out, and reports the new FLAGS with the data. Replies go out message by message,
+// and message text is streamed from the store in chunks, so neither a large fetch nor a large
+// message sits in memory whole; a header field fetch reads only the header.
 // RFC 7162: the MODSEQ item and the (CHANGEDSINCE n) modifier turn CONDSTORE on (3.1.4);
 // UID FETCH … (CHANGEDSINCE n VANISHED) first reports the expunged UIDs of the set as
 // "* VANISHED (EARLIER) …" (3.2.6, QRESYNC only).
+#include <unordered_set>
+
 #include "../condstore.h"
 #include "../fetch_render.h"
 #include "../message_data.h"
@@ -12,6 +16,72 @@
 #include "../session.h"
 
 namespace mailsuite::imapd {
+namespace {
+
+// Message text goes to the connection this much at a time.
+constexpr uint64_t kStreamChunk = 256 * 1024;
+
+// Sets \Seen on the messages of `seqs` that lack it, in one UpdateFlags call, and updates the
+// view. Returns the UIDs whose flags changed.
+std::unordered_set<uint32_t> MarkSeen(ImapSession& s, const std::vector<size_t>& seqs,
+                                      const std::optional<uint64_t>& changed_since) {
+  MailboxView& view = *s.selected;
+  std::vector<uint32_t> unseen;
+  for (size_t seq : seqs) {
+    const store::MessageInfo& info = view.at(seq);
+    if (changed_since && info.modseq <= *changed_since) continue;
+    if (!(info.flags.system & store::kFlagSeen)) unseen.push_back(info.uid);
+  }
+  std::unordered_set<uint32_t> changed;
+  if (unseen.empty()) return changed;
+  store::Flags seen;
+  seen.system = store::kFlagSeen;
+  auto r = s.store().UpdateFlags(view.mailbox().id, unseen, store::FlagOperation::kAdd, seen);
+  if (!r) {
+    s.log().Error("fetch: setting \\Seen: " + r.error());
+    return changed;
+  }
+  for (const store::MessageInfo& updated : r->updated) {
+    size_t seq = view.SeqOfUid(updated.uid);
+    if (seq == 0) continue;
+    view.at(seq).flags = updated.flags;
+    view.at(seq).modseq = updated.modseq;
+    changed.insert(updated.uid);
+  }
+  return changed;
+}
+
+// Writes the pieces, streaming each range of the message text from the store. False when the
+// text could not be read once the response had begun: the client was promised a literal of a
+// length the session can no longer send, so the connection must end.
+bool WritePieces(ImapSession& s, const std::vector<FetchPiece>& pieces,
+                 store::ContentReader* reader) {
+  std::string chunk;
+  for (const FetchPiece& piece : pieces) {
+    s.Write(piece.text);
+    for (uint64_t done = 0; done < piece.stream.size;) {
+      uint64_t n = std::min(kStreamChunk, piece.stream.size - done);
+      chunk.clear();
+      Status st = reader->Read(piece.stream.offset + done, n, chunk);
+      if (!st.ok() || chunk.size() != n) {
+        s.log().Error("fetch: message text unreadable mid-response, closing: " +
+                      (st.ok() ? std::string("short read") : st.message()));
+        return false;
+      }
+      s.Write(chunk);
+      done += n;
+    }
+  }
+  return true;
+}
+
+bool Streams(const std::vector<FetchPiece>& pieces) {
+  for (const FetchPiece& p : pieces)
+    if (p.stream.size > 0) return true;
+  return false;
+}
+
+}  // namespace
 
 void HandleFetch(ImapSession& s, const Command& c, bool uid) {
   if (c.args.size() != 2 && c.args.size() != 3)
@@ -45,34 +115,32 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     }
     s.Write(*vanished);
   }
-  bool set_seen = req->sets_seen && !view.read_only();
+  std::unordered_set<uint32_t> seen_now;
+  if (req->sets_seen && !view.read_only()) seen_now = MarkSeen(s, *seqs, mods.changed_since);
   for (size_t seq : *seqs) {
-    store::MessageInfo& info = view.at(seq);
+    const store::MessageInfo& info = view.at(seq);
     if (mods.changed_since && info.modseq <= *mods.changed_since) continue;
-    bool flags_changed = false;
-    if (set_seen && !(info.flags.system & store::kFlagSeen)) {
-      store::Flags seen;
-      seen.system = store::kFlagSeen;
-      auto r =
-          s.store().UpdateFlags(view.mailbox().id, {info.uid}, store::FlagOperation::kAdd, seen);
-      if (r && !r->updated.empty()) {
-        info.flags = r->updated.front().flags;
-        info.modseq = r->updated.front().modseq;
-        flags_changed = true;
-      }
-    }
-    auto loaded = LoadMessage(s.store(), info, req->needs_content, req->needs_tree);
-    if (!loaded) {
+    const bool flags_changed = seen_now.count(info.uid) > 0;
+    MessageSource source(s.store(), info);
+    FetchMessage m{&info, seq, nullptr,
+                   [&source](const mail::ByteRange& r) { return source.Read(r); }};
+    if (req->needs_tree && !(m.tree = source.Tree())) {
       // Expunged by another session since our view was made: nothing to send (RFC 3501
       // 7.4.1 leaves it to the server; the EXPUNGE follows on a later command).
-      s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + loaded.error());
+      s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + source.error());
       continue;
     }
-    FetchMessage m{&info, seq, loaded->content, loaded->tree ? &*loaded->tree : nullptr};
     // RFC 7162 3.2.4: once CONDSTORE is on, an implicit \Seen is reported with UID and MODSEQ.
     const bool condstore_change = flags_changed && s.condstore();
-    s.Write(RenderFetch(*req, m, uid || condstore_change, flags_changed,
-                        mods.changed_since.has_value() || condstore_change));
+    auto pieces = RenderFetch(*req, m, uid || condstore_change, flags_changed,
+                              mods.changed_since.has_value() || condstore_change);
+    // The text is opened before anything is written, so a message that is gone is skipped.
+    store::ContentReader* reader = pieces && Streams(*pieces) ? source.Reader() : nullptr;
+    if (!pieces || (Streams(*pieces) && !reader)) {
+      s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + source.error());
+      continue;
+    }
+    if (!WritePieces(s, *pieces, reader)) return s.Close();
     if (req->needs_content) s.conn().Flush();
   }
   s.Ok(c, uid ? "UID FETCH completed" : "FETCH completed");

@@ -1,11 +1,13 @@
 // SEARCH and UID SEARCH (RFC 3501 6.4.4). CHARSET UTF-8 and US-ASCII are accepted (the match
 // is on raw bytes, ASCII case-folded); others are NO [BADCHARSET]; any CHARSET after ENABLE
-// UTF8=ACCEPT is BAD. A message's text is read only when a header or body key asks for it, and
-// only once per message. With a MODSEQ key (RFC 7162 3.1.5) the reply ends with "(MODSEQ n)",
-// the highest MODSEQ of the messages found (3.1.6), unless none was found.
+// UTF8=ACCEPT is BAD. A message is read only when a key asks for it: header keys read the
+// header block alone (once per message), BODY and TEXT search the text chunk by chunk. With a
+// MODSEQ key (RFC 7162 3.1.5) the reply ends with "(MODSEQ n)", the highest MODSEQ of the messages
+// found (3.1.6), unless none was found.
 #include <algorithm>
 
 #include "../format.h"
+#include "../message_data.h"
 #include "../search_keys.h"
 #include "../session.h"
 
@@ -32,20 +34,15 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
   std::string out = "* SEARCH";
   for (size_t seq = 1; seq <= view.size(); ++seq) {
     const store::MessageInfo& info = view.at(seq);
-    std::optional<std::string> content;
-    bool tried = false;
+    MessageSource source(s.store(), info);
     SearchMessage m;
     m.info = &info;
     m.seq = static_cast<uint32_t>(seq);
     m.max_seq = static_cast<uint32_t>(view.size());
     m.max_uid = view.MaxUid();
-    m.content = [&]() -> const std::string* {
-      if (!tried) {
-        tried = true;
-        auto r = s.store().ReadContent(info.mailbox_id, info.uid);
-        if (r) content = std::move(r).value();
-      }
-      return content ? &*content : nullptr;
+    m.header = [&source] { return source.Header(); };
+    m.contains = [&source](std::string_view needle, bool body_only) {
+      return source.Contains(needle, body_only).value_or(false);
     };
     if (!MatchSearch(*key, m)) continue;
     out += " " + std::to_string(uid ? info.uid : seq);

@@ -103,6 +103,15 @@ ReadStatus LineConnection::SkipExact(size_t count) {
 }
 
 void LineConnection::Write(std::string_view data) {
+  if (data.size() >= kFlushThreshold) {
+    // A large piece (a chunk of a message being streamed) goes to the transport as it is,
+    // behind what is pending, instead of being copied into out_, whose capacity would then
+    // stay that large for the rest of the session. The transport blocks until the peer takes
+    // it, so a streaming writer holds one chunk at a time.
+    if (!Flush()) return;
+    if (!transport_->Send(data)) write_failed_ = true;
+    return;
+  }
   out_.append(data);
   if (out_.size() >= kFlushThreshold) Flush();
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "shared/result.h"
+#include "store/content_reader.h"
 #include "store/types.h"
 
 namespace mailsuite::store {
@@ -134,6 +135,15 @@ class Store {
   virtual Result<std::string> ReadContent(MailboxId mailbox, uint32_t uid) = 0;
   // The metadata given at delivery; it describes the shared body, without header_prefix.
   virtual Result<std::string> ReadMetadata(MailboxId mailbox, uint32_t uid) = 0;
+  // The message text (header_prefix + body) opened for reading by range: a header, a part or
+  // a partial reads only its octets, and a whole message is streamed in chunks instead of
+  // being held in memory (see ContentReader for how long a reader may be kept). Error if the
+  // message does not exist.
+  virtual Result<std::unique_ptr<ContentReader>> OpenContent(MailboxId mailbox, uint32_t uid) = 0;
+  // Octets [offset, offset + length) of the message text, fewer where it ends (none past its
+  // end): OpenContent and one Read in one go. Error if the message does not exist.
+  virtual Result<std::string> ReadContentRange(MailboxId mailbox, uint32_t uid, uint64_t offset,
+                                               uint64_t length) = 0;
   // Changes flags of the listed UIDs (missing UIDs are ignored); every changed message gets a
   // new MODSEQ. With unchanged_since > 0, messages whose MODSEQ is greater are left alone and
   // reported in modified_since. A message whose flags would not change keeps its MODSEQ.

@@ -206,5 +206,39 @@ TEST_F(Pop3SessionTest, RetrOfAMessageGoneFromTheStoreIsErrNotACrash) {
   EXPECT_EQ(InboxCount(), 0u);
 }
 
+// A message of several streaming chunks, with dot lines placed where chunks meet: RETR gives
+// it back byte for byte once unstuffed, with the size it announced; TOP sends only its lines.
+TEST_F(Pop3SessionTest, RetrAndTopOfABigMessageStreamedInChunks) {
+  std::string message = "From: carol@example.org\r\nSubject: big\r\n\r\n";
+  for (size_t edge : {size_t{16} << 10, size_t{48} << 10, size_t{256} << 10, size_t{512} << 10,
+                      size_t{768} << 10}) {
+    // Lines up to just before the edge, then ".\r\n" across it and a dot line right after.
+    while (message.size() + 80 < edge - 1) message += std::string(70, 'x') + "\r\n";
+    message += std::string(edge - 1 - message.size() - 2, 'y') + "\r\n";
+    message += ".\r\n..two\r\n.one\r\n";
+  }
+  message += "last line without end";
+  Deliver(message);
+  std::string out = TalkRaw(kLogin + "RETR 1\r\nTOP 1 2\r\nQUIT\r\n");
+  std::string head = "+OK " + std::to_string(message.size()) + " octets\r\n";
+  size_t start = out.find(head);
+  ASSERT_NE(start, std::string::npos) << out.substr(0, 300);
+  start += head.size();
+  size_t end = out.find("\r\n.\r\n", start);
+  ASSERT_NE(end, std::string::npos);
+  // Undo the stuffing the way a client does.
+  std::string wire = out.substr(start, end + 2 - start), back;
+  for (size_t pos = 0; pos < wire.size();) {
+    size_t e = wire.find("\r\n", pos) + 2;
+    back += wire[pos] == '.' ? wire.substr(pos + 1, e - pos - 1) : wire.substr(pos, e - pos);
+    pos = e;
+  }
+  EXPECT_TRUE(back == message + "\r\n") << "RETR is not the message";
+  EXPECT_NE(out.find("+OK Top of message follows\r\nFrom: carol@example.org\r\nSubject: big\r\n"
+                     "\r\n" +
+                     std::string(70, 'x') + "\r\n" + std::string(70, 'x') + "\r\n.\r\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mailsuite::pop3d

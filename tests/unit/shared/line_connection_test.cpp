@@ -126,5 +126,33 @@ TEST(LineConnectionTest, WritesAreBufferedUntilARead) {
   EXPECT_EQ(t.output(), "250-first\r\n250 second\r\n");
 }
 
+// A streamed message: each large chunk reaches the transport at once, in order with the
+// buffered text around it, and nothing is sent in pieces larger than what was written.
+TEST(LineConnectionTest, LargeWritesGoStraightToTheTransport) {
+  struct CountingTransport : MemoryTransport {
+    bool Send(std::string_view data) override {
+      largest = std::max(largest, data.size());
+      ++sends;
+      return MemoryTransport::Send(data);
+    }
+    size_t largest = 0;
+    int sends = 0;
+  } t;
+  LineConnection conn(t, 1000);
+  const std::string chunk(256 * 1024, 'x');
+  conn.Write("* 1 FETCH (BODY[] {786432}\r\n");
+  std::string expected = "* 1 FETCH (BODY[] {786432}\r\n";
+  for (int i = 0; i < 3; ++i) {
+    conn.Write(chunk);
+    expected += chunk;
+    EXPECT_EQ(t.output(), expected) << "chunk " << i << " was held back";
+  }
+  conn.Write(")\r\n");
+  conn.Flush();
+  EXPECT_EQ(t.output(), expected + ")\r\n");
+  EXPECT_EQ(t.largest, chunk.size());
+  EXPECT_EQ(t.sends, 5);
+}
+
 }  // namespace
 }  // namespace mailsuite::net

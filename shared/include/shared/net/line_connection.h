@@ -39,6 +39,10 @@ class LineConnection {
   // Reads and drops exactly `count` bytes (a refused LITERAL+ argument), in bounded chunks.
   ReadStatus SkipExact(size_t count);
 
+  // Buffers `data`, sending the buffer once it holds 64 KB; a piece of 64 KB or more is sent
+  // at once (after what is buffered) without being copied. Either way the transport's Send
+  // blocks until the peer has taken the bytes, so memory stays bounded when a message is
+  // written in chunks.
   void Write(std::string_view data);
   void WriteLine(std::string_view line);  // appends CRLF
   bool Flush();                           // false if the peer is gone
