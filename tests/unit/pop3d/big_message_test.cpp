@@ -46,7 +46,7 @@ TEST_F(Pop3SessionTest, BigRetrAndTopAreStreamed) {
                                             {"TOP 1 3", 64 * 1024},
                                             {"RETR 1", 1 << 20}}) {
     TailTransport transport(kLogin + command + "\r\nQUIT\r\n");
-    Pop3Services services{config_, *store_, failures_, locks_};
+    Pop3Services services{config_, *store_, failures_};
     net::LineConnection conn(transport, 1000);
     net::ConnectionInfo info = Info("pop3", "127.0.0.1");
     size_t largest = 0;
