@@ -195,14 +195,7 @@ Database::Attempt Database::TryBatch(std::vector<PendingWrite*>& batch, std::str
     Release(std::move(conn));
     return Attempt::kFinished;
   } catch (const SqlError& e) {
-    if (conn && !sqlite3_get_autocommit(conn->handle())) {
-      try {
-        conn->Exec("ROLLBACK");
-      } catch (const SqlError&) {
-        conn.reset();  // a connection in an unknown state is not reused
-      }
-    }
-    if (conn) Release(std::move(conn));
+    Abandon(std::move(conn));
     if (e.busy()) {
       busy_error = e.what();
       return Attempt::kBusy;

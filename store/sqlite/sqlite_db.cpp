@@ -147,6 +147,18 @@ std::unique_ptr<Connection> Database::Acquire() {
   return std::make_unique<Connection>(path_, SQLITE_OPEN_READWRITE, busy_timeout_ms_);
 }
 
+void Database::Abandon(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  if (!sqlite3_get_autocommit(conn->handle())) {
+    try {
+      conn->Exec("ROLLBACK");
+    } catch (const SqlError&) {
+      return;  // a connection in an unknown state is not reused
+    }
+  }
+  Release(std::move(conn));
+}
+
 void Database::Release(std::unique_ptr<Connection> conn) {
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(conn));
@@ -181,14 +193,7 @@ Status Database::RunTransaction(bool write, const Work& fn) {
       Release(std::move(conn));
       return Status::Ok();
     } catch (const SqlError& e) {
-      if (!sqlite3_get_autocommit(conn->handle())) {
-        try {
-          conn->Exec("ROLLBACK");
-        } catch (const SqlError&) {
-          conn.reset();  // a connection in an unknown state is not reused
-        }
-      }
-      if (conn) Release(std::move(conn));
+      Abandon(std::move(conn));
       if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
       backoff_ms = std::min(backoff_ms * 2, 50);
@@ -212,14 +217,7 @@ Result<std::unique_ptr<Connection>> Database::BeginRead(
       Release(std::move(conn));
       return status;
     } catch (const SqlError& e) {
-      if (conn && !sqlite3_get_autocommit(conn->handle())) {
-        try {
-          conn->Exec("ROLLBACK");
-        } catch (const SqlError&) {
-          conn.reset();  // a connection in an unknown state is not reused
-        }
-      }
-      if (conn) Release(std::move(conn));
+      Abandon(std::move(conn));
       if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, 50);

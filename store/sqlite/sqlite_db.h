@@ -195,6 +195,9 @@ class Database {
   Status RunTransaction(bool write, const Work& fn);
   std::unique_ptr<Connection> Acquire();
   void Release(std::unique_ptr<Connection> conn);
+  // After a failure: rolls back an open transaction and releases the connection, or drops it
+  // when even the rollback failed (its state is unknown). Null is fine.
+  void Abandon(std::unique_ptr<Connection> conn);
   // Once per committed write transaction, so that other processes see that something changed.
   static void BumpChangeStamp(Connection& conn);
 
