@@ -1,11 +1,12 @@
 #include "message_data.h"
 
 #include "format.h"
+#include "shared/mail/header_scan.h"
 
 namespace mailsuite::imapd {
 namespace {
 
-// What SEARCH BODY/TEXT reads at a time.
+// What SEARCH BODY/TEXT reads of a big message at a time.
 constexpr uint64_t kSearchChunk = 256 * 1024;
 
 }  // namespace
@@ -33,43 +34,45 @@ const mail::MimeTree* MessageSource::Tree() {
     }
   }
   // No usable cache: parse the text, held whole only for the parse.
-  store::ContentReader* reader = Reader();
-  if (!reader) return nullptr;
-  std::string text;
-  Status st = reader->Read(0, reader->size(), text);
-  if (!st.ok()) {
-    Fail(st.message());
-    return nullptr;
+  std::string big;
+  const std::string* text = small() ? SmallText() : nullptr;
+  if (!small()) {
+    if (!Open() || !Read({0, static_cast<uint64_t>(info_.size)}, big)) return nullptr;
+    text = &big;
   }
-  tree_ = mail::ParseMime(text);
+  if (!text) return nullptr;
+  tree_ = mail::ParseMime(*text);
   return &*tree_;
 }
 
 const std::string* MessageSource::Header() {
   if (header_tried_) return header_ ? &*header_ : nullptr;
   header_tried_ = true;
-  const mail::MimeTree* tree = Tree();
-  if (!tree) return nullptr;
-  header_ = Read({0, tree->root.header_size});
+  if (small()) {
+    const std::string* text = SmallText();
+    if (text) header_ = text->substr(0, mail::HeaderEnd(*text));
+  } else if (const mail::MimeTree* tree = Tree()) {
+    std::string out;
+    if (Read({0, tree->root.header_size}, out)) header_ = std::move(out);
+  }
   return header_ ? &*header_ : nullptr;
 }
 
-std::optional<std::string> MessageSource::Read(const mail::ByteRange& range) {
-  if (reader_) {
-    std::string out;
-    Status st = reader_->Read(range.offset, range.size, out);
-    if (!st.ok()) {
-      Fail(st.message());
-      return std::nullopt;
-    }
-    return out;
+const std::string* MessageSource::SmallText() {
+  if (small_text_) return &*small_text_;
+  auto text =
+      store_.ReadContentRange(info_.mailbox_id, info_.uid, 0, static_cast<uint64_t>(info_.size));
+  if (!text) {
+    Fail(text.error());
+    return nullptr;
   }
-  auto out = store_.ReadContentRange(info_.mailbox_id, info_.uid, range.offset, range.size);
-  if (!out) {
-    Fail(out.error());
-    return std::nullopt;
+  if (text->size() != static_cast<uint64_t>(info_.size)) {
+    Fail("text of " + std::to_string(text->size()) + " octets, the row says " +
+         std::to_string(info_.size));
+    return nullptr;
   }
-  return std::move(out).value();
+  small_text_ = std::move(text).value();
+  return &*small_text_;
 }
 
 store::ContentReader* MessageSource::Reader() {
@@ -88,7 +91,33 @@ store::ContentReader* MessageSource::Reader() {
   return reader_.get();
 }
 
+bool MessageSource::Open() { return small() ? SmallText() != nullptr : Reader() != nullptr; }
+
+bool MessageSource::Read(const mail::ByteRange& range, std::string& out) {
+  if (small()) {
+    const std::string* text = SmallText();
+    if (!text) return false;
+    if (range.offset < text->size()) out.append(*text, range.offset, range.size);
+    return true;
+  }
+  if (reader_) {
+    Status st = reader_->Read(range.offset, range.size, out);
+    return st.ok() || Fail(st.message());
+  }
+  // A header or a partial of a big message: one store call, no reader kept.
+  auto part = store_.ReadContentRange(info_.mailbox_id, info_.uid, range.offset, range.size);
+  if (!part) return Fail(part.error());
+  out.append(*part);
+  return true;
+}
+
 std::optional<bool> MessageSource::Contains(std::string_view needle, bool body_only) {
+  if (small()) {
+    const std::string* text = SmallText();
+    if (!text) return std::nullopt;
+    size_t from = body_only ? mail::HeaderEnd(*text) : 0;
+    return ContainsNoCase(std::string_view(*text).substr(from), needle);
+  }
   uint64_t from = 0;
   if (body_only) {
     const mail::MimeTree* tree = Tree();

@@ -1,9 +1,12 @@
 // MessageSource: what FETCH and SEARCH need of one message, each part read only when asked for
 // and at most once: the MIME tree from the metadata cached at delivery (which describes the
 // shared body, without the per-recipient header prefix; parsed from the text when that cache
-// is missing or broken), the header block alone, byte ranges, and the text opened for
-// streaming. A header read never reads the body; no method holds the whole text except the
-// fallback parse of a message without usable metadata.
+// is missing or broken), the header block, byte ranges, and the text for streaming.
+//
+// A small message (most mail) is read whole in one store call the first time any of its bytes
+// are needed: cheaper than several range reads. A big one is never held whole (except to parse
+// it when its metadata is unusable): its header comes through the tree's header size, ranges
+// are read by range, and streaming goes through a store::ContentReader.
 #pragma once
 
 #include <memory>
@@ -18,6 +21,9 @@ namespace mailsuite::imapd {
 
 class MessageSource {
  public:
+  // Messages up to this size are read whole.
+  static constexpr int64_t kSmallMessage = 64 * 1024;
+
   MessageSource(store::Store& store, const store::MessageInfo& info) : store_(store), info_(info) {}
   MessageSource(const MessageSource&) = delete;
   MessageSource& operator=(const MessageSource&) = delete;
@@ -28,19 +34,27 @@ class MessageSource {
   // The header block, up to and including the blank line that ends it (the whole text when
   // there is none). Null if the message cannot be read.
   const std::string* Header();
-  // Octets [range.offset, range.offset + range.size) of the text; nullopt if it cannot be read.
-  std::optional<std::string> Read(const mail::ByteRange& range);
-  // The text opened for reading in chunks, its size checked against the message row; null if
-  // the message cannot be read.
-  store::ContentReader* Reader();
+  // Makes the text readable before a response that streams it begins, so that a message gone
+  // meanwhile is skipped rather than cut off: reads a small one, opens a big one. False if the
+  // message cannot be read.
+  bool Open();
+  // Appends octets [range.offset, range.offset + range.size) of the text to `out`; false if they
+  // cannot be read (out is then unchanged).
+  bool Read(const mail::ByteRange& range, std::string& out);
   // Whether the body (body_only) or the whole text contains `needle`, ASCII case-insensitively
-  // (SEARCH BODY / TEXT), read chunk by chunk. nullopt if the message cannot be read.
+  // (SEARCH BODY / TEXT); a big message is searched chunk by chunk. nullopt if the message
+  // cannot be read.
   std::optional<bool> Contains(std::string_view needle, bool body_only);
 
   // The first failure, for the log.
   const std::string& error() const { return error_; }
 
  private:
+  bool small() const { return info_.size <= kSmallMessage; }
+  // The whole text of a small message, read once; null if it cannot be read.
+  const std::string* SmallText();
+  // The big message's text opened for reading, its size checked against the row.
+  store::ContentReader* Reader();
   bool Fail(const std::string& what);
 
   store::Store& store_;
@@ -49,6 +63,7 @@ class MessageSource {
   bool tree_tried_ = false;
   std::optional<std::string> header_;
   bool header_tried_ = false;
+  std::optional<std::string> small_text_;
   std::unique_ptr<store::ContentReader> reader_;
   std::string error_;
 };

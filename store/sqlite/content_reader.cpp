@@ -1,7 +1,8 @@
 // Message text by range for the SQLite store (Store::OpenContent, ReadContentRange). The
-// header_prefix comes from the message row; the body is read with SQLite's incremental blob I/O
-// on contents.data (rowid = content id), which touches only the pages that hold the asked-for
-// octets: the whole blob is never loaded, as `SELECT data` would do.
+// header_prefix comes from the message row. A big body is read with SQLite's incremental blob
+// I/O on contents.data (rowid = content id), which touches only the pages up to the asked-for
+// octets: the whole blob is never loaded, as `SELECT data` would do. A small body (most mail)
+// comes with the row in the same query, which is cheaper than opening a blob handle.
 #include <algorithm>
 #include <chrono>
 
@@ -17,12 +18,16 @@ using Clock = std::chrono::steady_clock;
 // the whole download. Renewing costs one walk of the blob's overflow chain up to the offset.
 constexpr auto kMaxSnapshotAge = std::chrono::seconds(1);
 
+// Bodies up to this size are read whole with their row (a few pages at most).
+constexpr int64_t kInlineBody = 64 * 1024;
+
 // What a reader needs of one message row.
 struct ContentRow {
   std::string header_prefix;
   int64_t content_id = 0;
   std::string hash;  // tells the body apart from a later one that reuses its rowid
   uint64_t body_size = 0;
+  std::optional<std::string> body;  // the body itself when it is small
 };
 
 Status NoSuchMessage(uint32_t uid) {
@@ -30,17 +35,25 @@ Status NoSuchMessage(uint32_t uid) {
 }
 
 std::optional<ContentRow> FindContent(Connection& conn, MailboxId mailbox, uint32_t uid) {
-  // hash and size sit before data in the row: reading them does not walk the body's pages.
+  // hash and size sit before data in the row: reading them does not walk the body's pages,
+  // and data is only read when it is small.
   Stmt stmt(conn,
-            "SELECT m.header_prefix, m.content_id, c.hash, c.size FROM messages m "
+            "SELECT m.header_prefix, m.content_id, c.hash, c.size, "
+            "CASE WHEN c.size <= ? THEN c.data END FROM messages m "
             "JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid = ?",
-            mailbox, uid);
+            kInlineBody, mailbox, uid);
   if (!stmt.Step()) return std::nullopt;
   ContentRow row;
   row.header_prefix = stmt.BlobValue(0);
   row.content_id = stmt.Int(1);
   row.hash = stmt.BlobValue(2);
   row.body_size = static_cast<uint64_t>(stmt.Int(3));
+  if (!stmt.IsNull(4)) {
+    row.body = stmt.BlobValue(4);
+    if (row.body->size() != row.body_size)
+      throw SqlError(SQLITE_CORRUPT,
+                     "content " + std::to_string(row.content_id) + " is not of its recorded size");
+  }
   return row;
 }
 
@@ -116,6 +129,10 @@ class SqliteContentReader final : public ContentReader {
     const size_t old = out.size();
     try {
       AppendRange(row_, offset, length, out, [&](uint64_t body_offset, uint64_t body_length) {
+        if (row_.body) {
+          out.append(*row_.body, body_offset, body_length);
+          return;
+        }
         if (!conn_ || Clock::now() - snapshot_at_ > kMaxSnapshotAge) Renew();
         if (!blob_) blob_ = std::make_unique<BodyBlob>(*conn_, row_);
         blob_->Read(body_offset, body_length, out);
@@ -166,8 +183,10 @@ Result<std::unique_ptr<ContentReader>> SqliteStore::OpenContent(MailboxId mailbo
     return Status::Ok();
   });
   if (!conn.ok()) return conn.status();
+  std::unique_ptr<Connection> snapshot = std::move(conn).value();
+  if (row.body) db_->EndRead(std::move(snapshot));  // all there is to read came with the row
   return std::unique_ptr<ContentReader>(
-      new SqliteContentReader(*db_, std::move(row), std::move(conn).value()));
+      new SqliteContentReader(*db_, std::move(row), std::move(snapshot)));
 }
 
 Result<std::string> SqliteStore::ReadContentRange(MailboxId mailbox, uint32_t uid, uint64_t offset,
@@ -178,7 +197,10 @@ Result<std::string> SqliteStore::ReadContentRange(MailboxId mailbox, uint32_t ui
     std::optional<ContentRow> row = FindContent(conn, mailbox, uid);
     if (!row) return NoSuchMessage(uid);
     AppendRange(*row, offset, length, out, [&](uint64_t body_offset, uint64_t body_length) {
-      BodyBlob(conn, *row).Read(body_offset, body_length, out);
+      if (row->body)
+        out.append(*row->body, body_offset, body_length);
+      else
+        BodyBlob(conn, *row).Read(body_offset, body_length, out);
     });
     return Status::Ok();
   });

@@ -54,18 +54,16 @@ std::unordered_set<uint32_t> MarkSeen(ImapSession& s, const std::vector<size_t>&
 // Writes the pieces, streaming each range of the message text from the store. False when the
 // text could not be read once the response had begun: the client was promised a literal of a
 // length the session can no longer send, so the connection must end.
-bool WritePieces(ImapSession& s, const std::vector<FetchPiece>& pieces,
-                 store::ContentReader* reader) {
+bool WritePieces(ImapSession& s, const std::vector<FetchPiece>& pieces, MessageSource& source) {
   std::string chunk;
   for (const FetchPiece& piece : pieces) {
     s.Write(piece.text);
     for (uint64_t done = 0; done < piece.stream.size;) {
       uint64_t n = std::min(kStreamChunk, piece.stream.size - done);
       chunk.clear();
-      Status st = reader->Read(piece.stream.offset + done, n, chunk);
-      if (!st.ok() || chunk.size() != n) {
+      if (!source.Read({piece.stream.offset + done, n}, chunk) || chunk.size() != n) {
         s.log().Error("fetch: message text unreadable mid-response, closing: " +
-                      (st.ok() ? std::string("short read") : st.message()));
+                      (source.error().empty() ? std::string("short read") : source.error()));
         return false;
       }
       s.Write(chunk);
@@ -123,7 +121,11 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     const bool flags_changed = seen_now.count(info.uid) > 0;
     MessageSource source(s.store(), info);
     FetchMessage m{&info, seq, nullptr,
-                   [&source](const mail::ByteRange& r) { return source.Read(r); }};
+                   [&source](const mail::ByteRange& r) -> std::optional<std::string> {
+                     std::string out;
+                     if (!source.Read(r, out)) return std::nullopt;
+                     return out;
+                   }};
     if (req->needs_tree && !(m.tree = source.Tree())) {
       // Expunged by another session since our view was made: nothing to send (RFC 3501
       // 7.4.1 leaves it to the server; the EXPUNGE follows on a later command).
@@ -135,12 +137,11 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     auto pieces = RenderFetch(*req, m, uid || condstore_change, flags_changed,
                               mods.changed_since.has_value() || condstore_change);
     // The text is opened before anything is written, so a message that is gone is skipped.
-    store::ContentReader* reader = pieces && Streams(*pieces) ? source.Reader() : nullptr;
-    if (!pieces || (Streams(*pieces) && !reader)) {
+    if (!pieces || (Streams(*pieces) && !source.Open())) {
       s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + source.error());
       continue;
     }
-    if (!WritePieces(s, *pieces, reader)) return s.Close();
+    if (!WritePieces(s, *pieces, source)) return s.Close();
     if (req->needs_content) s.conn().Flush();
   }
   s.Ok(c, uid ? "UID FETCH completed" : "FETCH completed");

@@ -114,6 +114,20 @@ TEST_F(ContentReaderTest, OpenReaderKeepsItsSnapshotThroughAnExpunge) {
   EXPECT_TRUE(first + rest == body);
 }
 
+TEST_F(ContentReaderTest, SmallBodyComesWithTheRowAndOutlivesAnExpunge) {
+  const std::string prefix = "Delivered-To: alice@example.test\r\n";
+  const std::string body = Body(20 * 1024);
+  uint32_t uid = Deliver(body, prefix);
+  MailboxId inbox = Box(alice_, "INBOX");
+  auto reader = store_->OpenContent(inbox, uid);
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  ASSERT_TRUE(store_->Expunge(inbox, {uid}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past any snapshot's age
+  std::string out;
+  ASSERT_TRUE((*reader)->Read(prefix.size() - 5, 5000, out).ok());
+  EXPECT_EQ(out, (prefix + body).substr(prefix.size() - 5, 5000));
+}
+
 TEST_F(ContentReaderTest, ReaderFailsOnceItsContentIsGoneAndTheRowidReused) {
   const std::string body = Body(300 * 1024);
   uint32_t uid = Deliver(body);
