@@ -2,7 +2,6 @@
 
 #include <set>
 
-
 namespace mailsuite::mta {
 
 Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content) {

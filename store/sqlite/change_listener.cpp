@@ -11,11 +11,11 @@ namespace mailsuite::store {
 namespace {
 
 constexpr std::chrono::milliseconds kRecheckAfterWrite[] = {
-    std::chrono::milliseconds(1), std::chrono::milliseconds(1), std::chrono::milliseconds(2),
-    std::chrono::milliseconds(2), std::chrono::milliseconds(2), std::chrono::milliseconds(3),
-    std::chrono::milliseconds(3), std::chrono::milliseconds(4), std::chrono::milliseconds(4),
-    std::chrono::milliseconds(6), std::chrono::milliseconds(8), std::chrono::milliseconds(12),
-    std::chrono::milliseconds(16), std::chrono::milliseconds(32), std::chrono::milliseconds(64),
+    std::chrono::milliseconds(1),   std::chrono::milliseconds(1),  std::chrono::milliseconds(2),
+    std::chrono::milliseconds(2),   std::chrono::milliseconds(2),  std::chrono::milliseconds(3),
+    std::chrono::milliseconds(3),   std::chrono::milliseconds(4),  std::chrono::milliseconds(4),
+    std::chrono::milliseconds(6),   std::chrono::milliseconds(8),  std::chrono::milliseconds(12),
+    std::chrono::milliseconds(16),  std::chrono::milliseconds(32), std::chrono::milliseconds(64),
     std::chrono::milliseconds(128), std::chrono::milliseconds(256)};
 constexpr size_t kRecheckSteps = std::size(kRecheckAfterWrite);
 

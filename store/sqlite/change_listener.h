@@ -5,8 +5,9 @@
 // A write seen by inotify becomes visible to readers only when its commit completes (after the
 // log's fsync), and the events of commits still in flight are drained together with the first:
 // so after a wake-up it looks again on a schedule (densest at first, when most commits land;
-// then up to half a second for a commit whose fsync is slow, or that waited for a batch). Busy stretches (an SMTP burst) thus cost a few cheap reads per batch, not
-// one per commit. Without inotify it reads the store once per Wait timeout.
+// then up to half a second for a commit whose fsync is slow, or that waited for a batch). Busy
+// stretches (an SMTP burst) thus cost a few cheap reads per batch, not one per commit. Without
+// inotify it reads the store once per Wait timeout.
 #pragma once
 
 #include <atomic>

@@ -36,6 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from scale_clients import BackgroundLoad, Imap, median, percentile, smtp_load  # noqa: E402
+from smtp_bench import fsync_rate  # noqa: E402
 
 PASSWORD = "bench-password"
 DOMAIN = "example.test"
@@ -50,22 +51,6 @@ def user(n):
 EMPTY = user(0)  # user00000: the empty INBOX of the accept comparison
 BACKGROUND = [user(n) for n in range(1, 9)]  # user00001..8: the other users' mail
 PLAIN = user(9)  # user00009: the 16-session 4 KB accept
-
-
-def fsync_rate(directory, seconds=2.0):
-    """Small write + fsync pairs per second on the disk that holds `directory`."""
-    path = os.path.join(directory, "fsync-probe")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    count, start = 0, time.monotonic()
-    try:
-        while time.monotonic() - start < seconds:
-            os.pwrite(fd, b"x" * 512, 0)
-            os.fsync(fd)
-            count += 1
-    finally:
-        os.close(fd)
-        os.unlink(path)
-    return count / (time.monotonic() - start)
 
 
 def copy_database(source, target):
