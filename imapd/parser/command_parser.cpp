@@ -170,10 +170,11 @@ class Scanner {
     size_t start = pos_;
     while (pos_ < l.size()) {
       unsigned char c = static_cast<unsigned char>(l[pos_]);
-      if (c == '[') {
-        // A section: everything up to the matching ']' (no nesting in IMAP sections).
-        size_t close = l.find(']', pos_);
-        if (close == std::string::npos) return Fail("unclosed '['");
+      size_t close = c == '[' ? l.find(']', pos_) : std::string::npos;
+      if (close != std::string::npos) {
+        // A section: everything up to the matching ']' (no nesting in IMAP sections). Without a
+        // ']' the '[' is an ordinary ATOM-CHAR (RFC 3501 9: only ']' is a resp-special), as in
+        // the mailbox name "a[b".
         for (size_t i = pos_; i < close; ++i)
           if (IsCtl(static_cast<unsigned char>(l[i]))) return Fail("bad character in a section");
         pos_ = close + 1;

@@ -61,7 +61,7 @@ TEST(FetchItemsTest, ParsesSectionsAndMacros) {
   all.text = "all";
   EXPECT_EQ(ParseFetchItems(all, &err)->items.size(), 4u);
   for (const char* bad : {"BODY[MIME]", "BODY[1.]", "BODY[0]", "BODY[]<1.0>", "BODY[X]", "FOO",
-                          "BODY[HEADER.FIELDS]", "BODY[]<1>"}) {
+                          "BODY[HEADER.FIELDS]", "BODY[]<1>", "BODY[HEADER"}) {
     Arg a;
     a.text = bad;
     EXPECT_FALSE(ParseFetchItems(a, &err)) << bad;
