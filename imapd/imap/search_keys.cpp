@@ -4,6 +4,7 @@
 
 #include "condstore.h"
 #include "format.h"
+#include "shared/mail/mime.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -69,9 +70,22 @@ class KeyParser {
         return k;
       }
     }
-    if (word == "ALL" || word == "OLD") return k;  // \Recent is not kept: nothing is recent
-    if (word == "NEW" || word == "RECENT") {
-      k.kind = Kind::kNone;
+    if (word == "ALL") return k;
+    if (word == "RECENT" || word == "OLD" || word == "NEW") {
+      SearchKey recent;
+      recent.kind = Kind::kRecent;
+      if (word == "RECENT") return recent;
+      if (word == "OLD") {  // NOT RECENT
+        k.kind = Kind::kNot;
+        k.children.push_back(std::move(recent));
+        return k;
+      }
+      SearchKey unseen;  // NEW: RECENT UNSEEN (RFC 3501 6.4.4)
+      unseen.kind = Kind::kNotFlag;
+      unseen.flag = store::kFlagSeen;
+      k.kind = Kind::kAnd;
+      k.children.push_back(std::move(recent));
+      k.children.push_back(std::move(unseen));
       return k;
     }
     static const std::pair<const char*, const char*> kHeaders[] = {
@@ -83,6 +97,7 @@ class KeyParser {
       k.kind = Kind::kHeader;
       k.name = field;
       k.value = *v;
+      k.address = word != "SUBJECT";
       return k;
     }
     if (word == "HEADER") {
@@ -180,6 +195,19 @@ class KeyParser {
   std::string* error_;
 };
 
+// FROM/TO/CC/BCC also match the addresses as a reader sees them, "Name <local@domain>" without
+// comments or folding whitespace: "<a (x)@ (y) b.org>" matches "a@b.org" (as in Dovecot).
+bool AddressesContain(std::string_view value, std::string_view needle) {
+  for (const mail::EnvelopeAddress& a : mail::ParseAddresses(value)) {
+    std::string text = a.name.value_or("");
+    text += " <" + a.mailbox.value_or("");
+    if (a.host) text += "@" + *a.host;
+    text += ">";
+    if (ContainsNoCase(text, needle)) return true;
+  }
+  return false;
+}
+
 int64_t Day(int64_t unix_time) {
   return unix_time >= 0 ? unix_time / 86400 : (unix_time - 86399) / 86400;
 }
@@ -251,6 +279,8 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       return (info.flags.system & k.flag) != 0;
     case Kind::kNotFlag:
       return (info.flags.system & k.flag) == 0;
+    case Kind::kRecent:
+      return m.recent;
     case Kind::kKeyword:
     case Kind::kUnkeyword: {
       bool has = false;
@@ -261,7 +291,7 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       const std::string* header = m.header();
       if (!header) return false;
       for (const std::string& v : HeaderValues(*header, k.name))
-        if (ContainsNoCase(v, k.value)) return true;
+        if (ContainsNoCase(v, k.value) || (k.address && AddressesContain(v, k.value))) return true;
       return false;
     }
     case Kind::kBody:

@@ -27,6 +27,7 @@ struct SearchKey {
     kUid,
     kFlag,
     kNotFlag,
+    kRecent,  // \Recent to this session
     kKeyword,
     kUnkeyword,
     kHeader,
@@ -51,7 +52,8 @@ struct SearchKey {
   int64_t number = 0;       // dates (days since the epoch), sizes
   std::optional<SequenceSet> set;
   std::vector<SearchKey> children;
-  uint64_t modseq = 0;  // kModSeq
+  uint64_t modseq = 0;   // kModSeq
+  bool address = false;  // kHeader of FROM/TO/CC/BCC: the parsed addresses match too
   // Whether matching needs the message's header or text (header or body keys).
   bool NeedsContent() const;
   // Whether a MODSEQ key is anywhere in the tree (the reply then ends with "(MODSEQ n)").
@@ -67,6 +69,7 @@ struct SearchMessage {
   uint32_t seq = 0;
   uint32_t max_seq = 0;  // "*" in a sequence set
   uint32_t max_uid = 0;  // "*" in a UID set
+  bool recent = false;   // \Recent to this session
   // The header block (through the blank line that ends it), loaded on first use; nullptr if it
   // cannot be read.
   std::function<const std::string*()> header;

@@ -100,12 +100,13 @@ class AddressParser {
       local += tok.text;
     }
     if (i_ >= t_.size() || IsSpecialAt(',') || IsSpecialAt(';')) {
-      if (!local.empty()) out_.push_back({NameOf(comment), local, ""});  // no "@domain"
+      if (!local.empty())
+        out_.push_back({NameOf(comment), std::nullopt, local, ""});  // no "@domain"
       return;
     }
     if (IsSpecialAt(':') && !in_group) {
       ++i_;
-      out_.push_back({std::nullopt, phrase, std::nullopt});  // group start
+      out_.push_back({std::nullopt, std::nullopt, phrase, std::nullopt});  // group start
       while (i_ < t_.size() && !IsSpecialAt(';')) {
         if (IsSpecialAt(',') || IsSpecialAt(':') || IsSpecialAt('>')) {
           ++i_;
@@ -113,8 +114,8 @@ class AddressParser {
         }
         Address(/*in_group=*/true);
       }
-      if (i_ < t_.size()) ++i_;                                    // ";"
-      out_.push_back({std::nullopt, std::nullopt, std::nullopt});  // group end
+      if (i_ < t_.size()) ++i_;                                                  // ";"
+      out_.push_back({std::nullopt, std::nullopt, std::nullopt, std::nullopt});  // group end
       return;
     }
     if (IsSpecialAt('<')) {
@@ -124,7 +125,8 @@ class AddressParser {
       ++i_;
       std::string trailing;  // "a@b (Name)": the comment after the address names it
       std::string host = Domain(&trailing);
-      out_.push_back({NameOf(trailing.empty() ? comment : trailing), local, std::move(host)});
+      out_.push_back(
+          {NameOf(trailing.empty() ? comment : trailing), std::nullopt, local, std::move(host)});
     } else {
       ++i_;  // a stray ">" or ":": skip it
       return;
@@ -134,9 +136,17 @@ class AddressParser {
 
   // After "<": [obs-route] addr-spec ">".
   void AngleAddr(std::optional<std::string> name) {
-    if (IsSpecialAt('@')) {  // obs-route "@a,@b:" is dropped (RFC 5322 4.4)
-      while (i_ < t_.size() && !IsSpecialAt(':') && !IsSpecialAt('>')) ++i_;
-      if (IsSpecialAt(':')) ++i_;
+    std::optional<std::string> route;  // obs-route "@a,@b:" (RFC 5322 4.4), the ENVELOPE's adl
+    if (IsSpecialAt('@')) {
+      std::string text;
+      while (i_ < t_.size() && !IsSpecialAt(':') && !IsSpecialAt('>')) {
+        if (t_[i_].kind != Kind::kComment) text += t_[i_].text;
+        ++i_;
+      }
+      if (IsSpecialAt(':')) {
+        ++i_;
+        route = std::move(text);
+      }
     }
     std::string local;
     while (i_ < t_.size() && t_[i_].kind != Kind::kSpecial) {
@@ -151,7 +161,7 @@ class AddressParser {
     while (i_ < t_.size() && !IsSpecialAt('>') && !IsSpecialAt(',') && !IsSpecialAt(';')) ++i_;
     if (IsSpecialAt('>')) ++i_;
     if (local.empty() && host.empty()) return;  // "<>": nothing to list
-    out_.push_back({std::move(name), std::move(local), std::move(host)});
+    out_.push_back({std::move(name), std::move(route), std::move(local), std::move(host)});
   }
 
   std::string Domain(std::string* comment) {
@@ -199,6 +209,18 @@ std::vector<EnvelopeAddress> AddressField(const std::vector<HeaderField>& fields
 std::vector<EnvelopeAddress> ParseAddressList(std::string_view value) {
   return AddressParser(Tokenize(value)).List();
 }
+
+}  // namespace mailsuite::mail::mime_internal
+
+namespace mailsuite::mail {
+
+std::vector<EnvelopeAddress> ParseAddresses(std::string_view value) {
+  return mime_internal::ParseAddressList(value);
+}
+
+}  // namespace mailsuite::mail
+
+namespace mailsuite::mail::mime_internal {
 
 Envelope BuildEnvelope(const std::vector<HeaderField>& fields) {
   Envelope e;

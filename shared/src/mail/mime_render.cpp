@@ -57,7 +57,9 @@ void AppendAddresses(std::string& out, const std::vector<EnvelopeAddress>& list)
   for (const EnvelopeAddress& a : list) {
     out += '(';
     AppendNString(out, a.name);
-    out += " NIL ";  // adl: source routes are not kept
+    out += ' ';
+    AppendNString(out, a.route);
+    out += ' ';
     AppendNString(out, a.mailbox);
     out += ' ';
     AppendNString(out, a.host);

@@ -9,7 +9,8 @@ namespace mailsuite::mail {
 namespace {
 
 constexpr std::string_view kMagic = "MIME";
-constexpr char kVersion = 1;
+// 2 added the address's route; 1 (no route) still loads.
+constexpr char kVersion = 2;
 // Looser than MimeLimits' defaults so a tree parsed with raised limits still loads, but bounded
 // so garbage cannot recurse deeply or claim huge counts.
 constexpr int kMaxDepth = 200;
@@ -45,6 +46,7 @@ class Writer {
     Varint(list.size());
     for (const EnvelopeAddress& a : list) {
       Optional(a.name);
+      Optional(a.route);
       Optional(a.mailbox);
       Optional(a.host);
     }
@@ -88,7 +90,7 @@ class Writer {
 // Every read checks the remaining input; the first failure sticks and later reads return zeros.
 class Reader {
  public:
-  explicit Reader(std::string_view in) : in_(in) {}
+  Reader(std::string_view in, char version) : in_(in), version_(version) {}
   bool ok() const { return ok_; }
   bool AtEnd() const { return pos_ == in_.size(); }
 
@@ -138,6 +140,7 @@ class Reader {
     std::vector<EnvelopeAddress> list(Count(3));
     for (EnvelopeAddress& a : list) {
       a.name = Optional();
+      if (version_ >= 2) a.route = Optional();
       a.mailbox = Optional();
       a.host = Optional();
     }
@@ -192,6 +195,7 @@ class Reader {
   }
 
   std::string_view in_;
+  char version_;
   size_t pos_ = 0;
   bool ok_ = true;
 };
@@ -209,10 +213,11 @@ std::string SerializeMimeTree(const MimeTree& tree) {
 Result<MimeTree> DeserializeMimeTree(std::string_view data) {
   if (data.substr(0, kMagic.size()) != kMagic || data.size() <= kMagic.size())
     return Status::Error("mime metadata: not a serialised MIME tree");
-  if (data[kMagic.size()] != kVersion)
+  char version = data[kMagic.size()];
+  if (version < 1 || version > kVersion)
     return Status::Error("mime metadata: unknown version " +
-                         std::to_string(static_cast<unsigned char>(data[kMagic.size()])));
-  Reader r(data.substr(kMagic.size() + 1));
+                         std::to_string(static_cast<unsigned char>(version)));
+  Reader r(data.substr(kMagic.size() + 1), version);
   MimeTree tree;
   r.Part(tree.root, 0);
   if (!r.ok() || !r.AtEnd()) return Status::Error("mime metadata: corrupt");

@@ -75,5 +75,24 @@ TEST_F(ImapSessionTest, SearchOverSession) {
   EXPECT_EQ(searches[6], "* SEARCH");
 }
 
+// FROM matches the address a reader sees, comments and spaces inside it dropped (imaptest's
+// search-addresses): raw substrings still match as before.
+TEST_F(ImapSessionTest, SearchFromMatchesParsedAddresses) {
+  Deliver("From: <user-from (comment)@ (comment) domain.org>\r\nSubject: a\r\n\r\nx\r\n");
+  Deliver("From: RealFrom <user-from@domain.org>\r\nSubject: b\r\n\r\nx\r\n");
+  Deliver("From: other@domain.org (user-from@domain.org)\r\nSubject: c\r\n\r\nx\r\n");
+  Deliver("From: someone@else.example\r\nSubject: user-from@domain.org\r\n\r\nx\r\n");
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\n"
+                "a SEARCH FROM user-from@domain.org\r\n"
+                "b SEARCH FROM \"realfrom <user\"\r\n"
+                "c SEARCH SUBJECT \"user-from@domain.org\"\r\n");
+  auto searches = Grep(r, "* SEARCH");
+  ASSERT_EQ(searches.size(), 3u);
+  EXPECT_EQ(searches[0], "* SEARCH 1 2 3");
+  EXPECT_EQ(searches[1], "* SEARCH 2");
+  EXPECT_EQ(searches[2], "* SEARCH 4");
+}
+
 }  // namespace
 }  // namespace mailsuite::imapd

@@ -160,6 +160,23 @@ TEST(MimeRenderTest, MissingFieldsAreNil) {
   EXPECT_EQ(Envelope("Subject:\r\nFrom:\r\n\r\n"), "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL NIL)");
 }
 
+// The obs-route of RFC 5322 4.4 is the address's adl (RFC 3501 7.4.2), kept through the store's
+// serialised form.
+TEST(MimeRenderTest, SourceRouteIsTheAdl) {
+  std::string msg =
+      "Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: <@route:user@domain>\r\n"
+      "To: Joe <@a.example,@b.example:joe@c.example>, plain@d.example\r\n\r\n";
+  std::string expected =
+      "(\"Thu, 15 Feb 2007 01:02:03 +0200\" NIL ((NIL \"@route\" \"user\" \"domain\")) "
+      "((NIL \"@route\" \"user\" \"domain\")) ((NIL \"@route\" \"user\" \"domain\")) "
+      "((\"Joe\" \"@a.example,@b.example\" \"joe\" \"c.example\")"
+      "(NIL NIL \"plain\" \"d.example\")) NIL NIL NIL NIL)";
+  EXPECT_EQ(Envelope(msg), expected);
+  Result<MimeTree> back = DeserializeMimeTree(SerializeMimeTree(ParseMime(msg)));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(RenderEnvelope(*back->root.envelope), expected);
+}
+
 TEST(MimeRenderTest, SenderAndReplyToDefaultToFrom) {
   std::string msg =
       "From: a@example.com\r\nSender: s@example.com\r\nReply-To:\r\nIn-Reply-To: <x@y>\r\n\r\n";
@@ -191,16 +208,17 @@ TEST(MimeRenderTest, AddressSyntax) {
       "Cc: Team: \"Doe, John\" <john@x.org>,\r\n"
       " jane@x.org (Jane Roe);, John Q. Public <jqp@y.org>\r\n"
       "Bcc: <@route.example,@r2.example:user@host.example>, nodomain, [bad, <>\r\n\r\n";
-  EXPECT_EQ(Envelope(msg),
-            "(NIL NIL ((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
-            "((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
-            "((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
-            "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL)) "
-            "((NIL NIL \"Team\" NIL)(\"Doe, John\" NIL \"john\" \"x.org\")"
-            "(\"Jane Roe\" NIL \"jane\" \"x.org\")(NIL NIL NIL NIL)"
-            "(\"John Q. Public\" NIL \"jqp\" \"y.org\")) "
-            "((NIL NIL \"user\" \"host.example\")(NIL NIL \"nodomain\" \"\")"
-            "(NIL NIL \"[bad, <>]\" \"\")) NIL NIL)");
+  EXPECT_EQ(
+      Envelope(msg),
+      "(NIL NIL ((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
+      "((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
+      "((\"A \\\"quoted\\\" name\" NIL \"a\" \"b.example\")) "
+      "((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL)) "
+      "((NIL NIL \"Team\" NIL)(\"Doe, John\" NIL \"john\" \"x.org\")"
+      "(\"Jane Roe\" NIL \"jane\" \"x.org\")(NIL NIL NIL NIL)"
+      "(\"John Q. Public\" NIL \"jqp\" \"y.org\")) "
+      "((NIL \"@route.example,@r2.example\" \"user\" \"host.example\")(NIL NIL \"nodomain\" \"\")"
+      "(NIL NIL \"[bad, <>]\" \"\")) NIL NIL)");
 }
 
 TEST(MimeRenderTest, UnterminatedGroupAndComments) {

@@ -139,6 +139,22 @@ TEST(MimeRobustnessTest, MangledBytesNeverCrash) {
   }
 }
 
+// Version 1 (before addresses had a route) still loads: stores keep metadata written then.
+TEST(MimeRobustnessTest, DeserializesVersionOne) {
+  std::string v2 = SerializeMimeTree(ParseMime("From: A <a@b.example>\r\nSubject: s\r\n\r\nx"));
+  // v2 writes the route as an absent optional (one 0 byte) after the name (0 1 "A").
+  std::string marker = std::string("\1\1A\0", 4);
+  size_t at = v2.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  std::string v1 = v2.substr(0, at) + std::string("\1\1A", 3) + v2.substr(at + 4);
+  v1[4] = 1;
+  Result<MimeTree> back = DeserializeMimeTree(v1);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(
+      RenderEnvelope(*back->root.envelope),
+      RenderEnvelope(*ParseMime("From: A <a@b.example>\r\nSubject: s\r\n\r\nx").root.envelope));
+}
+
 TEST(MimeRobustnessTest, DeserializeRejectsGarbage) {
   std::string good = SerializeMimeTree(ParseMime(kComplex));
   ASSERT_TRUE(DeserializeMimeTree(good).ok());
@@ -146,7 +162,9 @@ TEST(MimeRobustnessTest, DeserializeRejectsGarbage) {
     EXPECT_FALSE(DeserializeMimeTree(good.substr(0, n)).ok()) << n;
   EXPECT_FALSE(DeserializeMimeTree(good + "x").ok());
   std::string other_version = good;
-  other_version[4] = 2;
+  other_version[4] = 3;
+  EXPECT_FALSE(DeserializeMimeTree(other_version).ok());
+  other_version[4] = 0;
   EXPECT_FALSE(DeserializeMimeTree(other_version).ok());
   EXPECT_FALSE(DeserializeMimeTree("").ok());
 

@@ -31,7 +31,8 @@ struct MimeParam {
 // (mailbox = group name, host = nullopt) and an end marker (all nullopt). The source route of an
 // obsolete route-addr is dropped (adl is always NIL). A mailbox without "@domain" gets host "".
 struct EnvelopeAddress {
-  std::optional<std::string> name;  // display name (or the comment of "a@b (Name)"), raw
+  std::optional<std::string> name;   // display name (or the comment of "a@b (Name)"), raw
+  std::optional<std::string> route;  // obs-route "@a,@b" of "<@a,@b:u@h>" (RFC 5322 4.4)
   std::optional<std::string> mailbox;
   std::optional<std::string> host;
   bool operator==(const EnvelopeAddress&) const = default;
@@ -85,6 +86,10 @@ struct MimeLimits {
   int max_depth = 64;        // multipart and message/rfc822 levels below the root
   size_t max_parts = 10000;  // MimePart nodes in the whole tree
 };
+
+// An address header's value (From:, To:, ...) as ENVELOPE addresses, comments dropped: lenient,
+// any text gives some list.
+std::vector<EnvelopeAddress> ParseAddresses(std::string_view value);
 
 // Parses a whole message (CRLF or LF line ends).
 //  - A header ends at the first empty line; without one, the whole text is header, body empty.
