@@ -278,7 +278,6 @@ Result<CopyResult> SqliteStore::Copy(MailboxId from, const std::vector<uint32_t>
 
 Result<CopyResult> SqliteStore::Move(MailboxId from, const std::vector<uint32_t>& uids,
                                      MailboxId to) {
-  if (from == to) return Status::Error("cannot move messages into the same mailbox");
   CopyResult result;
   Status s = db_->Write([&](Connection& conn) {
     Status copied = CopyRows(conn, from, uids, to, result);

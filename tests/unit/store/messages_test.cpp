@@ -205,8 +205,16 @@ TEST_F(StoreTest, MoveCopiesAndExpunges) {
   EXPECT_EQ(m->flags, (Flags{kFlagSeen, {"k"}}));
   EXPECT_EQ(m->internal_date, 5);
   EXPECT_EQ(Contents(*store_), 3);
-  EXPECT_FALSE(store_->Move(inbox, {1}, inbox).ok());
   EXPECT_FALSE(store_->Copy(inbox, {1}, 987654).ok());
+
+  // RFC 6851 allows the selected mailbox as the target: the message gets a new UID there and
+  // the old one is expunged.
+  auto same = store_->Move(archive, {2}, archive);
+  ASSERT_TRUE(same.ok()) << same.error();
+  EXPECT_EQ(same->uids, (std::vector<std::pair<uint32_t, uint32_t>>{{2, 4}}));
+  EXPECT_FALSE(store_->GetMessage(archive, 2).value().has_value());
+  EXPECT_EQ(store_->GetMessage(archive, 4).value()->flags, (Flags{kFlagSeen, {"k"}}));
+  EXPECT_EQ(store_->ExpungedSince(archive, 0).value(), (Uids{2}));
 }
 
 // RFC 7162 3.1 and 3.2: every append, flag change and expunge gets a MODSEQ above every earlier
