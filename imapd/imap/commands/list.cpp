@@ -10,6 +10,7 @@
 // subscriptions are asked for, as \NonExistent \Subscribed (RFC 5258 5, example 5.3), and in
 // LSUB as \Noselect. Names are matched and shown as the session spells them (UTF-8 after
 // UTF8=ACCEPT).
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -163,13 +164,27 @@ void Lsub(ImapSession& s, const Command& c) {
   }
   std::set<std::string> existing;
   for (const store::Mailbox& m : *boxes) existing.insert(m.name);
-  std::map<std::string, bool> names;  // display name -> has a mailbox; sorted like LIST
+  std::map<std::string, bool> names;  // display name -> selectable; sorted like LIST
   for (const std::string& stored : *subscribed)
     names[s.MailboxDisplay(stored)] = existing.count(stored) > 0;
+  // RFC 3501 6.3.9: when "%" stops above a subscribed name ("a/%" against "a/b/c"), the level
+  // it stops at ("a/b") is listed \Noselect unless it is subscribed itself.
+  std::string deep = pattern;  // the pattern with "%" free to cross levels
+  std::replace(deep.begin(), deep.end(), '%', '*');
+  std::map<std::string, bool> parents;
+  for (const auto& [name, selectable] : names) {
+    if (MatchMailboxPattern(pattern, name) || !MatchMailboxPattern(deep, name)) continue;
+    for (size_t slash = name.find('/'); slash != std::string::npos;
+         slash = name.find('/', slash + 1)) {
+      std::string parent = name.substr(0, slash);
+      if (!names.count(parent) && MatchMailboxPattern(pattern, parent)) parents[parent] = false;
+    }
+  }
+  names.merge(parents);
   std::string out;
-  for (const auto& [name, exists] : names) {
+  for (const auto& [name, selectable] : names) {
     if (!MatchMailboxPattern(pattern, name)) continue;
-    out += std::string("* LSUB (") + (exists ? "" : "\\Noselect") + ") \"/\" " +
+    out += std::string("* LSUB (") + (selectable ? "" : "\\Noselect") + ") \"/\" " +
            s.QuoteMailbox(name) + "\r\n";
   }
   s.Write(out);

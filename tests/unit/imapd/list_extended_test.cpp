@@ -195,6 +195,24 @@ TEST_F(ImapSessionTest, RecursiveMatchGivesChildInfo) {
   EXPECT_EQ(d[0], "* LIST (\\HasNoChildren \\Archive \\Subscribed) \"/\" \"Archive\"");
 }
 
+// RFC 3501 6.3.9: "%" stopping above a subscribed child lists the unsubscribed level it stops
+// at as \Noselect (whether or not a mailbox has that name); "*" lists the child itself.
+TEST_F(ImapSessionTest, LsubPercentShowsUnsubscribedParentAsNoselect) {
+  for (const char* name : {"Box", "Box/a", "Box/b", "Box/b/x", "Box/c/y"})
+    ASSERT_TRUE(store_->CreateMailbox(bob_, name).ok());
+  for (const char* name : {"Box/a", "Box/b/x", "Box/c/y"})
+    ASSERT_TRUE(store_->SetSubscribed(bob_, name, true).ok());
+  auto r = Talk(kLogin + "a LSUB \"\" Box/%\r\n" + "b LSUB \"\" Box/*\r\n" + "c LSUB \"\" B%\r\n");
+  EXPECT_EQ(Reply(r, "a"), (std::vector<std::string>{
+                               "* LSUB () \"/\" \"Box/a\"", "* LSUB (\\Noselect) \"/\" \"Box/b\"",
+                               "* LSUB (\\Noselect) \"/\" \"Box/c\"", "a OK LSUB completed"}));
+  EXPECT_EQ(Reply(r, "b"),
+            (std::vector<std::string>{"* LSUB () \"/\" \"Box/a\"", "* LSUB () \"/\" \"Box/b/x\"",
+                                      "* LSUB () \"/\" \"Box/c/y\"", "b OK LSUB completed"}));
+  EXPECT_EQ(Reply(r, "c"),
+            (std::vector<std::string>{"* LSUB (\\Noselect) \"/\" \"Box\"", "c OK LSUB completed"}));
+}
+
 TEST_F(ImapSessionTest, DeletedButSubscribedIsNonExistent) {
   ASSERT_TRUE(store_->CreateMailbox(bob_, "Gone").ok());
   ASSERT_TRUE(store_->SetSubscribed(bob_, "Gone", true).ok());
