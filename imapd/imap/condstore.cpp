@@ -117,11 +117,11 @@ std::optional<SelectParams> ParseSelectParams(const Arg& list, std::string* erro
 }
 
 std::string FlagFetchLine(size_t seq, const store::MessageInfo& m, bool with_uid, bool with_flags,
-                          bool with_modseq) {
+                          bool with_modseq, bool recent) {
   std::string out = "* " + std::to_string(seq) + " FETCH (";
   std::string items;
   if (with_uid) items += "UID " + std::to_string(m.uid);
-  if (with_flags) items += (items.empty() ? "" : " ") + ("FLAGS " + FormatFlags(m.flags));
+  if (with_flags) items += (items.empty() ? "" : " ") + ("FLAGS " + FormatFlags(m.flags, recent));
   if (with_modseq) items += (items.empty() ? "" : " ") + ModSeqItem(m.modseq);
   return out + items + ")\r\n";
 }

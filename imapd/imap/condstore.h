@@ -45,7 +45,8 @@ std::optional<SelectParams> ParseSelectParams(const Arg& list, std::string* erro
 
 // "* seq FETCH (UID u FLAGS (…) MODSEQ (m))\r\n" with the parts that are asked for; once
 // CONDSTORE is on, flag changes carry UID and MODSEQ (RFC 7162 3.2.4).
+// `recent`: the message is \Recent to this session (FLAGS then starts with \Recent).
 std::string FlagFetchLine(size_t seq, const store::MessageInfo& m, bool with_uid, bool with_flags,
-                          bool with_modseq);
+                          bool with_modseq, bool recent = false);
 
 }  // namespace mailsuite::imapd

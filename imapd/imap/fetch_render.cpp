@@ -98,7 +98,7 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
   for (const FetchItem& i : req.items) {
     switch (i.kind) {
       case FetchKind::kFlags:
-        sep() += "FLAGS " + FormatFlags(m.info->flags);
+        sep() += "FLAGS " + FormatFlags(m.info->flags, m.recent);
         break;
       case FetchKind::kInternalDate:
         sep() += "INTERNALDATE \"" + FormatInternalDate(m.info->internal_date) + "\"";
@@ -161,7 +161,7 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
       }
     }
   }
-  if (with_flags && !req.has_flags) sep() += "FLAGS " + FormatFlags(m.info->flags);
+  if (with_flags && !req.has_flags) sep() += "FLAGS " + FormatFlags(m.info->flags, m.recent);
   if (with_modseq && !req.has_modseq) sep() += ModSeqItem(m.info->modseq);
   out.text() += ")\r\n";
   return out.Take();

@@ -24,6 +24,7 @@ struct FetchMessage {
   // Octets of the message text (a header to filter); nullopt if they cannot be read. Unused
   // unless the request has HEADER.FIELDS sections.
   std::function<std::optional<std::string>(const mail::ByteRange&)> read;
+  bool recent = false;  // \Recent to this session
 };
 
 // One stretch of a response: `text`, then the `stream.size` octets of the message text from

@@ -97,13 +97,13 @@ std::string Literal(std::string_view bytes) {
   return out;
 }
 
-std::string FormatFlags(const store::Flags& flags) {
+std::string FormatFlags(const store::Flags& flags, bool recent) {
   static const std::pair<uint32_t, const char*> kNames[] = {{store::kFlagAnswered, "\\Answered"},
                                                             {store::kFlagFlagged, "\\Flagged"},
                                                             {store::kFlagDeleted, "\\Deleted"},
                                                             {store::kFlagSeen, "\\Seen"},
                                                             {store::kFlagDraft, "\\Draft"}};
-  std::string out = "(";
+  std::string out = recent ? "(\\Recent" : "(";
   for (const auto& [bit, name] : kNames) {
     if (!(flags.system & bit)) continue;
     if (out.size() > 1) out += ' ';

@@ -26,7 +26,7 @@ std::string QuoteUtf8(std::string_view text);
 std::string Literal(std::string_view bytes);
 
 // "(\Seen \Flagged $Junk)".
-std::string FormatFlags(const store::Flags& flags);
+std::string FormatFlags(const store::Flags& flags, bool recent = false);
 // A flag list from STORE/APPEND arguments (a list or bare atoms). \Recent is accepted and
 // ignored (it is per session); an unknown system flag or a non-atom gives nullopt.
 std::optional<store::Flags> ParseFlags(const std::vector<Arg>& items);

@@ -25,7 +25,71 @@ Status MailboxView::Load(store::Store& store, MailboxCache* cache) {
   synced_modseq_ = mailbox_.highest_modseq;
   held_.clear();
   held_expunge_modseq_ = 0;
+  keywords_.clear();
+  for (const store::MessageInfo& m : messages_)
+    for (const std::string& k : m.flags.keywords) keywords_.push_back(k);
+  std::sort(keywords_.begin(), keywords_.end());
+  keywords_.erase(std::unique(keywords_.begin(), keywords_.end()), keywords_.end());
+  recent_.clear();
+  recent_checked_end_ = 0;
+  ClaimRecent(store);
   return Status::Ok();
+}
+
+void MailboxView::ClaimRecent(store::Store& store) {
+  const uint32_t first = std::max(mailbox_.first_recent_uid, recent_checked_end_);
+  const uint32_t end = mailbox_.uid_next;
+  recent_checked_end_ = std::max(recent_checked_end_, end);
+  if (first >= end) return;  // nothing unclaimed in this snapshot: no store call
+  store::RecentClaim claim{first, end};
+  if (!read_only_) {
+    auto r = store.ClaimRecent(mailbox_.id, end);
+    if (!r) return;
+    claim = *r;
+  }
+  if (claim.empty()) return;
+  if (!recent_.empty() && recent_.back().second == claim.first)
+    recent_.back().second = claim.end;
+  else
+    recent_.emplace_back(claim.first, claim.end);
+}
+
+bool MailboxView::IsRecent(uint32_t uid) const {
+  auto it = std::upper_bound(recent_.begin(), recent_.end(), uid,
+                             [](uint32_t u, const auto& range) { return u < range.first; });
+  return it != recent_.begin() && uid < std::prev(it)->second;
+}
+
+size_t MailboxView::RecentCount() const {
+  size_t n = 0;
+  auto by_uid = [](const store::MessageInfo& m, uint32_t u) { return m.uid < u; };
+  for (const auto& [first, end] : recent_) {
+    auto from = std::lower_bound(messages_.begin(), messages_.end(), first, by_uid);
+    auto to = std::lower_bound(from, messages_.end(), end, by_uid);
+    n += static_cast<size_t>(to - from);
+  }
+  return n;
+}
+
+std::string MailboxView::FlagsResponses() const {
+  std::string system = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+  std::string keywords;
+  for (const std::string& k : keywords_) keywords += " " + k;
+  std::string out = "* FLAGS (" + system + keywords + ")\r\n";
+  out += read_only_ ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
+                    : "* OK [PERMANENTFLAGS (" + system + keywords + " \\*)] Flags permitted\r\n";
+  return out;
+}
+
+std::string MailboxView::AnnounceKeywords(const store::Flags& flags) {
+  bool added = false;
+  for (const std::string& k : flags.keywords) {
+    auto at = std::lower_bound(keywords_.begin(), keywords_.end(), k);
+    if (at != keywords_.end() && *at == k) continue;
+    keywords_.insert(at, k);
+    added = true;
+  }
+  return added ? FlagsResponses() : std::string();
 }
 
 size_t MailboxView::SeqOfUid(uint32_t uid) const {
@@ -42,12 +106,20 @@ Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::s
     SyncWithFullList({}, options, out);  // deleted under us: every message is gone
   } else {
     store::MailboxChanges& c = **changes;
+    const size_t before = messages_.size();
+    const uint32_t max_uid = MaxUid();
     if (c.complete)
       SyncWithChanges(c, options, out);
     else
       SyncWithFullList(std::move(c.changed), options, out);
     mailbox_ = std::move(c.mailbox);
     synced_modseq_ = mailbox_.highest_modseq;
+    if (MaxUid() > max_uid || messages_.size() > before) {
+      // New messages: RFC 3501 7.3.1 EXISTS, then 7.3.2 RECENT with this session's count.
+      ClaimRecent(store);
+      out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
+      out += "* " + std::to_string(RecentCount()) + " RECENT\r\n";
+    }
   }
   UpdateHeldModseq(store);
   return Status::Ok();
@@ -64,10 +136,10 @@ void MailboxView::SyncWithChanges(const store::MailboxChanges& changes, const Sy
     ReportExpunges(held_, options, out);
     held_.clear();
   }
-  const size_t before = messages_.size();
   const uint32_t max_uid = MaxUid();
   std::string fetches;
   for (const store::MessageInfo& m : changes.changed) {
+    out += AnnounceKeywords(m.flags);
     if (m.uid > max_uid) {
       messages_.push_back(m);  // ascending UIDs, all above the view's
       continue;
@@ -76,11 +148,10 @@ void MailboxView::SyncWithChanges(const store::MailboxChanges& changes, const Sy
     if (seq == 0) continue;
     store::MessageInfo& old = at(seq);
     if (!(m.flags == old.flags) || (options.condstore && m.modseq != old.modseq))
-      fetches += FlagFetchLine(seq, m, options.condstore, true, options.condstore);
+      fetches += FlagFetchLine(seq, m, options.condstore, true, options.condstore, IsRecent(m.uid));
     old = m;
   }
   out += fetches;
-  if (messages_.size() != before) out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
 }
 
 void MailboxView::ReportExpunges(const std::vector<uint32_t>& uids, const SyncOptions& options,
@@ -126,8 +197,8 @@ void MailboxView::SyncWithFullList(std::vector<store::MessageInfo> now, const Sy
       bool changed =
           !(now[j].flags == old.flags) || (options.condstore && now[j].modseq != old.modseq);
       if (changed)
-        fetches +=
-            FlagFetchLine(kept.size() + 1, now[j], options.condstore, true, options.condstore);
+        fetches += FlagFetchLine(kept.size() + 1, now[j], options.condstore, true,
+                                 options.condstore, IsRecent(now[j].uid));
       kept.push_back(now[j]);
       ++j;
     } else if (options.allow_expunge) {
@@ -144,13 +215,12 @@ void MailboxView::SyncWithFullList(std::vector<store::MessageInfo> now, const Sy
     for (auto it = gone.rbegin(); it != gone.rend(); ++it)
       out += "* " + std::to_string(*it) + " EXPUNGE\r\n";
   }
+  for (const store::MessageInfo& m : now) out += AnnounceKeywords(m.flags);
   out += fetches;
   uint32_t max_uid = kept.empty() ? 0 : kept.back().uid;
-  size_t before = kept.size();
   for (store::MessageInfo& m : now)
     if (m.uid > max_uid) kept.push_back(std::move(m));
   messages_ = std::move(kept);
-  if (messages_.size() != before) out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
 }
 
 void MailboxView::UpdateHeldModseq(store::Store& store) {

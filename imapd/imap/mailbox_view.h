@@ -6,6 +6,10 @@
 // differences as untagged responses, holding expunges back while they are not allowed (RFC 3501
 // 7.4.1: FETCH, STORE, SEARCH). Only when the store's expunge log no longer reaches back that
 // far (pruned) is the whole mailbox listed and compared.
+// The view also keeps what is per session: which messages are \Recent to it (RFC 3501 2.3.2:
+// claimed from the store, so exactly one session sees each new message as recent; EXAMINE
+// claims nothing) and which keywords its client has been told of in "* FLAGS" (7.2.6: a
+// keyword appears in FLAGS before any FETCH shows it).
 #pragma once
 
 #include <cstdint>
@@ -32,9 +36,10 @@ class MailboxView {
       : mailbox_(std::move(mailbox)), read_only_(read_only) {}
 
   // Reads the message list and the mailbox's state in one snapshot, silently (through `cache`
-  // when given).
+  // when given), and claims the new messages as \Recent unless read-only.
   Status Load(store::Store& store, MailboxCache* cache = nullptr);
-  // Brings the view up to date with the store; appends "* n EXPUNGE" (or "* VANISHED uids"),
+  // Brings the view up to date with the store (also "* n RECENT" after EXISTS, and "* FLAGS"
+  // before the first FETCH that shows a new keyword); appends "* n EXPUNGE" (or "* VANISHED uids"),
   // "* n EXISTS" and "* n FETCH (FLAGS …)" lines (with CRLF) to `out`. Without allow_expunge,
   // vanished messages stay in the view until a later Sync that allows it. Costs one small
   // read when nothing changed.
@@ -49,6 +54,14 @@ class MailboxView {
   // The mailbox as of the last Load/Sync (UIDNEXT, HIGHESTMODSEQ, counters of that snapshot).
   const store::Mailbox& mailbox() const { return mailbox_; }
   bool read_only() const { return read_only_; }
+  bool IsRecent(uint32_t uid) const;
+  size_t RecentCount() const;
+  // "* FLAGS (…)" and "* OK [PERMANENTFLAGS (…)]" with the system flags and every keyword
+  // announced so far (SELECT; again whenever a keyword is added).
+  std::string FlagsResponses() const;
+  // FlagsResponses() if `flags` holds a keyword the client has not been told of (which it
+  // then has), else nothing.
+  std::string AnnounceKeywords(const store::Flags& flags);
   // Messages already gone from the store but not yet reported (expunge deferred).
   bool HasPendingExpunges() const { return !held_.empty(); }
   // The smallest MODSEQ of those held-back expunges (0: none). The session must not let the
@@ -66,6 +79,9 @@ class MailboxView {
   void ReportExpunges(const std::vector<uint32_t>& uids, const SyncOptions& options,
                       std::string& out);
   void UpdateHeldModseq(store::Store& store);
+  // Takes the UIDs below the snapshot's UIDNEXT that no session has claimed as \Recent (a
+  // read-only view only looks). A failure leaves them to another session.
+  void ClaimRecent(store::Store& store);
 
   store::Mailbox mailbox_;
   bool read_only_;
@@ -73,6 +89,9 @@ class MailboxView {
   uint64_t synced_modseq_ = 0;                // the store's HIGHESTMODSEQ at the last look
   std::vector<uint32_t> held_;                // expunged in the store, not yet reported; sorted
   uint64_t held_expunge_modseq_ = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> recent_;  // [first, end) UID ranges, ascending
+  uint32_t recent_checked_end_ = 0;                    // ClaimRecent looked below this UID
+  std::vector<std::string> keywords_;                  // announced keywords, sorted
 };
 
 }  // namespace mailsuite::imapd

@@ -66,7 +66,7 @@ Result<std::string> ResyncReplies(store::Store& store, const MailboxView& view,
   for (size_t seq = 1; seq <= view.size(); ++seq) {
     const store::MessageInfo& m = view.at(seq);
     if (m.modseq > params.modseq && (!known || known->Contains(m.uid, star)))
-      out += FlagFetchLine(seq, m, true, true, true);
+      out += FlagFetchLine(seq, m, true, true, true, view.IsRecent(m.uid));
   }
   return out;
 }

@@ -46,7 +46,11 @@ Result<std::string> StatusResponse(ImapSession& s, const store::Mailbox& m,
       value = m.unseen;  // kept by the store: STATUS never reads the messages
     } else if (item == "SIZE") {
       value = m.size;
-    }  // RECENT stays 0
+    } else if (item == "RECENT" && m.first_recent_uid < m.uid_next) {
+      auto recent = s.store().CountRecent(m.id);
+      if (!recent) return recent.status();
+      value = *recent;
+    }
     if (!out.empty()) out += ' ';
     out += item + " " + std::to_string(value);
   }

@@ -217,12 +217,17 @@ CREATE TRIGGER mailboxes_deleted AFTER DELETE ON mailboxes BEGIN
 END;
 )sql";
 
+// v5: mailboxes.first_recent_uid, the lowest UID no session has claimed as \Recent yet (RFC
+// 3501 2.3.2). A new mailbox starts at 1; on upgrade nothing is recent (every message was
+// there before, and the first login would otherwise claim a whole mailbox).
+constexpr const char kSchemaV5[] = R"sql(
+ALTER TABLE mailboxes ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1;
+UPDATE mailboxes SET first_recent_uid = uid_next;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1,
-    kSchemaV2,
-    kSchemaV3,
-    kSchemaV4,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
 };
 
 }  // namespace

@@ -74,6 +74,8 @@ class SqliteStore final : public Store {
                                        const std::vector<uint32_t>& uids) override;
 
   Result<std::optional<MailboxChanges>> ChangesSince(MailboxId mailbox, uint64_t since) override;
+  Result<RecentClaim> ClaimRecent(MailboxId mailbox, uint32_t uid_next) override;
+  Result<uint32_t> CountRecent(MailboxId mailbox) override;
   Status PruneExpungeLog(MailboxId mailbox, uint64_t keep) override;
 
   Result<uint64_t> ChangeStamp() override;

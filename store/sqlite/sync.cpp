@@ -74,6 +74,47 @@ Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbo
   return out;
 }
 
+Result<RecentClaim> SqliteStore::ClaimRecent(MailboxId mailbox, uint32_t uid_next) {
+  RecentClaim claim;
+  // Read first: a session that finds nothing to claim writes nothing (no fsync).
+  Status s = db_->Read([&](Connection& conn) {
+    claim.first = static_cast<uint32_t>(
+        QueryInt(conn, "SELECT first_recent_uid FROM mailboxes WHERE id = ?", 0, mailbox));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  if (claim.first == 0 || claim.first >= uid_next) return RecentClaim{};
+  s = db_->Write([&](Connection& conn) {
+    // Inside the write transaction, so two processes cannot both claim the same UIDs.
+    claim.first = static_cast<uint32_t>(
+        QueryInt(conn, "SELECT first_recent_uid FROM mailboxes WHERE id = ?", 0, mailbox));
+    claim.end = uid_next;
+    if (claim.first == 0 || claim.first >= uid_next) {
+      claim = RecentClaim{};
+      return Status::Ok();
+    }
+    Execute(conn, "UPDATE mailboxes SET first_recent_uid = ? WHERE id = ?",
+            static_cast<int64_t>(uid_next), mailbox);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return claim;
+}
+
+Result<uint32_t> SqliteStore::CountRecent(MailboxId mailbox) {
+  uint32_t count = 0;
+  Status s = db_->Read([&](Connection& conn) {
+    count = static_cast<uint32_t>(
+        QueryInt(conn,
+                 "SELECT count(*) FROM messages WHERE mailbox_id = ?1 AND uid >= "
+                 "(SELECT first_recent_uid FROM mailboxes WHERE id = ?1)",
+                 0, mailbox));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return count;
+}
+
 Status SqliteStore::PruneExpungeLog(MailboxId mailbox, uint64_t keep) {
   return db_->Write([&](Connection& conn) {
     if (!LoadMailboxById(conn, mailbox))

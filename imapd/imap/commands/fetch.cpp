@@ -126,6 +126,7 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
                      if (!source.Read(r, out)) return std::nullopt;
                      return out;
                    }};
+    m.recent = view.IsRecent(info.uid);
     if (req->needs_tree && !(m.tree = source.Tree())) {
       // Expunged by another session since our view was made: nothing to send (RFC 3501
       // 7.4.1 leaves it to the server; the EXPUNGE follows on a later command).

@@ -40,6 +40,7 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
     m.seq = static_cast<uint32_t>(seq);
     m.max_seq = static_cast<uint32_t>(view.size());
     m.max_uid = view.MaxUid();
+    m.recent = view.IsRecent(info.uid);
     m.header = [&source] { return source.Header(); };
     m.contains = [&source](std::string_view needle, bool body_only) {
       return source.Contains(needle, body_only).value_or(false);

@@ -47,11 +47,11 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
   size_t first_unseen = 0;
   for (size_t i = 1; i <= v.size() && !first_unseen; ++i)
     if (!(v.at(i).flags.system & store::kFlagSeen)) first_unseen = i;
-  std::string out = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
-  out += read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
-                   : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] "
-                     "Flags permitted\r\n";
-  out += "* " + std::to_string(v.size()) + " EXISTS\r\n* 0 RECENT\r\n";
+  // RFC 3501 7.2.6: FLAGS lists the keywords in use too, so a client knows them before a FETCH
+  // shows one; RECENT is what this session claimed (EXAMINE: what nobody has claimed yet).
+  std::string out = v.FlagsResponses();
+  out += "* " + std::to_string(v.size()) + " EXISTS\r\n";
+  out += "* " + std::to_string(v.RecentCount()) + " RECENT\r\n";
   if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
   out += "* OK [UIDVALIDITY " + std::to_string(v.mailbox().uid_validity) + "] UIDs valid\r\n";
   out += "* OK [UIDNEXT " + std::to_string(v.mailbox().uid_next) + "] Predicted next UID\r\n";

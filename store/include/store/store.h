@@ -153,7 +153,8 @@ class Store {
   // Copies messages (sharing content) to another mailbox of any user; new UIDs there.
   virtual Result<CopyResult> Copy(MailboxId from, const std::vector<uint32_t>& uids,
                                   MailboxId to) = 0;
-  // Copy and expunge from the source in one transaction (RFC 6851).
+  // Copy and expunge from the source in one transaction (RFC 6851); `to` may be `from` (new
+  // UIDs for the same messages).
   virtual Result<CopyResult> Move(MailboxId from, const std::vector<uint32_t>& uids,
                                   MailboxId to) = 0;
   // Removes the listed messages (only those flagged \Deleted when only_deleted), logging each
@@ -180,6 +181,16 @@ class Store {
   // this is for tests and the admin.
   virtual Status PruneExpungeLog(MailboxId mailbox, uint64_t keep) = 0;
   static constexpr uint64_t kExpungeLogKeep = 10000;
+
+  // ---- \Recent (RFC 3501 2.3.2) ---------------------------------------------------------
+  // Claims for the caller every UID from the mailbox's first_recent_uid up to `uid_next`
+  // (exclusive) and raises first_recent_uid to it, atomically across processes: the UIDs a
+  // session may show as \Recent, which no other session will get. Empty when another session
+  // was first. A session that only reads (EXAMINE) does not claim.
+  virtual Result<RecentClaim> ClaimRecent(MailboxId mailbox, uint32_t uid_next) = 0;
+  // How many messages are \Recent (UID at or above first_recent_uid): STATUS RECENT. Costs
+  // the number of recent messages.
+  virtual Result<uint32_t> CountRecent(MailboxId mailbox) = 0;
 
   // ---- Change notification ---------------------------------------------------------------
   // A number that grows with every committed write by any process on this store.

@@ -63,6 +63,16 @@ struct Mailbox {
   // Expunges with a MODSEQ at or below this were pruned from the expunge log: a client that
   // last synchronised at or below it cannot be told exactly what vanished (RFC 7162 3.2.5.2).
   uint64_t expunge_floor = 0;
+  // Messages with this UID or above are \Recent: no session has claimed them yet (RFC 3501
+  // 2.3.2; see Store::ClaimRecent).
+  uint32_t first_recent_uid = 1;
+};
+
+// The UIDs [first, end) that one session may show as \Recent: exactly one session gets each.
+struct RecentClaim {
+  uint32_t first = 0;
+  uint32_t end = 0;
+  bool empty() const { return first >= end; }
 };
 
 inline constexpr char kMailboxDelimiter = '/';

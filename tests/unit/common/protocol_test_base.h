@@ -67,12 +67,19 @@ class ProtocolTestBase : public ::testing::Test {
     auto m = store_->GetMailbox(user ? user : bob_, name);
     return m.ok() && m->has_value() ? (**m).id : 0;
   }
-  // Delivers `content` to one of bob's mailboxes; returns the UID.
+  // Delivers `content` to one of bob's mailboxes; returns the UID. Unless `recent`, the message
+  // is claimed at once, as if another client had seen it, so it is not \Recent in the session
+  // under test (the tests of \Recent ask for it).
   uint32_t Deliver(const std::string& content, const std::string& box = "INBOX",
-                   const std::string& prefix = "") {
-    auto uids = store_->Deliver({store::DeliveryTarget(BoxId(box), prefix)}, content, 1700000000);
+                   const std::string& prefix = "", bool recent = false) {
+    store::MailboxId id = BoxId(box);
+    auto uids = store_->Deliver({store::DeliveryTarget(id, prefix)}, content, 1700000000);
     EXPECT_TRUE(uids.ok()) << uids.error();
-    return uids.ok() ? (*uids)[0] : 0;
+    if (!uids.ok()) return 0;
+    if (!recent) {
+      EXPECT_TRUE(store_->ClaimRecent(id, (*uids)[0] + 1).ok());
+    }
+    return (*uids)[0];
   }
   static net::ConnectionInfo Info(const std::string& listener, const std::string& peer) {
     net::ConnectionInfo info;

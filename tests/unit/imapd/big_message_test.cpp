@@ -85,6 +85,7 @@ class BigMessageTest : public ImapSessionTest {
     auto uids = store_->Deliver({store::DeliveryTarget(BoxId("INBOX"), kPrefix)}, body_, 1700000000,
                                 metadata);
     ASSERT_TRUE(uids.ok()) << uids.error();
+    ASSERT_TRUE(store_->ClaimRecent(BoxId("INBOX"), (*uids)[0] + 1).ok());  // not \Recent
   }
   // Runs a session over a TailTransport inside an AllocationProbe; returns the largest
   // allocation and the tail of the output.

@@ -288,5 +288,33 @@ TEST_F(StoreTest, ChangeStampMovesOnEveryWriteAndIsSeenByOtherOpeners) {
   EXPECT_EQ(other->ChangeStamp().value(), s2);
 }
 
+// RFC 3501 2.3.2: each new message is \Recent in exactly one session, whichever claims first,
+// also through another store handle (another process); claiming changes no MODSEQ.
+TEST_F(StoreTest, RecentIsClaimedOnceAcrossHandles) {
+  auto other = MustOpen(db_path_);
+  ASSERT_TRUE(other);
+  MailboxId inbox = Box(alice_, "INBOX");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Deliver({inbox}, "x", 1).ok());
+  Mailbox box = store_->GetMailboxById(inbox).value().value();
+  EXPECT_EQ(box.first_recent_uid, 1u);
+  EXPECT_EQ(store_->CountRecent(inbox).value(), 3u);
+
+  RecentClaim first = other->ClaimRecent(inbox, box.uid_next).value();
+  EXPECT_EQ(first.first, 1u);
+  EXPECT_EQ(first.end, 4u);
+  EXPECT_TRUE(store_->ClaimRecent(inbox, box.uid_next).value().empty());
+  EXPECT_EQ(store_->CountRecent(inbox).value(), 0u);
+  EXPECT_EQ(store_->GetMailboxById(inbox).value()->highest_modseq, box.highest_modseq);
+
+  ASSERT_TRUE(store_->Deliver({inbox}, "y", 1).ok());
+  EXPECT_EQ(other->CountRecent(inbox).value(), 1u);
+  RecentClaim second = store_->ClaimRecent(inbox, 5).value();
+  EXPECT_EQ(second.first, 4u);
+  EXPECT_EQ(second.end, 5u);
+  EXPECT_TRUE(other->ClaimRecent(inbox, 5).value().empty());
+  EXPECT_TRUE(other->ClaimRecent(inbox, 3).value().empty());  // never lowered
+  EXPECT_EQ(store_->GetMailboxById(inbox).value()->first_recent_uid, 5u);
+}
+
 }  // namespace
 }  // namespace mailsuite::store::test

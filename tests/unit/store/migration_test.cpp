@@ -35,6 +35,8 @@ TEST(Migration, ReleaseV3DatabaseKeepsEverythingAndGainsCounters) {
     EXPECT_EQ(inbox->unseen, 3u);
     EXPECT_EQ(inbox->size, 245u + 272 + 272 + 245);
     EXPECT_EQ(inbox->expunge_floor, 0u);
+    EXPECT_EQ(inbox->first_recent_uid, 7u);  // v5: nothing is \Recent after the upgrade
+    EXPECT_EQ(store->CountRecent(inbox->id).value(), 0u);
 
     auto list = store->ListMessages(inbox->id).value();
     ASSERT_EQ(list.size(), 4u);
