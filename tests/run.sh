@@ -18,6 +18,10 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSUITE_WERROR=ON \
 cmake --build "$build" -j2 -- --no-print-directory |
   { grep -v -E '^\[ *[0-9]+%\] (Built|Building|Linking)' || true; }
 
+# Dovecot's imaptest for the conformance test, when ../shared/tools/imaptest is beside the
+# clone (it installs its build tools here, not inside ctest; without the folder the test skips).
+tests/conformance/build-imaptest.sh "$build/imaptest" >/dev/null
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
