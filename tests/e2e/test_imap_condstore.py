@@ -114,12 +114,14 @@ class ImapCondstoreTest(unittest.TestCase):
         self.ok(m.select("INBOX (CONDSTORE)"))
         self.assertEqual(m.response("HIGHESTMODSEQ"), ("HIGHESTMODSEQ", [b"4"]))
         data = self.ok(m.uid("FETCH", "1:*", "(FLAGS MODSEQ)"))
-        self.assertEqual(data, [b"1 (UID 1 FLAGS () MODSEQ (2))", b"2 (UID 2 FLAGS () MODSEQ (3))",
-                                b"3 (UID 3 FLAGS () MODSEQ (4))"])
+        # \Recent: this session's SELECT claimed all three (STATUS does not; RFC 3501 2.3.2).
+        self.assertEqual(data, [b"1 (UID 1 FLAGS (\\Recent) MODSEQ (2))",
+                                b"2 (UID 2 FLAGS (\\Recent) MODSEQ (3))",
+                                b"3 (UID 3 FLAGS (\\Recent) MODSEQ (4))"])
         data = self.ok(m.uid("STORE", "2", "+FLAGS", "(\\Flagged)"))
-        self.assertEqual(data, [b"2 (UID 2 FLAGS (\\Flagged) MODSEQ (5))"])
+        self.assertEqual(data, [b"2 (UID 2 FLAGS (\\Recent \\Flagged) MODSEQ (5))"])
         data = self.ok(m.uid("FETCH", "1:*", "(FLAGS)", "(CHANGEDSINCE 4)"))
-        self.assertEqual(data, [b"2 (UID 2 FLAGS (\\Flagged) MODSEQ (5))"])
+        self.assertEqual(data, [b"2 (UID 2 FLAGS (\\Recent \\Flagged) MODSEQ (5))"])
         data = self.ok(m.uid("SEARCH", "MODSEQ", "5"))
         self.assertEqual(data, [b"2 (MODSEQ 5)"])
 
@@ -133,12 +135,13 @@ class ImapCondstoreTest(unittest.TestCase):
         self.assertIn("* OK [HIGHESTMODSEQ 4] Highest", untagged)
         b.cmd("SELECT INBOX", expect="OK")
         # B changes message 3 behind A's back; A's conditional STORE must not overwrite it.
+        # A selected first, so the messages are \Recent to A only (RFC 3501 2.3.2).
         self.assertEqual(b.cmd("STORE 3 +FLAGS (\\Seen)"),
                          (["* 3 FETCH (FLAGS (\\Seen))"], "OK STORE completed"))
         self.assertEqual(
             a.cmd("STORE 1:3 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\\Answered)"),
             (["* 1 FETCH (UID 1 MODSEQ (6))", "* 2 FETCH (UID 2 MODSEQ (6))",
-              "* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (5))"],
+              "* 3 FETCH (UID 3 FLAGS (\\Recent \\Seen) MODSEQ (5))"],
              "OK [MODIFIED 3] Conditional STORE failed"))
         # B (CONDSTORE not enabled) hears of A's change without MODSEQ.
         self.assertEqual(b.cmd("NOOP"),
@@ -147,7 +150,7 @@ class ImapCondstoreTest(unittest.TestCase):
         self.assertEqual(a.cmd("UID SEARCH MODSEQ 5"), (["* SEARCH 1 2 3 (MODSEQ 6)"],
                                                         "OK UID SEARCH completed"))
         self.assertEqual(a.cmd("UID STORE 3 (UNCHANGEDSINCE 5) +FLAGS (\\Answered)"),
-                         (["* 3 FETCH (UID 3 FLAGS (\\Answered \\Seen) MODSEQ (7))"],
+                         (["* 3 FETCH (UID 3 FLAGS (\\Recent \\Answered \\Seen) MODSEQ (7))"],
                           "OK UID STORE completed"))
         self.assertEqual(a.cmd("STATUS INBOX (HIGHESTMODSEQ)"),
                          (['* STATUS "INBOX" (HIGHESTMODSEQ 7)'], "OK STATUS completed"))
@@ -168,8 +171,10 @@ class ImapCondstoreTest(unittest.TestCase):
         self.ok(other.uid("STORE", "2", "+FLAGS", "(\\Flagged)"))  # MODSEQ 6
         self.ok(other.uid("STORE", "3", "+FLAGS", "(\\Deleted)"))  # 7
         self.ok(other.expunge())                                     # 8
+        # \Recent: A selected before the other session, so A claimed the messages (RFC 3501 2.3.2).
         self.assertEqual(a.cmd("NOOP"),
-                         (["* VANISHED 3", "* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (6))"],
+                         (["* VANISHED 3",
+                           "* 2 FETCH (UID 2 FLAGS (\\Recent \\Flagged) MODSEQ (6))"],
                           "OK NOOP completed"))
         # UID 4 is message 3 now.
         self.assertEqual(a.cmd("UID STORE 4 +FLAGS.SILENT (\\Deleted)"),
@@ -200,9 +205,10 @@ class ImapCondstoreTest(unittest.TestCase):
         self.ok(other.uid("STORE", "3", "+FLAGS", "(\\Flagged)"))  # 7
         # A's FETCH may not report the expunge, and shows MODSEQ 7 > 6: the HIGHESTMODSEQ code
         # keeps what the client records (it must use it over higher MODSEQs) below 6.
+        # \Recent: A selected before the other session, so A claimed the messages (RFC 3501 2.3.2).
         untagged, tagged = a.cmd("UID FETCH 3 (FLAGS MODSEQ)")
         self.assertEqual(tagged, "OK UID FETCH completed")
-        self.assertEqual(untagged[-2:], ["* 3 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (7))",
+        self.assertEqual(untagged[-2:], ["* 3 FETCH (UID 3 FLAGS (\\Recent \\Flagged) MODSEQ (7))",
                                          "* OK [HIGHESTMODSEQ 5] Expunges not yet reported"])
         recorded = int(re.match(r"\* OK \[HIGHESTMODSEQ (\d+)\]", untagged[-1]).group(1))
         # The client goes away before any command that may report the expunge ...
@@ -214,6 +220,7 @@ class ImapCondstoreTest(unittest.TestCase):
         b.cmd("ENABLE QRESYNC", expect="OK")
         untagged, tagged = b.cmd(f"SELECT INBOX (QRESYNC ({validity} {recorded}))")
         self.assertEqual(tagged, "OK [READ-WRITE] SELECT completed")
+        # No \Recent: A's session claimed the messages, and \Recent goes with it.
         self.assertEqual(untagged[-2:], ["* VANISHED (EARLIER) 1",
                                          "* 2 FETCH (UID 3 FLAGS (\\Flagged) MODSEQ (7))"])
         # Had it recorded MODSEQ 7, it would never have heard of UID 1.

@@ -123,6 +123,9 @@ class ImapExtensionsTest(unittest.TestCase):
         started = time.monotonic()
         self.append(other, box, "while idling")
         self.assertEqual(m.readline(), b"* 1 EXISTS\r\n")
+        # `other` has nothing selected, so this session is the first to hear of the message and
+        # it is \Recent here (RFC 3501 2.3.2).
+        self.assertEqual(m.readline(), b"* 1 RECENT\r\n")
         self.assertLess(time.monotonic() - started, 5)
         m.send(b"done\r\n")
         self.assertEqual(m.readline(), b"t1 OK IDLE terminated\r\n")

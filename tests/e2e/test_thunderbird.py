@@ -215,10 +215,11 @@ class ThunderbirdTest(unittest.TestCase):
             self.assertLess(inbox_conn.io.wire_in, inbox_conn.io.plain_in / 2,
                             "COMPRESS=DEFLATE shrinks the big body on the wire")
 
-        # Reading a message: uid store +Flags (\Seen).
+        # Reading a message: uid store +Flags (\Seen). The reply is the server's, unfiltered:
+        # \Recent because this connection's SELECT was the first of INBOX (RFC 3501 2.3.2).
         stored = inbox_conn.store_seen(by_kind["read"])
         self.assertEqual(stored.fetches(), [(1, {"UID": str(by_kind["read"]),
-                                                 "FLAGS": ["\\Seen"]})])
+                                                 "FLAGS": ["\\Recent", "\\Seen"]})])
         # The other folders' counts, from the folder connection (trace: STATUS).
         self.assertEqual(folders_conn.status("Projects/sub"),
                          {"UIDNEXT": 1, "MESSAGES": 0, "UNSEEN": 0, "RECENT": 0})
@@ -267,7 +268,8 @@ class ThunderbirdTest(unittest.TestCase):
         sent_uid = sent_before["UIDNEXT"]
         sent_state = folders_conn.select("Sent")
         self.assertEqual((sent_state.exists, sent_state.uidnext), (1, sent_uid + 1))
-        self.assertEqual(folders_conn.fetch_flags("1:*")[0], {sent_uid: {"\\Seen"}})
+        # \Recent: no session had Sent selected, so this SELECT claimed the copy (RFC 3501 2.3.2).
+        self.assertEqual(folders_conn.fetch_flags("1:*")[0], {sent_uid: {"\\Recent", "\\Seen"}})
         sent_headers, _ = folders_conn.fetch_headers(str(sent_uid))
         self.assertEqual(self.header_item(sent_headers[sent_uid]),
                          header_fields(copy, HEADER_FIELDS))
