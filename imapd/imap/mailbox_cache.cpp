@@ -2,25 +2,9 @@
 
 #include <algorithm>
 
-namespace mailsuite::imapd {
+#include "store/changes.h"
 
-std::vector<store::MessageInfo> ApplyChanges(const std::vector<store::MessageInfo>& base,
-                                             const store::MailboxChanges& changes) {
-  const auto& gone = changes.expunged;    // ascending
-  const auto& changed = changes.changed;  // ascending UID
-  std::vector<store::MessageInfo> out;
-  out.reserve(base.size() + changed.size());
-  size_t c = 0;
-  for (const store::MessageInfo& m : base) {
-    if (std::binary_search(gone.begin(), gone.end(), m.uid)) continue;
-    while (c < changed.size() && changed[c].uid < m.uid) ++c;  // none: new UIDs come last
-    out.push_back(c < changed.size() && changed[c].uid == m.uid ? changed[c] : m);
-  }
-  const uint32_t max_uid = base.empty() ? 0 : base.back().uid;
-  for (const store::MessageInfo& m : changed)
-    if (m.uid > max_uid) out.push_back(m);
-  return out;
-}
+namespace mailsuite::imapd {
 
 Result<std::optional<MailboxCache::Snapshot>> MailboxCache::Load(store::Store& store,
                                                                  store::MailboxId id) {
@@ -40,7 +24,7 @@ Result<std::optional<MailboxCache::Snapshot>> MailboxCache::Load(store::Store& s
   Snapshot now;
   now.mailbox = std::move(c.mailbox);
   if (base && c.complete)
-    now.messages = ApplyChanges(base->messages, c);
+    now.messages = store::ApplyChanges(base->messages, c);
   else
     now.messages = std::move(c.changed);  // a full list
   if (now.messages.size() >= kMinMessages &&

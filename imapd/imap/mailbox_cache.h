@@ -47,8 +47,4 @@ class MailboxCache {
   uint64_t clock_ = 0;
 };
 
-// `base` brought forward by `changes` (complete ones: changed rows and expunged UIDs).
-std::vector<store::MessageInfo> ApplyChanges(const std::vector<store::MessageInfo>& base,
-                                             const store::MailboxChanges& changes);
-
 }  // namespace mailsuite::imapd

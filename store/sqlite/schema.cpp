@@ -225,9 +225,27 @@ ALTER TABLE mailboxes ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1;
 UPDATE mailboxes SET first_recent_uid = uid_next;
 )sql";
 
+// v6: mailbox_snapshots, a large mailbox's message list as of one MODSEQ in one blob (see
+// list_snapshot.h). Rows that change mailbox without a MODSEQ (RENAME INBOX moves them) and a
+// deleted mailbox drop it.
+constexpr const char kSchemaV6[] = R"sql(
+CREATE TABLE mailbox_snapshots (
+  mailbox_id INTEGER PRIMARY KEY,
+  modseq INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TRIGGER snapshots_message_moved AFTER UPDATE OF mailbox_id ON messages
+WHEN OLD.mailbox_id != NEW.mailbox_id BEGIN
+  DELETE FROM mailbox_snapshots WHERE mailbox_id IN (OLD.mailbox_id, NEW.mailbox_id);
+END;
+CREATE TRIGGER snapshots_mailbox_deleted AFTER DELETE ON mailboxes BEGIN
+  DELETE FROM mailbox_snapshots WHERE mailbox_id = OLD.id;
+END;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6,
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // OpenStore, the SQLite store's lifetime, maildrop locks and statistics.
 #include "sqlite_store.h"
 
+#include "list_snapshot.h"
+
 #include "maildrop_lock.h"
 #include "schema.h"
 #include "store/testing.h"
@@ -91,6 +93,22 @@ std::vector<std::string> FindProblems(Connection& conn) {
       0);
   if (bad_counters > 0)
     problems.push_back(std::to_string(bad_counters) + " mailboxes with wrong counters");
+  // A usable list snapshot must give exactly the rows (an unusable one is only ignored).
+  std::vector<MailboxId> with_snapshot;
+  {
+    Stmt stmt(conn, "SELECT mailbox_id FROM mailbox_snapshots");
+    while (stmt.Step()) with_snapshot.push_back(stmt.Int(0));
+  }
+  for (MailboxId id : with_snapshot) {
+    std::optional<Mailbox> box = LoadMailboxById(conn, id);
+    size_t catch_up = 0;
+    auto list = box ? ListFromSnapshot(conn, *box, &catch_up) : std::nullopt;
+    if (!list) continue;
+    std::vector<MessageInfo> rows;
+    ListAllMessages(conn, id, rows);
+    if (!(*list == rows))
+      problems.push_back("mailbox " + std::to_string(id) + ": list snapshot differs from rows");
+  }
   return problems;
 }
 
@@ -145,6 +163,15 @@ Status CreateDatabaseAtVersion(const std::string& path, int version) {
     Status s = MigrateTo(conn, path, version);
     conn.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
     return s;
+  } catch (const SqlError& e) {
+    return Status::Error(e.what());
+  }
+}
+
+Result<int64_t> ListSnapshotModseq(const std::string& path, MailboxId mailbox) {
+  try {
+    Connection conn(path, SQLITE_OPEN_READWRITE, 5000);
+    return QueryInt(conn, "SELECT modseq FROM mailbox_snapshots WHERE mailbox_id = ?", -1, mailbox);
   } catch (const SqlError& e) {
     return Status::Error(e.what());
   }

@@ -4,6 +4,7 @@
 // mailboxes_change_stamp), so its cost follows the changes, not the mailbox or the store.
 #include <limits>
 
+#include "list_snapshot.h"
 #include "names.h"
 #include "sqlite_store.h"
 
@@ -50,8 +51,10 @@ void PruneExpunged(Connection& conn, MailboxId mailbox, uint64_t keep) {
 
 Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbox, uint64_t since) {
   std::optional<MailboxChanges> out;
+  bool save_snapshot = false;
   Status s = db_->Read([&](Connection& conn) {
     out.reset();
+    save_snapshot = false;
     std::optional<Mailbox> box = LoadMailboxById(conn, mailbox);
     if (!box) return Status::Ok();
     out.emplace();
@@ -59,7 +62,20 @@ Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbo
     if (since > 0 && out->mailbox.highest_modseq <= since) return Status::Ok();  // one row read
     if (since == 0 || since < out->mailbox.expunge_floor) {
       out->complete = false;
-      ListAllMessages(conn, mailbox, out->changed);
+      if (out->mailbox.messages < kSnapshotMinMessages) {
+        ListAllMessages(conn, mailbox, out->changed);
+        return Status::Ok();
+      }
+      // A large mailbox: its stored snapshot and what changed since, when there is one; a
+      // new snapshot when there is none or catching up has grown to an eighth of the list.
+      size_t catch_up = 0;
+      if (auto list = ListFromSnapshot(conn, out->mailbox, &catch_up)) {
+        out->changed = std::move(*list);
+        save_snapshot = catch_up > out->changed.size() / 8;
+      } else {
+        ListAllMessages(conn, mailbox, out->changed);
+        save_snapshot = true;
+      }
       return Status::Ok();
     }
     ListChangedMessages(conn, mailbox, since, out->changed);
@@ -71,6 +87,14 @@ Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbo
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  if (save_snapshot) {
+    // The list and its MODSEQ come from one read snapshot, so they stay a valid base however
+    // the mailbox changed since. Only a cache: a failed write costs the next reader time.
+    (void)db_->Write([&](Connection& conn) {
+      SaveListSnapshot(conn, mailbox, out->mailbox.highest_modseq, out->changed);
+      return Status::Ok();
+    });
+  }
   return out;
 }
 

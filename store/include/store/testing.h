@@ -21,5 +21,8 @@ Status CreateDatabaseAtVersion(const std::string& path, int version);
 // above its largest UID, and every mailbox's counters equal to its rows. Ok, or the first
 // problem found.
 Status CheckConsistency(const std::string& path);
+// The MODSEQ of the stored list snapshot of `mailbox` (see the SQLite backend's
+// list_snapshot.h), -1 when it has none.
+Result<int64_t> ListSnapshotModseq(const std::string& path, int64_t mailbox);
 
 }  // namespace mailsuite::store::testing

@@ -102,6 +102,7 @@ struct MessageInfo {
   int64_t internal_date = 0;
   uint64_t modseq = 0;
   Flags flags;
+  bool operator==(const MessageInfo&) const = default;
 };
 
 // What changed in one mailbox after a MODSEQ, read in one snapshot (incremental sync).

@@ -122,6 +122,59 @@ TEST_F(StoreTest, PrunedExpungeLogGivesAFullListing) {
   EXPECT_FALSE(store_->PruneExpungeLog(424242, 1).ok());
 }
 
+// A large mailbox's full listing comes from its stored list snapshot plus the changes since
+// (the first SELECT after imapd starts): the same list as its rows after flag changes,
+// expunges, new mail, a pruned log and RENAME INBOX. CheckConsistency (after every store test)
+// also compares every usable snapshot with the rows.
+TEST_F(StoreTest, ListSnapshotGivesTheRowsThroughEveryChange) {
+  MailboxId inbox = Box(alice_, "INBOX");
+  const int n = 2100;  // above the snapshot threshold (2000)
+  ASSERT_TRUE(store_->Deliver(std::vector<DeliveryTarget>(n, inbox), "S: x\r\n\r\n", 7).ok());
+  Flags label;
+  label.keywords = {"$Label1", "todo"};
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {3, 5}, FlagOperation::kAdd, label).ok());
+  auto full = [&] {
+    auto c = store_->ChangesSince(inbox, 0).value();
+    EXPECT_TRUE(c.has_value() && !c->complete);
+    return c ? c->changed : std::vector<MessageInfo>{};
+  };
+  auto rows = [&] { return store_->ListMessages(inbox).value(); };
+  auto snapshot = [&] { return testing::ListSnapshotModseq(db_path_, inbox).value(); };
+
+  EXPECT_EQ(snapshot(), -1);
+  EXPECT_EQ(full(), rows());  // read from the rows, and a snapshot written
+  const int64_t first = snapshot();
+  EXPECT_EQ(static_cast<uint64_t>(first), State(*store_, inbox).highest_modseq);
+
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {1, 5}, FlagOperation::kAdd, Seen()).ok());
+  ASSERT_TRUE(store_->Expunge(inbox, {2, 4}).ok());
+  ASSERT_TRUE(store_->Deliver({inbox, inbox}, "S: y\r\n\r\n", 8).ok());
+  EXPECT_EQ(full(), rows());  // snapshot plus a small catch-up: not rewritten
+  EXPECT_EQ(snapshot(), first);
+
+  // Catching up on more than an eighth of the list writes a newer snapshot.
+  std::vector<uint32_t> many;
+  for (uint32_t uid = 10; uid < 400; ++uid) many.push_back(uid);
+  ASSERT_TRUE(store_->UpdateFlags(inbox, many, FlagOperation::kAdd, label).ok());
+  EXPECT_EQ(full(), rows());
+  const int64_t second = snapshot();
+  EXPECT_GT(second, first);
+
+  // The expunge log pruned past the snapshot: unusable, so the rows (and a new snapshot).
+  ASSERT_TRUE(store_->Expunge(inbox, {6}).ok());
+  ASSERT_TRUE(store_->Expunge(inbox, {7}).ok());
+  ASSERT_TRUE(store_->PruneExpungeLog(inbox, 1).ok());
+  EXPECT_EQ(full(), rows());
+  EXPECT_GT(snapshot(), second);
+
+  // RENAME INBOX moves the rows without a MODSEQ: the snapshot goes with them.
+  ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Old").ok());
+  EXPECT_EQ(snapshot(), -1);
+  EXPECT_TRUE(full().empty());
+  MailboxId old = Box(alice_, "Old");
+  EXPECT_EQ(store_->ChangesSince(old, 0).value()->changed, store_->ListMessages(old).value());
+}
+
 TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
   MailboxId a = Box(alice_, "INBOX"), b = Box(bob_, "INBOX");
   auto start = store_->MailboxesChangedSince(0).value();
