@@ -21,12 +21,20 @@ Result<std::optional<MailboxCache::Snapshot>> MailboxCache::Load(store::Store& s
   if (!changes) return changes.status();
   if (!changes->has_value()) return std::optional<Snapshot>();
   store::MailboxChanges& c = **changes;
+  // Mailbox ids are reused after a delete; UIDVALIDITY tells the mailboxes apart.
+  if (base && base->mailbox.uid_validity != c.mailbox.uid_validity) {
+    base.reset();
+    changes = store.ChangesSince(id, 0);
+    if (!changes) return changes.status();
+    if (!changes->has_value()) return std::optional<Snapshot>();
+  }
+  store::MailboxChanges& fresh = **changes;
   Snapshot now;
-  now.mailbox = std::move(c.mailbox);
-  if (base && c.complete)
-    now.messages = store::ApplyChanges(base->messages, c);
+  now.mailbox = std::move(fresh.mailbox);
+  if (base && fresh.complete)
+    now.messages = store::ApplyChanges(base->messages, fresh);
   else
-    now.messages = std::move(c.changed);  // a full list
+    now.messages = std::move(fresh.changed);  // a full list
   if (now.messages.size() >= kMinMessages &&
       (!base || base->mailbox.highest_modseq != now.mailbox.highest_modseq))
     Keep(id, now);
@@ -39,7 +47,9 @@ void MailboxCache::Keep(store::MailboxId id, const Snapshot& snapshot) {
   Entry& e = entries_[id];
   if (e.snapshot) {
     // Another session may have stored a newer one meanwhile: keep the newer.
-    if (e.snapshot->mailbox.highest_modseq >= copy->mailbox.highest_modseq) return;
+    if (e.snapshot->mailbox.uid_validity == copy->mailbox.uid_validity &&
+        e.snapshot->mailbox.highest_modseq >= copy->mailbox.highest_modseq)
+      return;
     cached_ -= e.snapshot->messages.size();
   }
   e.snapshot = std::move(copy);

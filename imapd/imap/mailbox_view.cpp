@@ -102,8 +102,9 @@ size_t MailboxView::SeqOfUid(uint32_t uid) const {
 Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::string& out) {
   auto changes = store.ChangesSince(mailbox_.id, synced_modseq_);
   if (!changes) return changes.status();
-  if (!changes->has_value()) {
-    SyncWithFullList({}, options, out);  // deleted under us: every message is gone
+  if (!changes->has_value() || (**changes).mailbox.uid_validity != mailbox_.uid_validity) {
+    // Deleted under us (its id perhaps reused by a new mailbox): every message is gone.
+    SyncWithFullList({}, options, out);
   } else {
     store::MailboxChanges& c = **changes;
     const size_t before = messages_.size();

@@ -1,6 +1,7 @@
 #include "command_parser.h"
 
 #include <charconv>
+#include <cstdint>
 
 namespace mailsuite::imapd {
 namespace {
@@ -170,7 +171,13 @@ class Scanner {
     size_t start = pos_;
     while (pos_ < l.size()) {
       unsigned char c = static_cast<unsigned char>(l[pos_]);
-      size_t close = c == '[' ? l.find(']', pos_) : std::string::npos;
+      // Once no ']' is left on this line, later '[' need no scan (a line of '[' stays linear).
+      bool may_close = !(no_close_line_ == line_ && pos_ >= no_close_from_);
+      size_t close = c == '[' && may_close ? l.find(']', pos_) : std::string::npos;
+      if (c == '[' && may_close && close == std::string::npos) {
+        no_close_line_ = line_;
+        no_close_from_ = pos_;
+      }
       if (close != std::string::npos) {
         // A section: everything up to the matching ']' (no nesting in IMAP sections). Without a
         // ']' the '[' is an ordinary ATOM-CHAR (RFC 3501 9: only ']' is a resp-special), as in
@@ -194,6 +201,8 @@ class Scanner {
   size_t line_ = 0;
   size_t pos_ = 0;
   size_t items_ = 0;
+  size_t no_close_line_ = SIZE_MAX;  // on this line there is no ']' at or after no_close_from_
+  size_t no_close_from_ = 0;
   std::string error_;
 };
 

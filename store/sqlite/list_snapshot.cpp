@@ -44,6 +44,11 @@ class Reader {
     uint64_t n = Varint();
     return n > in_.size() - pos_ ? Fail() : n;
   }
+  // A count of messages, each of at least 8 bytes (eight varints).
+  uint64_t MessageCount() {
+    uint64_t n = Varint();
+    return n > (in_.size() - pos_) / 8 ? Fail() : n;
+  }
   std::string String() {
     uint64_t n = Count();
     if (!ok_) return {};
@@ -100,13 +105,14 @@ std::optional<std::vector<MessageInfo>> DecodeListSnapshot(std::string_view data
   Reader r(data.substr(1));
   std::vector<std::string> keywords(r.Count());
   for (std::string& k : keywords) k = r.String();
-  std::vector<MessageInfo> out(r.Count());
+  // Each message takes at least 8 bytes: a larger count is garbage, not an allocation.
+  std::vector<MessageInfo> out(r.MessageCount());
   uint64_t uid = 0;
   for (MessageInfo& m : out) {
     if (!r.ok()) break;
     uint64_t delta = r.Varint();
+    if (delta == 0 || delta > UINT32_MAX - uid) return std::nullopt;  // UIDs ascend strictly
     uid += delta;
-    if (delta == 0 || uid > UINT32_MAX) return std::nullopt;  // UIDs ascend strictly
     m.mailbox_id = mailbox;
     m.uid = static_cast<uint32_t>(uid);
     m.content_id = static_cast<int64_t>(r.Varint());
@@ -128,7 +134,9 @@ std::optional<std::vector<MessageInfo>> DecodeListSnapshot(std::string_view data
 
 std::optional<std::vector<MessageInfo>> ListFromSnapshot(Connection& conn, const Mailbox& box,
                                                          size_t* catch_up) {
-  Stmt stmt(conn, "SELECT modseq, data FROM mailbox_snapshots WHERE mailbox_id = ?", box.id);
+  Stmt stmt(conn,
+            "SELECT modseq, data FROM mailbox_snapshots WHERE mailbox_id = ? AND uid_validity = ?",
+            box.id, static_cast<int64_t>(box.uid_validity));
   if (!stmt.Step()) return std::nullopt;
   const auto modseq = static_cast<uint64_t>(stmt.Int(0));
   // The expunge log must still reach back to the snapshot (RFC 7162 3.2.5.2's rule for clients
@@ -149,12 +157,15 @@ std::optional<std::vector<MessageInfo>> ListFromSnapshot(Connection& conn, const
   return now;
 }
 
-void SaveListSnapshot(Connection& conn, MailboxId mailbox, uint64_t modseq,
-                      const std::vector<MessageInfo>& messages) {
-  const std::string data = EncodeListSnapshot(messages);
+void SaveListSnapshot(Connection& conn, const Mailbox& box, const std::string& data) {
+  // Only while the mailbox the list was read from still exists (not deleted, its id not
+  // reused) and has not gone back: a delete between the read and this write leaves nothing.
   Execute(conn,
-          "INSERT OR REPLACE INTO mailbox_snapshots (mailbox_id, modseq, data) VALUES (?, ?, ?)",
-          mailbox, static_cast<int64_t>(modseq), Blob{data});
+          "INSERT OR REPLACE INTO mailbox_snapshots (mailbox_id, uid_validity, modseq, data) "
+          "SELECT id, uid_validity, ?, ? FROM mailboxes WHERE id = ? AND uid_validity = ? AND "
+          "highest_modseq >= ?",
+          static_cast<int64_t>(box.highest_modseq), Blob{data}, box.id,
+          static_cast<int64_t>(box.uid_validity), static_cast<int64_t>(box.highest_modseq));
 }
 
 }  // namespace mailsuite::store

@@ -30,8 +30,8 @@ std::optional<std::vector<MessageInfo>> DecodeListSnapshot(std::string_view data
 // when there is no usable snapshot. `*catch_up` gets the number of changes applied.
 std::optional<std::vector<MessageInfo>> ListFromSnapshot(Connection& conn, const Mailbox& box,
                                                          size_t* catch_up);
-// Inside a write: keeps `messages` as the list of `mailbox` at `modseq`.
-void SaveListSnapshot(Connection& conn, MailboxId mailbox, uint64_t modseq,
-                      const std::vector<MessageInfo>& messages);
+// Inside a write: keeps `data` (EncodeListSnapshot of the list read with `box`, encoded before
+// the write so the lock is not held for it) as the list of `box` at its HIGHESTMODSEQ.
+void SaveListSnapshot(Connection& conn, const Mailbox& box, const std::string& data);
 
 }  // namespace mailsuite::store

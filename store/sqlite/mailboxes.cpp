@@ -173,8 +173,11 @@ Status SqliteStore::RenameMailbox(UserId user, const std::string& from, const st
               "SELECT mailbox_id, uid, ? FROM messages WHERE mailbox_id = ?",
               modseq, m->id);
       Execute(conn, "UPDATE messages SET mailbox_id = ? WHERE mailbox_id = ?", target.id, m->id);
-      Execute(conn, "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?", uid_next,
-              modseq, target.id);
+      // The moved messages keep INBOX's \Recent state (RFC 3501 2.3.2), not all become recent.
+      Execute(conn,
+              "UPDATE mailboxes SET uid_next = ?, highest_modseq = ?, first_recent_uid = ? "
+              "WHERE id = ?",
+              uid_next, modseq, static_cast<int64_t>(m->first_recent_uid), target.id);
       Execute(conn, "UPDATE mailboxes SET highest_modseq = ? WHERE id = ?", modseq, m->id);
       return Status::Ok();
     }

@@ -226,11 +226,13 @@ UPDATE mailboxes SET first_recent_uid = uid_next;
 )sql";
 
 // v6: mailbox_snapshots, a large mailbox's message list as of one MODSEQ in one blob (see
-// list_snapshot.h). Rows that change mailbox without a MODSEQ (RENAME INBOX moves them) and a
-// deleted mailbox drop it.
+// list_snapshot.h), valid only for the mailbox with that id and UIDVALIDITY (ids are reused).
+// Rows that change mailbox without a MODSEQ (RENAME INBOX moves them) and a deleted mailbox
+// drop it.
 constexpr const char kSchemaV6[] = R"sql(
 CREATE TABLE mailbox_snapshots (
   mailbox_id INTEGER PRIMARY KEY,
+  uid_validity INTEGER NOT NULL,
   modseq INTEGER NOT NULL,
   data BLOB NOT NULL
 );

@@ -93,6 +93,13 @@ std::vector<std::string> FindProblems(Connection& conn) {
       0);
   if (bad_counters > 0)
     problems.push_back(std::to_string(bad_counters) + " mailboxes with wrong counters");
+  int64_t orphans = QueryInt(conn,
+                             "SELECT count(*) FROM mailbox_snapshots s WHERE NOT EXISTS (SELECT "
+                             "1 FROM mailboxes b WHERE b.id = s.mailbox_id AND "
+                             "b.uid_validity = s.uid_validity)",
+                             0);
+  if (orphans > 0)
+    problems.push_back(std::to_string(orphans) + " list snapshots of no existing mailbox");
   // A usable list snapshot must give exactly the rows (an unusable one is only ignored).
   std::vector<MailboxId> with_snapshot;
   {

@@ -90,8 +90,9 @@ Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbo
   if (save_snapshot) {
     // The list and its MODSEQ come from one read snapshot, so they stay a valid base however
     // the mailbox changed since. Only a cache: a failed write costs the next reader time.
+    const std::string data = EncodeListSnapshot(out->changed);
     (void)db_->Write([&](Connection& conn) {
-      SaveListSnapshot(conn, mailbox, out->mailbox.highest_modseq, out->changed);
+      SaveListSnapshot(conn, out->mailbox, data);
       return Status::Ok();
     });
   }
@@ -108,20 +109,20 @@ Result<RecentClaim> SqliteStore::ClaimRecent(MailboxId mailbox, uint32_t uid_nex
   });
   if (!s.ok()) return s;
   if (claim.first == 0 || claim.first >= uid_next) return RecentClaim{};
+  // Losing the race to another session writes nothing: a failed transaction is rolled back and
+  // commits (and fsyncs, and wakes listeners) nothing.
+  static const char kLost[] = "claimed by another session";
   s = db_->Write([&](Connection& conn) {
     // Inside the write transaction, so two processes cannot both claim the same UIDs.
     claim.first = static_cast<uint32_t>(
         QueryInt(conn, "SELECT first_recent_uid FROM mailboxes WHERE id = ?", 0, mailbox));
     claim.end = uid_next;
-    if (claim.first == 0 || claim.first >= uid_next) {
-      claim = RecentClaim{};
-      return Status::Ok();
-    }
+    if (claim.first == 0 || claim.first >= uid_next) return Status::Error(kLost);
     Execute(conn, "UPDATE mailboxes SET first_recent_uid = ? WHERE id = ?",
             static_cast<int64_t>(uid_next), mailbox);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.message() == kLost ? Result<RecentClaim>(RecentClaim{}) : s;
   return claim;
 }
 

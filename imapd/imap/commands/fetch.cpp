@@ -44,6 +44,8 @@ std::unordered_set<uint32_t> MarkSeen(ImapSession& s, const std::vector<size_t>&
   for (const store::MessageInfo& updated : r->updated) {
     size_t seq = view.SeqOfUid(updated.uid);
     if (seq == 0) continue;
+    // The store's flags may hold another session's keyword not yet told: FLAGS first (7.2.6).
+    s.Write(view.AnnounceKeywords(updated.flags));
     view.at(seq).flags = updated.flags;
     view.at(seq).modseq = updated.modseq;
     changed.insert(updated.uid);

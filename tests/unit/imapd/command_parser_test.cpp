@@ -62,6 +62,11 @@ TEST(ImapParserTest, BracketWithoutCloseIsAnAtomChar) {
   EXPECT_EQ(c.args[0].text, "!#$&'+,-.0123456789:;<=>?@^_`|[}");
   EXPECT_EQ(MustParse({"a LIST \"\" foo[%"}).args[1].text, "foo[%");
   EXPECT_EQ(MustParse({"a FETCH 1 BODY[HEADER"}).args[1].text, "BODY[HEADER");
+  // A line of '[' (and of "[ " arguments) without a ']' is read once, not once per '['.
+  EXPECT_EQ(MustParse({"a SELECT " + std::string(200000, '[')}).args[0].text.size(), 200000u);
+  std::string many = "a X";
+  for (int i = 0; i < 50000; ++i) many += " [";
+  EXPECT_EQ(MustParse({many}).args.size(), 50000u);
 }
 
 TEST(ImapParserTest, LiteralsBetweenLines) {

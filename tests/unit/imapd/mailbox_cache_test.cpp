@@ -51,6 +51,28 @@ TEST_F(MailboxCacheTest, SecondLoadIsTheFirstBroughtForward) {
   EXPECT_FALSE(cache.Load(*store_, 424242).value().has_value());
 }
 
+// SQLite reuses the id of a deleted mailbox (the highest one) for the next: the cached list of
+// the old mailbox must not be served for the new one (UIDVALIDITY tells them apart), nor its
+// stored list snapshot.
+TEST_F(MailboxCacheTest, AReusedMailboxIdIsAnotherMailbox) {
+  store::MailboxId old = store_->CreateMailbox(alice_, "Old", "").value().id;
+  ASSERT_TRUE(store_
+                  ->Deliver(std::vector<store::DeliveryTarget>(MailboxCache::kMinMessages + 1, old),
+                            "S: x\r\n\r\n", 1)
+                  .ok());
+  MailboxCache cache;
+  ASSERT_EQ(cache.Load(*store_, old).value()->messages.size(), MailboxCache::kMinMessages + 1);
+  ASSERT_TRUE(store_->DeleteMailbox(alice_, "Old").ok());
+  store::Mailbox reborn = store_->CreateMailbox(alice_, "New", "").value();
+  ASSERT_EQ(reborn.id, old) << "the premise: SQLite gave the id out again";
+  ASSERT_TRUE(store_->Deliver({reborn.id}, "S: y\r\n\r\n", 1).ok());
+  auto now = cache.Load(*store_, reborn.id).value();
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->mailbox.uid_validity, reborn.uid_validity);
+  ExpectSame(now->messages, store_->ListMessages(reborn.id).value());
+  EXPECT_EQ(now->messages.size(), 1u);
+}
+
 TEST_F(MailboxCacheTest, SmallMailboxesAreNotKept) {
   store::MailboxId inbox = Box(alice_, "INBOX");
   ASSERT_TRUE(store_->Deliver({inbox}, "S: 1\r\n\r\n", 1).ok());

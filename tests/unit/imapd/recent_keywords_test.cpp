@@ -104,5 +104,29 @@ TEST_F(ImapSessionTest, FlagsListKeywordsInUseAndGrowBeforeAFetchShowsANewOne) {
   EXPECT_TRUE(Grep(std::vector<std::string>(b, c), "* FLAGS").empty());
 }
 
+// FETCH BODY[] sets \Seen and reports the flags the store now has, which may hold another
+// session's keyword this session has not synced yet: FLAGS comes first.
+TEST_F(ImapSessionTest, ImplicitSeenAnnouncesAnotherSessionsKeywordFirst) {
+  Deliver(kMsg);
+  auto inbox = BoxId();
+  StepTransport t({
+      {nullptr, kLogin + "s SELECT INBOX\r\n"},
+      {[&] {
+         store::Flags other;
+         other.keywords = {"$Elsewhere"};
+         store_->UpdateFlags(inbox, {1}, store::FlagOperation::kAdd, other);
+       },
+       "f FETCH 1 BODY[]\r\n"},
+  });
+  auto r = Lines(TalkOver(t));
+  auto flags = std::find_if(r.begin(), r.end(), [](const std::string& l) {
+    return l.find("* FLAGS (") == 0 && l.find("$Elsewhere") != std::string::npos;
+  });
+  auto fetch = std::find(r.begin(), r.end(), " FLAGS (\\Seen $Elsewhere))");  // after BODY[]
+  ASSERT_NE(flags, r.end());
+  ASSERT_NE(fetch, r.end());
+  EXPECT_LT(flags, fetch);
+}
+
 }  // namespace
 }  // namespace mailsuite::imapd

@@ -167,12 +167,29 @@ TEST_F(StoreTest, ListSnapshotGivesTheRowsThroughEveryChange) {
   EXPECT_EQ(full(), rows());
   EXPECT_GT(snapshot(), second);
 
-  // RENAME INBOX moves the rows without a MODSEQ: the snapshot goes with them.
+  // RENAME INBOX moves the rows without a MODSEQ: the snapshot goes with them, and the moved
+  // messages keep INBOX's \Recent state (this test claimed none: all stay recent).
+  const uint32_t recent = store_->CountRecent(inbox).value();
   ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Old").ok());
   EXPECT_EQ(snapshot(), -1);
   EXPECT_TRUE(full().empty());
   MailboxId old = Box(alice_, "Old");
   EXPECT_EQ(store_->ChangesSince(old, 0).value()->changed, store_->ListMessages(old).value());
+  EXPECT_EQ(store_->CountRecent(old).value(), recent);
+  ASSERT_TRUE(store_->ClaimRecent(old, State(*store_, old).uid_next).ok());
+  EXPECT_EQ(store_->CountRecent(old).value(), 0u);
+  ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Older").ok());  // INBOX is empty now
+  ASSERT_TRUE(store_->Deliver({inbox}, "S: z\r\n\r\n", 9).ok());
+  ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Newest").ok());
+  EXPECT_EQ(store_->CountRecent(Box(alice_, "Newest")).value(), 1u);
+
+  // A deleted mailbox takes its snapshot along; a new mailbox with its id starts without one.
+  EXPECT_EQ(full(), rows());
+  ASSERT_TRUE(store_->Deliver(std::vector<DeliveryTarget>(n, old), "S: w\r\n\r\n", 7).ok());
+  ASSERT_FALSE(store_->ChangesSince(old, 0).value()->changed.empty());
+  ASSERT_NE(testing::ListSnapshotModseq(db_path_, old).value(), -1);
+  ASSERT_TRUE(store_->DeleteMailbox(alice_, "Old").ok());
+  EXPECT_EQ(testing::ListSnapshotModseq(db_path_, old).value(), -1);
 }
 
 TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
