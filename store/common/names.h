@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shared/result.h"
+#include "store/flags.h"
 #include "store/types.h"
 
 namespace mailsuite::store {
@@ -33,7 +34,6 @@ bool IsInbox(std::string_view normalized_name);
 Status ValidateKeywords(const std::vector<std::string>& keywords);
 std::string EncodeKeywords(std::vector<std::string> keywords);
 std::vector<std::string> DecodeKeywords(std::string_view text);
-Flags ApplyFlags(const Flags& current, FlagOperation op, const Flags& change);
 
 // SHA-256 of the content (raw 32 bytes).
 std::string ContentHash(std::string_view content);

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "store/flags.h"
+
 #include "../condstore.h"
 #include "../format.h"
 #include "../sequence_set.h"
@@ -51,6 +53,7 @@ void HandleStore(ImapSession& s, const Command& c, bool uid) {
   std::vector<uint32_t> uids;
   for (size_t seq : *seqs) uids.push_back(view.at(seq).uid);
   std::unordered_set<uint32_t> failed, new_modseq;
+  std::unordered_set<uint32_t> changed_elsewhere;  // flags another session changed meanwhile
   if (!uids.empty() && unchanged_since == 0u) {
     // "UNCHANGEDSINCE 0 always fails" (RFC 7162 3.1.3): every message has a MODSEQ above 0.
     failed.insert(uids.begin(), uids.end());
@@ -66,6 +69,10 @@ void HandleStore(ImapSession& s, const Command& c, bool uid) {
       size_t seq = view.SeqOfUid(m.uid);
       if (!seq) continue;
       if (view.at(seq).modseq != m.modseq) new_modseq.insert(m.uid);
+      // The view takes the store's flags, so a change made elsewhere since the last sync would
+      // never be reported: with .SILENT it must be (RFC 3501 6.4.6 silences only our own).
+      if (!(store::ApplyFlags(view.at(seq).flags, op, *flags) == m.flags))
+        changed_elsewhere.insert(m.uid);
       view.at(seq).flags = m.flags;
       view.at(seq).modseq = m.modseq;
     }
@@ -80,7 +87,7 @@ void HandleStore(ImapSession& s, const Command& c, bool uid) {
       continue;
     }
     out += view.AnnounceKeywords(m.flags);  // RFC 3501 7.2.6, also for .SILENT
-    if (!silent)
+    if (!silent || changed_elsewhere.count(m.uid))
       out += FlagFetchLine(seq, m, uid || condstore, true, condstore, view.IsRecent(m.uid));
     else if (unchanged_since || (condstore && new_modseq.count(m.uid)))
       out += FlagFetchLine(seq, m, uid || condstore, false, true);

@@ -60,6 +60,32 @@ TEST_F(ImapSessionTest, CopyAndAppend) {
   EXPECT_FALSE(store_->ReadMetadata(BoxId(), m[1].uid)->empty());
 }
 
+// .SILENT silences the reply to this STORE, not another session's change to the same message
+// that the store's answer carries (the view takes that answer, so no later sync would tell).
+TEST_F(ImapSessionTest, SilentStoreStillReportsAChangeMadeElsewhere) {
+  Deliver(kMsg);
+  Deliver(kMsg);
+  auto inbox = BoxId();
+  StepTransport t({
+      {nullptr, kLogin + "s SELECT INBOX\r\n"},
+      {[&] {
+         store::Flags f;
+         f.system = store::kFlagFlagged;
+         store_->UpdateFlags(inbox, {1}, store::FlagOperation::kAdd, f);
+       },
+       "a STORE 1:2 +FLAGS.SILENT (\\Seen)\r\n"},
+      {nullptr, "b NOOP\r\n"},
+  });
+  auto r = Lines(TalkOver(t));
+  auto a = std::find(r.begin(), r.end(), "a OK STORE completed");
+  ASSERT_NE(a, r.end());
+  EXPECT_EQ(*(a - 1), "* 1 FETCH (FLAGS (\\Flagged \\Seen))");
+  EXPECT_TRUE(Grep(r, "* 2 FETCH").empty());  // only our own change: silent
+  auto b = std::find(r.begin(), r.end(), "b OK NOOP completed");
+  ASSERT_NE(b, r.end());
+  EXPECT_EQ(*(b - 1), "a OK STORE completed");  // nothing left to report
+}
+
 TEST_F(ImapSessionTest, OtherSessionsChangesFollowRfc3501Section741) {
   Deliver(kMsg);
   Deliver(kMsg);
