@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "shared/varint.h"
 #include "sqlite_store.h"
 #include "store/changes.h"
 
@@ -11,62 +12,10 @@ namespace {
 
 constexpr char kVersion = 1;
 
-void Varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool AtEnd() const { return pos_ == in_.size(); }
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return Fail();
-      auto b = static_cast<unsigned char>(in_[pos_++]);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    return Fail();
-  }
-  // A count of items of at least one byte each: more than the bytes left is garbage.
-  uint64_t Count() {
-    uint64_t n = Varint();
-    return n > in_.size() - pos_ ? Fail() : n;
-  }
-  // A count of messages, each of at least 8 bytes (eight varints).
-  uint64_t MessageCount() {
-    uint64_t n = Varint();
-    return n > (in_.size() - pos_) / 8 ? Fail() : n;
-  }
-  std::string String() {
-    uint64_t n = Count();
-    if (!ok_) return {};
-    std::string s(in_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = in_.size();
-    return 0;
-  }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
 
 }  // namespace
 
@@ -75,26 +24,26 @@ std::string EncodeListSnapshot(const std::vector<MessageInfo>& messages) {
   for (const MessageInfo& m : messages)
     for (const std::string& k : m.flags.keywords) index.emplace(k, 0);
   std::string out(1, kVersion);
-  Varint(out, index.size());
+  AppendVarint(out, index.size());
   uint64_t n = 0;
   for (auto& [keyword, i] : index) {
     i = n++;
-    Varint(out, keyword.size());
+    AppendVarint(out, keyword.size());
     out += keyword;
   }
-  Varint(out, messages.size());
+  AppendVarint(out, messages.size());
   uint32_t last_uid = 0;
   for (const MessageInfo& m : messages) {
-    Varint(out, m.uid - last_uid);
+    AppendVarint(out, m.uid - last_uid);
     last_uid = m.uid;
-    Varint(out, static_cast<uint64_t>(m.content_id));
-    Varint(out, static_cast<uint64_t>(m.size));
-    Varint(out, m.header_prefix_size);
-    Varint(out, ZigZag(m.internal_date));
-    Varint(out, m.modseq);
-    Varint(out, m.flags.system);
-    Varint(out, m.flags.keywords.size());
-    for (const std::string& k : m.flags.keywords) Varint(out, index[k]);
+    AppendVarint(out, static_cast<uint64_t>(m.content_id));
+    AppendVarint(out, static_cast<uint64_t>(m.size));
+    AppendVarint(out, m.header_prefix_size);
+    AppendVarint(out, ZigZag(m.internal_date));
+    AppendVarint(out, m.modseq);
+    AppendVarint(out, m.flags.system);
+    AppendVarint(out, m.flags.keywords.size());
+    for (const std::string& k : m.flags.keywords) AppendVarint(out, index[k]);
   }
   return out;
 }
@@ -102,11 +51,11 @@ std::string EncodeListSnapshot(const std::vector<MessageInfo>& messages) {
 std::optional<std::vector<MessageInfo>> DecodeListSnapshot(std::string_view data,
                                                            MailboxId mailbox) {
   if (data.empty() || data[0] != kVersion) return std::nullopt;
-  Reader r(data.substr(1));
-  std::vector<std::string> keywords(r.Count());
+  VarintReader r(data.substr(1));
+  std::vector<std::string> keywords(r.Count(1));
   for (std::string& k : keywords) k = r.String();
   // Each message takes at least 8 bytes: a larger count is garbage, not an allocation.
-  std::vector<MessageInfo> out(r.MessageCount());
+  std::vector<MessageInfo> out(r.Count(8));
   uint64_t uid = 0;
   for (MessageInfo& m : out) {
     if (!r.ok()) break;
@@ -121,7 +70,7 @@ std::optional<std::vector<MessageInfo>> DecodeListSnapshot(std::string_view data
     m.internal_date = UnZigZag(r.Varint());
     m.modseq = r.Varint();
     m.flags.system = static_cast<uint32_t>(r.Varint());
-    m.flags.keywords.resize(r.Count());
+    m.flags.keywords.resize(r.Count(1));
     for (std::string& k : m.flags.keywords) {
       uint64_t i = r.Varint();
       if (i >= keywords.size()) return std::nullopt;
@@ -146,11 +95,7 @@ std::optional<std::vector<MessageInfo>> ListFromSnapshot(Connection& conn, const
   if (!base) return std::nullopt;
   MailboxChanges changes;
   ListChangedMessages(conn, box.id, modseq, changes.changed);
-  Stmt gone(conn,
-            "SELECT uid FROM expunged INDEXED BY expunged_modseq WHERE mailbox_id = ? AND "
-            "modseq > ? ORDER BY uid",
-            box.id, static_cast<int64_t>(modseq));
-  while (gone.Step()) changes.expunged.push_back(static_cast<uint32_t>(gone.Int(0)));
+  ListExpungedSince(conn, box.id, modseq, changes.expunged);
   *catch_up = changes.changed.size() + changes.expunged.size();
   std::vector<MessageInfo> now = ApplyChanges(*base, changes);
   if (now.size() != box.messages) return std::nullopt;  // not the rows: read them instead

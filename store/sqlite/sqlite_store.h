@@ -112,6 +112,9 @@ MessageInfo ReadMessage(const Stmt& stmt);
 void ListAllMessages(Connection& conn, MailboxId mailbox, std::vector<MessageInfo>& out);
 void ListChangedMessages(Connection& conn, MailboxId mailbox, uint64_t modseq,
                          std::vector<MessageInfo>& out);
+// UIDs expunged with a MODSEQ above `modseq`, ascending, into `out` (cleared first).
+void ListExpungedSince(Connection& conn, MailboxId mailbox, uint64_t modseq,
+                       std::vector<uint32_t>& out);
 // A mailbox row read with the columns of mailboxes.cpp's query; one mailbox by id.
 Mailbox ReadMailboxRow(const Stmt& stmt);
 std::optional<Mailbox> LoadMailboxById(Connection& conn, MailboxId id);

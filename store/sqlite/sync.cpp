@@ -30,6 +30,16 @@ void ListChangedMessages(Connection& conn, MailboxId mailbox, uint64_t modseq,
   while (stmt.Step()) out.push_back(ReadMessage(stmt));
 }
 
+void ListExpungedSince(Connection& conn, MailboxId mailbox, uint64_t modseq,
+                       std::vector<uint32_t>& out) {
+  out.clear();
+  Stmt stmt(conn,
+            "SELECT uid FROM expunged INDEXED BY expunged_modseq WHERE mailbox_id = ? AND "
+            "modseq > ? ORDER BY uid",
+            mailbox, static_cast<int64_t>(modseq));
+  while (stmt.Step()) out.push_back(static_cast<uint32_t>(stmt.Int(0)));
+}
+
 void PruneExpunged(Connection& conn, MailboxId mailbox, uint64_t keep) {
   // Entries share a MODSEQ when one EXPUNGE removed several, and the floor must describe whole
   // MODSEQs: so everything below the MODSEQ of the keep-th newest entry goes, and every entry
@@ -79,11 +89,7 @@ Result<std::optional<MailboxChanges>> SqliteStore::ChangesSince(MailboxId mailbo
       return Status::Ok();
     }
     ListChangedMessages(conn, mailbox, since, out->changed);
-    Stmt stmt(conn,
-              "SELECT uid FROM expunged INDEXED BY expunged_modseq WHERE mailbox_id = ? AND "
-              "modseq > ? ORDER BY uid",
-              mailbox, static_cast<int64_t>(since));
-    while (stmt.Step()) out->expunged.push_back(static_cast<uint32_t>(stmt.Int(0)));
+    ListExpungedSince(conn, mailbox, since, out->expunged);
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -4,6 +4,7 @@
 // the offsets anyway, rendering is cheap, and later extensions (BINARY, SEARCH by MIME field)
 // need the structure.
 #include "mime_internal.h"
+#include "shared/varint.h"
 
 namespace mailsuite::mail {
 namespace {
@@ -20,13 +21,7 @@ constexpr uint64_t kMinPartSize = 17;
 
 class Writer {
  public:
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_ += static_cast<char>((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    out_ += static_cast<char>(v);
-  }
+  void Varint(uint64_t v) { AppendVarint(out_, v); }
   void String(std::string_view s) {
     Varint(s.size());
     out_.append(s);
@@ -88,39 +83,13 @@ class Writer {
 };
 
 // Every read checks the remaining input; the first failure sticks and later reads return zeros.
-class Reader {
+class Reader : public VarintReader {
  public:
-  Reader(std::string_view in, char version) : in_(in), version_(version) {}
-  bool ok() const { return ok_; }
-  bool AtEnd() const { return pos_ == in_.size(); }
+  Reader(std::string_view in, char version) : VarintReader(in), version_(version) {}
 
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (!ok_ || pos_ >= in_.size()) return Fail();
-      auto b = static_cast<unsigned char>(in_[pos_++]);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    return Fail();
-  }
-  // A count of items that each take at least `min_size` bytes: more than the bytes left can
-  // hold is garbage (and must not become a huge allocation).
-  uint64_t Count(uint64_t min_size) {
-    uint64_t n = Varint();
-    if (n > (in_.size() - pos_) / min_size) return Fail();
-    return n;
-  }
-  std::string String() {
-    uint64_t n = Count(1);
-    if (!ok_) return {};
-    std::string s(in_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
   bool Flag() {
-    if (!ok_ || pos_ >= in_.size()) return Fail() != 0;
-    char c = in_[pos_++];
+    char c = Byte();
+    if (!ok()) return false;
     if (c != '\0' && c != '\1') Fail();
     return c == '\1';
   }
@@ -177,7 +146,7 @@ class Reader {
     if (Flag()) p.envelope = Envelope();
     p.children.resize(Count(kMinPartSize));
     for (MimePart& child : p.children) {
-      if (!ok_) break;
+      if (!ok()) break;
       Part(child, depth + 1);
       // A child lies inside its parent's body (offsets are used to slice the content).
       if (child.offset < p.body_offset() || child.offset + child.size() > p.offset + p.size())
@@ -188,16 +157,7 @@ class Reader {
   }
 
  private:
-  uint64_t Fail() {
-    ok_ = false;
-    pos_ = in_.size();
-    return 0;
-  }
-
-  std::string_view in_;
   char version_;
-  size_t pos_ = 0;
-  bool ok_ = true;
 };
 
 }  // namespace
