@@ -104,13 +104,22 @@ bool ParseOne(const std::string& text, FetchRequest& req) {
   std::string head = upper.substr(0, open);
   FetchItem item;
   item.kind = FetchKind::kSection;
-  if (head == "BODY.PEEK")
+  if (head == "BODY.PEEK") {
     item.peek = true;
-  else if (head != "BODY")
+  } else if (head == "BINARY" || head == "BINARY.PEEK") {
+    item.kind = FetchKind::kBinary;
+    item.peek = head == "BINARY.PEEK";
+  } else if (head == "BINARY.SIZE") {
+    item.kind = FetchKind::kBinarySize;
+  } else if (head != "BODY") {
     return false;
+  }
   item.section_text = text.substr(open + 1, close - open - 1);
   if (!ParseSection(item.section_text, item)) return false;
+  // RFC 3516 / RFC 9051 9: section-binary = "[" [section-part] "]": part numbers only.
+  if (item.kind != FetchKind::kSection && item.section != SectionKind::kAll) return false;
   std::string_view after = std::string_view(text).substr(close + 1);
+  if (item.kind == FetchKind::kBinarySize && !after.empty()) return false;
   if (!after.empty()) {
     // <offset.length> (RFC 3501 6.4.5: length is a nz-number)
     size_t dot = after.find('.');
@@ -175,6 +184,12 @@ std::optional<FetchRequest> ParseFetchItems(const Arg& arg, std::string* error) 
         req.needs_content = true;
         if (!i.part.empty() || i.section != SectionKind::kAll) req.needs_tree = true;
         if (!i.peek) req.sets_seen = true;
+        break;
+      case FetchKind::kBinary:
+      case FetchKind::kBinarySize:
+        req.needs_content = req.has_binary = true;
+        if (!i.part.empty()) req.needs_tree = true;
+        if (i.kind == FetchKind::kBinary && !i.peek) req.sets_seen = true;
         break;
       default:
         break;

@@ -1,5 +1,6 @@
 // FETCH attributes (RFC 3501 6.4.5): the item list of FETCH / UID FETCH parsed into a request,
-// macros (ALL, FAST, FULL) expanded, BODY[section]<partial> taken apart. Pure; no store.
+// macros (ALL, FAST, FULL) expanded, BODY[section]<partial> and BINARY[part]<partial> (RFC 3516,
+// RFC 9051 6.4.5) taken apart. Pure; no store.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,9 @@ enum class FetchKind {
   kRfc822Header,
   kRfc822Text,
   kSection,
-  kModSeq,  // RFC 7162 3.1.4.1
+  kModSeq,      // RFC 7162 3.1.4.1
+  kBinary,      // BINARY[part]<partial>, BINARY.PEEK[…]: the part's content decoded
+  kBinarySize,  // BINARY.SIZE[part]: the decoded size
 };
 
 // What a section names after its part number (RFC 3501 6.4.5).
@@ -36,8 +39,8 @@ struct Partial {
 
 struct FetchItem {
   FetchKind kind = FetchKind::kFlags;
-  // kSection only:
-  bool peek = false;           // BODY.PEEK[…] does not set \Seen
+  // kSection, and the part and partial of kBinary/kBinarySize:
+  bool peek = false;           // BODY.PEEK[…] and BINARY.PEEK[…] do not set \Seen
   std::vector<uint32_t> part;  // "1.2" -> {1, 2}; empty for the message itself
   SectionKind section = SectionKind::kAll;
   std::vector<std::string> fields;  // HEADER.FIELDS[.NOT] names, as given
@@ -47,7 +50,8 @@ struct FetchItem {
 
 struct FetchRequest {
   std::vector<FetchItem> items;
-  bool needs_content = false;  // message bytes (sections, RFC822*)
+  bool needs_content = false;  // message bytes (sections, RFC822*, BINARY*)
+  bool has_binary = false;     // BINARY or BINARY.SIZE: a part's transfer encoding matters
   // MIME structure: ENVELOPE, BODY, BODYSTRUCTURE, and the offsets of every section but the
   // whole message (BODY[], RFC822), which is read without it.
   bool needs_tree = false;

@@ -4,6 +4,7 @@
 
 #include "condstore.h"
 #include "format.h"
+#include "shared/mail/transfer_encoding.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -39,7 +40,36 @@ class Pieces {
   std::vector<FetchPiece> pieces_;
 };
 
+// The transfer encoding BINARY undoes for `part`: a multipart's or message's body is sent as it
+// is (RFC 2045 6.4 allows them only identity encodings).
+std::string_view EncodingOf(const mail::MimePart& part) {
+  if (part.IsMultipart() || part.IsMessage()) return "binary";
+  return part.encoding;
+}
+
+// The content of the part `item` names, decoded; empty if there is no such part, nullopt if it
+// cannot be read.
+std::optional<std::string> DecodedPart(const FetchItem& item, const FetchMessage& m) {
+  const mail::MimePart* part = mail::FindPart(*m.tree, item.part);
+  if (!part) return std::string();
+  std::optional<std::string> raw =
+      m.read(Clip(mail::ByteRange{part->body_offset(), part->body_size}, m.info->size));
+  if (!raw) return std::nullopt;
+  auto decoded = mail::DecodeTransferEncoding(EncodingOf(*part), *raw);
+  return decoded ? std::move(*decoded) : std::move(*raw);  // HasUnknownEncoding checked it
+}
+
 }  // namespace
+
+bool HasUnknownEncoding(const FetchRequest& req, const mail::MimeTree& tree) {
+  for (const FetchItem& i : req.items) {
+    if ((i.kind != FetchKind::kBinary && i.kind != FetchKind::kBinarySize) || i.part.empty())
+      continue;
+    const mail::MimePart* part = mail::FindPart(tree, i.part);
+    if (part && !mail::KnownTransferEncoding(EncodingOf(*part))) return true;
+  }
+  return false;
+}
 
 std::string FilterHeader(std::string_view header, const std::vector<std::string>& fields,
                          bool exclude) {
@@ -157,6 +187,34 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
             filtered = filtered.substr(i.partial->offset, i.partial->length);
         }
         text += Literal(filtered);
+        break;
+      }
+      case FetchKind::kBinary:
+      case FetchKind::kBinarySize: {
+        const bool want_size = i.kind == FetchKind::kBinarySize;
+        std::string& text = sep();
+        text += (want_size ? "BINARY.SIZE[" : "BINARY[") + i.section_text + "]";
+        if (i.partial) text += "<" + std::to_string(i.partial->offset) + ">";
+        text += ' ';
+        if (i.part.empty() && want_size) {  // the message itself, as it is
+          text += std::to_string(size);
+          break;
+        }
+        std::optional<std::string> decoded = i.part.empty() ? m.read({0, size}) : DecodedPart(i, m);
+        if (!decoded) return std::nullopt;
+        if (want_size) {
+          text += std::to_string(decoded->size());
+          break;
+        }
+        // RFC 3516 4.2 / RFC 9051 4.3: content with NUL goes as a literal8.
+        const bool nul = decoded->find('\0') != std::string::npos;
+        std::string_view bytes = *decoded;
+        if (i.partial)
+          bytes = i.partial->offset >= bytes.size()
+                      ? std::string_view()
+                      : bytes.substr(i.partial->offset, i.partial->length);
+        text += (nul ? "~{" : "{") + std::to_string(bytes.size()) + "}\r\n";
+        text += bytes;
         break;
       }
     }

@@ -2,7 +2,7 @@
 // 7.4.2). Body data always goes out as literals, byte-exact; a literal that is a range of the
 // message text is not copied here but named, for the FETCH handler to stream from the store
 // in chunks. Pure: the only message bytes it reads are the header blocks HEADER.FIELDS
-// filters, through the `read` it is given.
+// filters and the parts BINARY decodes, through the `read` it is given.
 #pragma once
 
 #include <functional>
@@ -21,8 +21,8 @@ struct FetchMessage {
   const store::MessageInfo* info = nullptr;
   size_t seq = 0;
   const mail::MimeTree* tree = nullptr;  // null unless the request needs_tree
-  // Octets of the message text (a header to filter); nullopt if they cannot be read. Unused
-  // unless the request has HEADER.FIELDS sections.
+  // Octets of the message text (a header to filter, a part to decode); nullopt if they cannot
+  // be read. Unused unless the request has HEADER.FIELDS sections or BINARY items.
   std::function<std::optional<std::string>(const mail::ByteRange&)> read;
   bool recent = false;  // \Recent to this session
 };
@@ -45,6 +45,10 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
 // The range of the message text a section other than HEADER.FIELDS[.NOT] names, its partial
 // applied; size 0 when there is no such part (an empty literal).
 mail::ByteRange SectionOctets(const FetchItem& item, const FetchMessage& m);
+
+// Whether a BINARY item of `req` names a part whose transfer encoding cannot be decoded (the
+// command then fails with NO [UNKNOWN-CTE], RFC 3516 4.3 / RFC 9051 7.1).
+bool HasUnknownEncoding(const FetchRequest& req, const mail::MimeTree& tree);
 
 // The header lines of `header` (a header block ending with its blank line) whose field names are
 // (or, with exclude, are not) in `fields`, case-insensitively, followed by the blank line.

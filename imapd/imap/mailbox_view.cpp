@@ -37,6 +37,7 @@ Status MailboxView::Load(store::Store& store, MailboxCache* cache) {
 }
 
 void MailboxView::ClaimRecent(store::Store& store) {
+  if (!tracks_recent_) return;
   const uint32_t first = std::max(mailbox_.first_recent_uid, recent_checked_end_);
   const uint32_t end = mailbox_.uid_next;
   recent_checked_end_ = std::max(recent_checked_end_, end);
@@ -119,7 +120,7 @@ Status MailboxView::Sync(store::Store& store, const SyncOptions& options, std::s
       // New messages: RFC 3501 7.3.1 EXISTS, then 7.3.2 RECENT with this session's count.
       ClaimRecent(store);
       out += "* " + std::to_string(messages_.size()) + " EXISTS\r\n";
-      out += "* " + std::to_string(RecentCount()) + " RECENT\r\n";
+      if (tracks_recent_) out += "* " + std::to_string(RecentCount()) + " RECENT\r\n";
     }
   }
   UpdateHeldModseq(store);
@@ -149,7 +150,8 @@ void MailboxView::SyncWithChanges(const store::MailboxChanges& changes, const Sy
     if (seq == 0) continue;
     store::MessageInfo& old = at(seq);
     if (!(m.flags == old.flags) || (options.condstore && m.modseq != old.modseq))
-      fetches += FlagFetchLine(seq, m, options.condstore, true, options.condstore, IsRecent(m.uid));
+      fetches += FlagFetchLine(seq, m, options.condstore || options.rev2, true, options.condstore,
+                               IsRecent(m.uid));
     old = m;
   }
   out += fetches;
@@ -198,7 +200,7 @@ void MailboxView::SyncWithFullList(std::vector<store::MessageInfo> now, const Sy
       bool changed =
           !(now[j].flags == old.flags) || (options.condstore && now[j].modseq != old.modseq);
       if (changed)
-        fetches += FlagFetchLine(kept.size() + 1, now[j], options.condstore, true,
+        fetches += FlagFetchLine(kept.size() + 1, now[j], options.condstore || options.rev2, true,
                                  options.condstore, IsRecent(now[j].uid));
       kept.push_back(now[j]);
       ++j;

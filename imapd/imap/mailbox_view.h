@@ -23,17 +23,21 @@ namespace mailsuite::imapd {
 
 // How Sync reports: allow_expunge as above; with condstore, flag changes carry UID and
 // MODSEQ and a MODSEQ change alone is reported too (RFC 7162 3.2.4); with qresync, expunges
-// are "* VANISHED uids" instead of "* n EXPUNGE" (3.2.10).
+// are "* VANISHED uids" instead of "* n EXPUNGE" (3.2.10); with rev2, flag changes carry UID
+// (RFC 9051 7.5.2: every unsolicited FETCH does).
 struct SyncOptions {
   bool allow_expunge = true;
   bool condstore = false;
   bool qresync = false;
+  bool rev2 = false;
 };
 
 class MailboxView {
  public:
-  MailboxView(store::Mailbox mailbox, bool read_only)
-      : mailbox_(std::move(mailbox)), read_only_(read_only) {}
+  // Without `tracks_recent` (IMAP4rev2, RFC 9051 Appendix E: no \Recent) the view claims no
+  // message and reports no RECENT, which leaves the new messages recent to a rev1 session.
+  MailboxView(store::Mailbox mailbox, bool read_only, bool tracks_recent = true)
+      : mailbox_(std::move(mailbox)), read_only_(read_only), tracks_recent_(tracks_recent) {}
 
   // Reads the message list and the mailbox's state in one snapshot, silently (through `cache`
   // when given), and claims the new messages as \Recent unless read-only.
@@ -85,6 +89,7 @@ class MailboxView {
 
   store::Mailbox mailbox_;
   bool read_only_;
+  bool tracks_recent_;
   std::vector<store::MessageInfo> messages_;  // ascending UID; index = sequence number - 1
   uint64_t synced_modseq_ = 0;                // the store's HIGHESTMODSEQ at the last look
   std::vector<uint32_t> held_;                // expunged in the store, not yet reported; sorted

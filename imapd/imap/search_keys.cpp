@@ -1,5 +1,6 @@
 #include "search_keys.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "condstore.h"
@@ -161,6 +162,10 @@ class KeyParser {
     }
     if (word == "UID") {
       const Arg* n = Next();
+      if (n && n->kind == Arg::Kind::kAtom && n->text == "$") {
+        k.kind = Kind::kSaved;
+        return k;
+      }
       if (!n || n->kind != Arg::Kind::kAtom || !(k.set = SequenceSet::Parse(n->text)))
         return Fail("Invalid UID set");
       k.kind = Kind::kUid;
@@ -181,6 +186,10 @@ class KeyParser {
       k.kind = Kind::kOr;
       k.children.push_back(std::move(*c1));
       k.children.push_back(std::move(*c2));
+      return k;
+    }
+    if (a->text == "$") {
+      k.kind = Kind::kSaved;
       return k;
     }
     if ((k.set = SequenceSet::Parse(a->text))) {
@@ -275,6 +284,8 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       return k.set->Contains(m.seq, m.max_seq);
     case Kind::kUid:
       return k.set->Contains(info.uid, m.max_uid);
+    case Kind::kSaved:
+      return m.saved && std::binary_search(m.saved->begin(), m.saved->end(), info.uid);
     case Kind::kFlag:
       return (info.flags.system & k.flag) != 0;
     case Kind::kNotFlag:

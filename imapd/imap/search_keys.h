@@ -25,6 +25,7 @@ struct SearchKey {
     kNone,
     kSequence,
     kUid,
+    kSaved,  // "$" or "UID $": the last SEARCH (SAVE) result (RFC 5182 2.1)
     kFlag,
     kNotFlag,
     kRecent,  // \Recent to this session
@@ -67,9 +68,10 @@ std::optional<SearchKey> ParseSearchKeys(const std::vector<Arg>& args, size_t st
 struct SearchMessage {
   const store::MessageInfo* info = nullptr;
   uint32_t seq = 0;
-  uint32_t max_seq = 0;  // "*" in a sequence set
-  uint32_t max_uid = 0;  // "*" in a UID set
-  bool recent = false;   // \Recent to this session
+  uint32_t max_seq = 0;                          // "*" in a sequence set
+  uint32_t max_uid = 0;                          // "*" in a UID set
+  bool recent = false;                           // \Recent to this session
+  const std::vector<uint32_t>* saved = nullptr;  // "$": UIDs, ascending; none if null
   // The header block (through the blank line that ends it), loaded on first use; nullptr if it
   // cannot be read.
   std::function<const std::string*()> header;

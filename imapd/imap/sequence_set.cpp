@@ -46,6 +46,17 @@ std::optional<SequenceSet> SequenceSet::Parse(std::string_view text) {
   return std::nullopt;
 }
 
+SequenceSet SequenceSet::Of(const std::vector<uint32_t>& ascending) {
+  SequenceSet set;
+  for (uint32_t v : ascending) {
+    if (!set.ranges_.empty() && set.ranges_.back().last + 1 == v)
+      set.ranges_.back().last = v;
+    else
+      set.ranges_.push_back({v, v});
+  }
+  return set;
+}
+
 bool SequenceSet::Contains(uint32_t n, uint32_t star) const {
   for (const SeqRange& r : ranges_) {
     uint32_t a = r.first == kStar ? star : r.first;

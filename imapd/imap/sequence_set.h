@@ -21,6 +21,8 @@ struct SeqRange {
 class SequenceSet {
  public:
   static std::optional<SequenceSet> Parse(std::string_view text);
+  // The set of `ascending` values ("$" of RFC 5182 as a set of UIDs).
+  static SequenceSet Of(const std::vector<uint32_t>& ascending);
   // True if `n` is in the set, with "*" standing for `star` (the largest value in use).
   bool Contains(uint32_t n, uint32_t star) const;
   const std::vector<SeqRange>& ranges() const { return ranges_; }

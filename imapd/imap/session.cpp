@@ -158,8 +158,8 @@ bool ImapSession::AuthAllowedNow() const {
 
 std::string ImapSession::Capabilities() const {
   std::string caps =
-      "IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN SPECIAL-USE "
-      "CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC";
+      "IMAP4rev1 IMAP4rev2 LITERAL+ UIDPLUS MOVE UNSELECT NAMESPACE ID ENABLE CHILDREN "
+      "SPECIAL-USE CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY";
   caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT APPENDLIMIT=" +
           std::to_string(append_limit_);
   // RFC 4978: COMPRESS is an authenticated-state command; offered until it is in use.
@@ -198,28 +198,43 @@ std::optional<std::string> ImapSession::ReadAuthLine() {
 }
 
 Status ImapSession::Select(const store::Mailbox& mailbox, bool read_only) {
-  MailboxView view(mailbox, read_only);
+  MailboxView view(mailbox, read_only, !rev2);
   Status st = view.Load(services.store, services.mailbox_cache);
   if (!st.ok()) return st;
   selected = std::move(view);
+  saved_search.clear();
   EnterState(ImapState::kSelected);
   return Status::Ok();
 }
 
 void ImapSession::Deselect() {
   selected.reset();
+  saved_search.clear();
   if (state_ == ImapState::kSelected) EnterState(ImapState::kAuthenticated);
 }
 
 void ImapSession::ReportUpdates(bool allow_expunge) {
   if (!selected) return;
   std::string out;
-  Status st = selected->Sync(services.store, {allow_expunge, condstore_, qresync_}, out);
+  Status st = selected->Sync(services.store, {allow_expunge, condstore_, qresync_, rev2}, out);
   if (!st.ok()) {
     log_.Error("mailbox sync: " + st.message());
     return;
   }
   conn_.Write(out);
+}
+
+void ImapSession::EnableCondstore() {
+  if (condstore_) return;
+  condstore_ = true;
+  // RFC 7162 3.1: a CONDSTORE enabling command issued with a mailbox selected gets the
+  // mailbox's HIGHESTMODSEQ, as SELECT would have sent it. As of the view's last sync, and below
+  // any expunge held back (see ReportHeldExpungeModseq).
+  if (!selected) return;
+  uint64_t highest = selected->mailbox().highest_modseq;
+  if (const uint64_t held = selected->HeldExpungeModseq(); held >= 2)
+    highest = std::min(highest, held - 1);
+  Untagged("OK [HIGHESTMODSEQ " + std::to_string(highest) + "] Highest");
 }
 
 void ImapSession::ReportHeldExpungeModseq() {
@@ -237,7 +252,7 @@ void ImapSession::ReportHeldExpungeModseq() {
 }
 
 std::string ImapSession::MailboxArg(std::string_view wire) const {
-  if (utf8_accept) {
+  if (Utf8Names()) {
     // Invalid UTF-8 stays as sent: it matches no stored name and CREATE refuses 8-bit names.
     if (auto utf7 = Utf8ToMailboxUtf7(wire)) return CanonicalMailbox(*utf7);
   }
@@ -245,14 +260,14 @@ std::string ImapSession::MailboxArg(std::string_view wire) const {
 }
 
 std::string ImapSession::MailboxDisplay(std::string_view stored) const {
-  if (utf8_accept) {
+  if (Utf8Names()) {
     if (auto utf8 = MailboxUtf7ToUtf8(stored)) return *utf8;
   }
   return std::string(stored);
 }
 
 std::string ImapSession::QuoteMailbox(std::string_view display) const {
-  return utf8_accept ? QuoteUtf8(display) : Quote(display);
+  return Utf8Names() ? QuoteUtf8(display) : Quote(display);
 }
 
 std::string ImapSession::MailboxOut(std::string_view stored) const {

@@ -88,14 +88,17 @@ class ImapSession : public net::Session {
   // command"); QRESYNC only through ENABLE (3.2.3) and it implies CONDSTORE. Never turned off.
   bool condstore() const { return condstore_; }
   bool qresync() const { return qresync_; }
-  void EnableCondstore() { condstore_ = true; }
+  // The first time with a mailbox selected, also "* OK [HIGHESTMODSEQ n]" (RFC 7162 3.1).
+  void EnableCondstore();
   void EnableQresync() { qresync_ = condstore_ = true; }
   // The largest message APPEND takes (APPENDLIMIT, RFC 7889): the literal limit, or less if
   // the store cannot hold that much.
   uint64_t AppendLimit() const { return append_limit_; }
 
   // Mailbox names at the protocol edge. The store keeps modified UTF-7 (RFC 3501 5.1.3);
-  // after ENABLE UTF8=ACCEPT the client speaks UTF-8 (RFC 6855 3), converted here.
+  // after ENABLE UTF8=ACCEPT (RFC 6855 3) or ENABLE IMAP4rev2 (RFC 9051 5.1, Appendix A) the
+  // client speaks UTF-8, converted here.
+  bool Utf8Names() const { return utf8_accept || rev2; }
   // A name from the client as the store spells it ("inbox" -> "INBOX").
   std::string MailboxArg(std::string_view wire) const;
   // A stored name as the client reads it, unquoted (UTF-8 when enabled).
@@ -115,6 +118,10 @@ class ImapSession : public net::Session {
   std::optional<MailboxView> selected;  // in selected
   bool compress_active = false;         // COMPRESS DEFLATE succeeded (RFC 4978)
   bool utf8_accept = false;             // ENABLE UTF8=ACCEPT (RFC 6855 3) was given
+  bool rev2 = false;                    // ENABLE IMAP4rev2 (RFC 9051) was given
+  // The last SEARCH (SAVE) result, "$" (RFC 5182): UIDs, ascending. Emptied by SELECT,
+  // EXAMINE, CLOSE and UNSELECT (2.1); expunged messages simply no longer match.
+  std::vector<uint32_t> saved_search;
 
  private:
   void Tagged(const Command& c, std::string_view status, std::string_view text);
@@ -190,6 +197,10 @@ void HandleStore(ImapSession& s, const Command& c, bool uid);
 void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move);
 void HandleSearch(ImapSession& s, const Command& c, bool uid);
 void HandleUid(ImapSession& s, const Command& c);
+
+// The "* LIST …" line (with CRLF) SELECT and EXAMINE send under IMAP4rev2 (RFC 9051 6.3.2):
+// the mailbox's name as LIST spells it, with its child, special-use and subscription attributes.
+Result<std::string> SelectedListLine(ImapSession& s, const store::Mailbox& mailbox);
 
 // The messages (sequence numbers, ascending) a sequence set names in the view; nullopt and a
 // BAD reply when the set does not parse.

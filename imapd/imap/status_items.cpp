@@ -6,8 +6,9 @@
 namespace mailsuite::imapd {
 
 std::optional<std::vector<std::string>> ParseStatusItems(const Arg& list, std::string& error) {
-  static const char* const kKnown[] = {"MESSAGES", "RECENT", "UIDNEXT",     "UIDVALIDITY",
-                                       "UNSEEN",   "SIZE",   "APPENDLIMIT", "HIGHESTMODSEQ"};
+  static const char* const kKnown[] = {"MESSAGES",    "RECENT",        "UIDNEXT",
+                                       "UIDVALIDITY", "UNSEEN",        "SIZE",
+                                       "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED"};
   if (list.kind != Arg::Kind::kList || list.items.empty()) {
     error = "Expected a list of STATUS items";
     return std::nullopt;
@@ -44,6 +45,8 @@ Result<std::string> StatusResponse(ImapSession& s, const store::Mailbox& m,
       value = s.AppendLimit();  // one server-wide limit (RFC 7889 4)
     } else if (item == "UNSEEN") {
       value = m.unseen;  // kept by the store: STATUS never reads the messages
+    } else if (item == "DELETED") {
+      value = m.deleted;  // RFC 9051 6.3.11; a counter like UNSEEN
     } else if (item == "SIZE") {
       value = m.size;
     } else if (item == "RECENT" && m.first_recent_uid < m.uid_next) {

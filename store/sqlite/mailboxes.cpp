@@ -11,7 +11,7 @@ constexpr const char kSelectMailbox[] =
     "SELECT m.id, m.user_id, m.name, m.uid_validity, m.uid_next, m.highest_modseq, "
     "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
     "m.special_use, m.message_count, m.unseen_count, m.total_size, m.expunge_floor, "
-    "m.first_recent_uid "
+    "m.first_recent_uid, m.deleted_count "
     "FROM mailboxes m ";
 
 }  // namespace
@@ -31,6 +31,7 @@ Mailbox ReadMailboxRow(const Stmt& stmt) {
   m.size = static_cast<uint64_t>(stmt.Int(10));
   m.expunge_floor = static_cast<uint64_t>(stmt.Int(11));
   m.first_recent_uid = static_cast<uint32_t>(stmt.Int(12));
+  m.deleted = static_cast<uint32_t>(stmt.Int(13));
   return m;
 }
 
@@ -244,9 +245,8 @@ Status SqliteStore::SetSubscribed(UserId user, const std::string& name, bool sub
   if (!normalized.ok()) return normalized.status();
   return db_->Write([&](Connection& conn) {
     if (!subscribed) {
+      // RFC 9051 6.3.8: unsubscribing a name that is not subscribed succeeds.
       Execute(conn, "DELETE FROM subscriptions WHERE user_id = ? AND name = ?", user, *normalized);
-      if (sqlite3_changes(conn.handle()) == 0)
-        return Status::Error(*normalized + " is not subscribed");
       return Status::Ok();
     }
     // Only existing mailboxes can be subscribed (RFC 3501 6.3.6 lets the server check), but

@@ -245,9 +245,33 @@ CREATE TRIGGER snapshots_mailbox_deleted AFTER DELETE ON mailboxes BEGIN
 END;
 )sql";
 
+// v7: mailboxes.deleted_count, the messages flagged \Deleted (flags bit 8), kept by triggers
+// like the other counters, for STATUS DELETED (RFC 9051 6.3.11).
+constexpr const char kSchemaV7[] = R"sql(
+ALTER TABLE mailboxes ADD COLUMN deleted_count INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET deleted_count =
+  (SELECT count(*) FROM messages WHERE mailbox_id = mailboxes.id AND flags & 8 != 0);
+CREATE TRIGGER messages_deleted_insert AFTER INSERT ON messages WHEN NEW.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count + 1 WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_delete AFTER DELETE ON messages WHEN OLD.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count - 1 WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_flag AFTER UPDATE OF flags ON messages
+WHEN (OLD.flags & 8) != (NEW.flags & 8) BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count + (NEW.flags & 8 != 0) - (OLD.flags & 8 != 0)
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_move AFTER UPDATE OF mailbox_id ON messages
+WHEN OLD.mailbox_id != NEW.mailbox_id AND OLD.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count - 1 WHERE id = OLD.mailbox_id;
+  UPDATE mailboxes SET deleted_count = deleted_count + 1 WHERE id = NEW.mailbox_id;
+END;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7,
 };
 
 }  // namespace

@@ -88,6 +88,8 @@ std::vector<std::string> FindProblems(Connection& conn) {
       "b.message_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id) OR "
       "b.unseen_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id AND "
       "flags & 1 = 0) OR "
+      "b.deleted_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id AND "
+      "flags & 8 != 0) OR "
       "b.total_size <> (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox_id = b.id) OR "
       "b.expunged_count <> (SELECT count(*) FROM expunged WHERE mailbox_id = b.id)",
       0);

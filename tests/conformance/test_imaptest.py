@@ -20,6 +20,7 @@ from mailsuite_fixture import BUILD_DIR, Suite  # noqa: E402
 SKIP = 77
 PASSWORD = "imaptest-secret"
 LOAD_USERS = range(100, 121)
+EXTENSION_COMMANDS = 137  # with ESEARCH, SEARCHRES and BINARY advertised
 
 
 def build_imaptest():
@@ -61,6 +62,10 @@ def scripted(suite, binary, tests, libdir):
             failures.append("individual commands failed")
         if int(groups.group(1)) < 71:
             failures.append(f"only {groups.group(1)} test groups ran")
+        # The extension groups (ESEARCH, BINARY, …) run only for advertised capabilities: a
+        # capability that went missing would shrink this count rather than fail a command.
+        if len(commands) < 2 or int(commands[1][1]) < EXTENSION_COMMANDS:
+            failures.append(f"fewer than {EXTENSION_COMMANDS} extension commands ran: {commands}")
     if failures:
         print(out[-20000:])
     return failures

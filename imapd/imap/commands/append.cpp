@@ -3,10 +3,16 @@
 // NO [TRYCREATE]; the OK is sent only after the store committed the message, with
 // [APPENDUID uidvalidity uid] (RFC 4315 3). A message over the APPENDLIMIT (RFC 7889) never
 // gets here: the session refuses its literal with NO [TOOBIG] before the "+".
+// A literal8 (BINARY, RFC 3516 4.4 / RFC 9051 6.3.12) may carry binary content: its parts with
+// NUL octets or "binary" transfer encoding are stored as base64, so that BODY[] never has to send
+// a NUL (no IMAP literal may hold one) while BINARY[] still returns the octets appended. A NUL
+// in a plain literal (which RFC 9051 4.3 does not allow, but real clients and imaptest send) is
+// stored as it came; FETCH sends it as 0x80 (commands/fetch.cpp).
 #include <ctime>
 
 #include "../format.h"
 #include "../session.h"
+#include "shared/mail/transfer_encoding.h"
 
 namespace mailsuite::imapd {
 
@@ -14,8 +20,8 @@ void HandleAppend(ImapSession& s, const Command& c) {
   static const char kSyntax[] = "Syntax: APPEND mailbox [(flags)] [date-time] literal";
   const size_t n = c.args.size();
   if (n < 2 || !c.args[0].IsAstring()) return s.Bad(c, kSyntax);
-  // The message: a literal, or "UTF8 (~{n}…)" once UTF8=ACCEPT is enabled (RFC 6855 4). A
-  // bare literal8 would be BINARY (RFC 3516), which is not offered.
+  // The message: a literal or literal8, or "UTF8 (~{n}…)" once UTF8=ACCEPT is enabled (RFC
+  // 6855 4).
   const Arg* message = nullptr;
   size_t options_end = n - 1;
   if (n >= 3 && c.args[n - 2].IsAtom("UTF8")) {
@@ -25,7 +31,7 @@ void HandleAppend(ImapSession& s, const Command& c) {
       return s.Bad(c, "Syntax: APPEND mailbox [(flags)] [date-time] UTF8 (~{n}message)");
     message = &l.items[0];
     options_end = n - 2;
-  } else if (c.args.back().kind == Arg::Kind::kString && !c.args.back().literal8) {
+  } else if (c.args.back().kind == Arg::Kind::kString && c.args.back().literal) {
     message = &c.args.back();
   } else {
     return s.Bad(c, kSyntax);
@@ -47,8 +53,10 @@ void HandleAppend(ImapSession& s, const Command& c) {
       return s.Bad(c, kSyntax);
     }
   }
-  const std::string& content = message->text;
+  std::string content = message->text;
   if (content.empty()) return s.Bad(c, "Empty message");
+  if (message->literal8)
+    if (auto encoded = mail::EncodeBinaryParts(content)) content = std::move(*encoded);
   auto box = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[0].text));
   if (!box) {
     s.log().Error("append: " + box.error());

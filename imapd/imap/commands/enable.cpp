@@ -19,6 +19,9 @@ void HandleEnable(ImapSession& s, const Command& c) {
     } else if (a.IsAtom("QRESYNC") && !s.qresync()) {
       s.EnableQresync();
       enabled += " QRESYNC";
+    } else if (a.IsAtom("IMAP4REV2") && !s.rev2) {
+      s.rev2 = true;
+      enabled += " IMAP4rev2";
     } else if (a.IsAtom("UTF8=ACCEPT") && !s.utf8_accept) {
       s.utf8_accept = true;
       enabled += " UTF8=ACCEPT";

@@ -6,6 +6,11 @@
 // RFC 7162: the MODSEQ item and the (CHANGEDSINCE n) modifier turn CONDSTORE on (3.1.4);
 // UID FETCH … (CHANGEDSINCE n VANISHED) first reports the expunged UIDs of the set as
 // "* VANISHED (EARLIER) …" (3.2.6, QRESYNC only).
+// A NUL in streamed message text goes out as 0x80, as Dovecot sends it: an IMAP literal may not
+// hold NUL (RFC 9051 4.3), and the octet count stays true. BINARY (RFC 3516, RFC 9051 6.4.5)
+// returns NULs as they are, in a literal8; it decodes a part in memory; a part in a transfer
+// encoding that cannot be decoded gets no response and the command ends NO [UNKNOWN-CTE].
+#include <algorithm>
 #include <unordered_set>
 
 #include "../condstore.h"
@@ -68,6 +73,7 @@ bool WritePieces(ImapSession& s, const std::vector<FetchPiece>& pieces, MessageS
                       (source.error().empty() ? std::string("short read") : source.error()));
         return false;
       }
+      std::replace(chunk.begin(), chunk.end(), '\0', '\x80');
       s.Write(chunk);
       done += n;
     }
@@ -107,7 +113,9 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
   if (!seqs) return;
   MailboxView& view = *s.selected;
   if (mods.vanished) {
-    auto set = SequenceSet::Parse(c.args[0].text);  // ResolveSet accepted it
+    // ResolveSet accepted the set; "$" is the saved UIDs (RFC 5182).
+    auto set = c.args[0].text == "$" ? SequenceSet::Of(s.saved_search)
+                                     : SequenceSet::Parse(c.args[0].text);
     auto vanished = VanishedEarlier(s.store(), view, *mods.changed_since, &*set);
     if (!vanished) {
       s.log().Error("fetch vanished: " + vanished.error());
@@ -115,6 +123,7 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     }
     s.Write(*vanished);
   }
+  bool unknown_cte = false;
   std::unordered_set<uint32_t> seen_now;
   if (req->sets_seen && !view.read_only()) seen_now = MarkSeen(s, *seqs, mods.changed_since);
   for (size_t seq : *seqs) {
@@ -135,6 +144,10 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
       s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + source.error());
       continue;
     }
+    if (req->has_binary && m.tree && HasUnknownEncoding(*req, *m.tree)) {
+      unknown_cte = true;
+      continue;
+    }
     // RFC 7162 3.2.4: once CONDSTORE is on, an implicit \Seen is reported with UID and MODSEQ.
     const bool condstore_change = flags_changed && s.condstore();
     auto pieces = RenderFetch(*req, m, uid || condstore_change, flags_changed,
@@ -147,6 +160,8 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     if (!WritePieces(s, *pieces, source)) return s.Close();
     if (req->needs_content) s.conn().Flush();
   }
+  if (unknown_cte)
+    return s.No(c, "[UNKNOWN-CTE] A part's Content-Transfer-Encoding cannot be decoded");
   s.Ok(c, uid ? "UID FETCH completed" : "FETCH completed");
 }
 

@@ -193,6 +193,22 @@ void Lsub(ImapSession& s, const Command& c) {
 
 }  // namespace
 
+Result<std::string> SelectedListLine(ImapSession& s, const store::Mailbox& mailbox) {
+  auto boxes = s.store().ListMailboxes(s.user->id);
+  if (!boxes) return boxes.status();
+  auto subscribed = s.store().ListSubscriptions(s.user->id);
+  if (!subscribed) return subscribed.status();
+  const std::string prefix = mailbox.name + "/";
+  bool children = false;
+  for (const store::Mailbox& m : *boxes)
+    if (m.name.compare(0, prefix.size(), prefix) == 0) children = true;
+  std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+  if (!mailbox.special_use.empty()) attrs += " " + mailbox.special_use;
+  if (std::find(subscribed->begin(), subscribed->end(), mailbox.name) != subscribed->end())
+    attrs += " \\Subscribed";
+  return "* LIST (" + attrs + ") \"/\" " + s.MailboxOut(mailbox.name) + "\r\n";
+}
+
 void HandleList(ImapSession& s, const Command& c) { List(s, c); }
 void HandleLsub(ImapSession& s, const Command& c) { Lsub(s, c); }
 

@@ -82,11 +82,22 @@ void HandleDelete(ImapSession& s, const Command& c) {
   auto box = Find(s, name, failed);
   if (!box)
     return s.No(c, failed ? "[SERVERBUG] Cannot delete mailbox" : "[NONEXISTENT] No such mailbox");
+  // RFC 9051 6.3.5: a mailbox with children is not deleted (nor made \Noselect): NO with
+  // HASCHILDREN, so the client can say why.
+  auto boxes = s.store().ListMailboxes(s.user->id);
+  if (!boxes) {
+    s.log().Error("delete: " + boxes.error());
+    return s.No(c, "[SERVERBUG] Cannot delete mailbox");
+  }
+  const std::string prefix = name + "/";
+  for (const store::Mailbox& m : *boxes)
+    if (m.name.compare(0, prefix.size(), prefix) == 0)
+      return s.No(c, "[HASCHILDREN] Delete the mailboxes below it first");
   if (s.selected && s.selected->mailbox().id == box->id) s.Deselect();
   Status st = s.store().DeleteMailbox(s.user->id, name);
   if (!st.ok()) {
     s.log().Info("delete " + Printable(name) + ": " + st.message());
-    return s.No(c, "[CANNOT] Cannot delete mailbox (does it have children?)");
+    return s.No(c, "[CANNOT] Cannot delete mailbox");
   }
   s.Ok(c, "DELETE completed");
 }
@@ -119,7 +130,7 @@ void Subscribe(ImapSession& s, const Command& c, bool on) {
     return s.Bad(c, on ? "Syntax: SUBSCRIBE mailbox" : "Syntax: UNSUBSCRIBE mailbox");
   std::string name = s.MailboxArg(c.args[0].text);
   Status st = s.store().SetSubscribed(s.user->id, name, on);
-  if (!st.ok()) {
+  if (!st.ok()) {  // SUBSCRIBE of a name with no mailbox (UNSUBSCRIBE always succeeds)
     s.log().Info("subscribe " + Printable(name) + ": " + st.message());
     return s.No(c, "[NONEXISTENT] No such mailbox");
   }

@@ -26,12 +26,13 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
     params = *parsed;
     // RFC 7162 3.2.5: QRESYNC without ENABLE QRESYNC first is a BAD.
     if (params.qresync && !s.qresync()) return s.Bad(c, "QRESYNC is not enabled");
-    s.EnableCondstore();  // RFC 7162 3.1.8 (CONDSTORE); QRESYNC implies it
   }
-  // RFC 7162 3.2.11: the boundary between the old mailbox's replies and the new one's.
-  if (s.state() == ImapState::kSelected && s.qresync())
+  // RFC 7162 3.2.11, RFC 9051 6.3.2: the boundary between the old mailbox's replies and the
+  // new one's.
+  if (s.state() == ImapState::kSelected && (s.qresync() || s.rev2))
     s.Untagged("OK [CLOSED] Previous mailbox closed");
   s.Deselect();
+  if (c.args.size() == 2) s.EnableCondstore();  // RFC 7162 3.1.8; QRESYNC implies CONDSTORE
   auto box = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[0].text));
   if (!box) {
     s.log().Error("select: " + box.error());
@@ -49,10 +50,21 @@ void Open(ImapSession& s, const Command& c, bool read_only) {
     if (!(v.at(i).flags.system & store::kFlagSeen)) first_unseen = i;
   // RFC 3501 7.2.6: FLAGS lists the keywords in use too, so a client knows them before a FETCH
   // shows one; RECENT is what this session claimed (EXAMINE: what nobody has claimed yet).
+  // IMAP4rev2 has neither RECENT nor [UNSEEN n] (RFC 9051 6.3.2, Appendix E).
   std::string out = v.FlagsResponses();
   out += "* " + std::to_string(v.size()) + " EXISTS\r\n";
-  out += "* " + std::to_string(v.RecentCount()) + " RECENT\r\n";
-  if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+  if (s.rev2) {
+    auto list = SelectedListLine(s, v.mailbox());
+    if (!list) {
+      s.log().Error("select: " + list.error());
+      s.Deselect();
+      return s.No(c, "[SERVERBUG] Cannot open mailbox");
+    }
+    out += *list;
+  } else {
+    out += "* " + std::to_string(v.RecentCount()) + " RECENT\r\n";
+    if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+  }
   out += "* OK [UIDVALIDITY " + std::to_string(v.mailbox().uid_validity) + "] UIDs valid\r\n";
   out += "* OK [UIDNEXT " + std::to_string(v.mailbox().uid_next) + "] Predicted next UID\r\n";
   // RFC 7162 3.1.2.1. Read before the message list was loaded, so it is never above what the

@@ -1,6 +1,8 @@
 // UID (RFC 3501 6.4.8): FETCH, STORE, COPY, SEARCH, MOVE (RFC 6851) and EXPUNGE (RFC 4315)
 // with UIDs instead of sequence numbers;
 // and the sequence-set resolution every one of them shares.
+#include <algorithm>
+
 #include "../format.h"
 #include "../sequence_set.h"
 #include "../session.h"
@@ -9,13 +11,20 @@ namespace mailsuite::imapd {
 
 std::optional<std::vector<size_t>> ResolveSet(ImapSession& s, const Command& c, const Arg& set,
                                               bool uid) {
+  const MailboxView& v = *s.selected;
+  std::vector<size_t> out;
+  if (set.kind == Arg::Kind::kAtom && set.text == "$") {
+    // RFC 5182 2.1: the saved messages, whether the command uses UIDs or sequence numbers.
+    const std::vector<uint32_t>& saved = s.saved_search;
+    for (size_t i = 1; i <= v.size() && !saved.empty(); ++i)
+      if (std::binary_search(saved.begin(), saved.end(), v.at(i).uid)) out.push_back(i);
+    return out;
+  }
   auto parsed = set.kind == Arg::Kind::kAtom ? SequenceSet::Parse(set.text) : std::nullopt;
   if (!parsed) {
     s.Bad(c, "Invalid sequence set");
     return std::nullopt;
   }
-  const MailboxView& v = *s.selected;
-  std::vector<size_t> out;
   if (uid) {
     // "*" is the largest UID in use; "n:*" with n above it still names that message.
     uint32_t star = v.MaxUid();

@@ -98,7 +98,7 @@ class Store {
   virtual Result<std::optional<Mailbox>> GetMailbox(UserId user, const std::string& name) = 0;
   virtual Result<std::optional<Mailbox>> GetMailboxById(MailboxId id) = 0;
   // SUBSCRIBE needs an existing mailbox; the subscription then outlives it (RFC 3501 6.3.6)
-  // and follows it on RENAME. UNSUBSCRIBE of a name not subscribed is an error.
+  // and follows it on RENAME. Unsubscribing a name not subscribed succeeds (RFC 9051 6.3.8).
   virtual Status SetSubscribed(UserId user, const std::string& name, bool subscribed) = 0;
   // Every subscribed name, mailbox or not, sorted.
   virtual Result<std::vector<std::string>> ListSubscriptions(UserId user) = 0;

@@ -59,6 +59,7 @@ struct Mailbox {
   // Counters kept by the store in the transaction of every change (never counted on read).
   uint32_t messages = 0;  // number of messages now in the mailbox
   uint32_t unseen = 0;    // of those, without \Seen
+  uint32_t deleted = 0;   // of those, with \Deleted (STATUS DELETED, RFC 9051 6.3.11)
   uint64_t size = 0;      // octets of all of them (STATUS SIZE, RFC 8438)
   // Expunges with a MODSEQ at or below this were pruned from the expunge log: a client that
   // last synchronised at or below it cannot be told exactly what vanished (RFC 7162 3.2.5.2).

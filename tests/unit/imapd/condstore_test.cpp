@@ -110,7 +110,9 @@ TEST_F(CondstoreTest, FetchModseqAndChangedSince) {
                 "d FETCH 1:* UID (CHANGEDSINCE 5)\r\ne FETCH 1 FLAGS (CHANGEDSINCE x)\r\n"
                 "f FETCH 1 FLAGS (VANISHED)\r\ng FETCH 1 FLAGS (CHANGEDSINCE 1 BOGUS)\r\n"
                 "h UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)\r\ni FETCH 1 FLAGS ()\r\n");
-  EXPECT_EQ(Reply(r, "a"), (L{"* 1 FETCH (FLAGS () MODSEQ (2))",
+  // RFC 7162 3.1: the first CONDSTORE enabling command in the selected state gets the
+  // mailbox's HIGHESTMODSEQ first.
+  EXPECT_EQ(Reply(r, "a"), (L{"* OK [HIGHESTMODSEQ 5] Highest", "* 1 FETCH (FLAGS () MODSEQ (2))",
                               "* 2 FETCH (FLAGS (\\Seen) MODSEQ (5))", "a OK FETCH completed"}));
   EXPECT_EQ(Reply(r, "b"), (L{"* 2 FETCH (FLAGS (\\Seen) MODSEQ (5))",
                               "* 3 FETCH (FLAGS () MODSEQ (4))", "b OK FETCH completed"}));
@@ -145,7 +147,8 @@ TEST_F(CondstoreTest, ConditionalStore) {
                 "f STORE 1 (CHANGEDSINCE 1) +FLAGS (\\Seen)\r\ng STORE 1 (UNCHANGEDSINCE 1)\r\n"
                 "h UID STORE 1:3 (UNCHANGEDSINCE 5) -FLAGS (\\Flagged)\r\n");
   // Messages 1 and 2 (MODSEQ 2 and 3) pass, message 3 (MODSEQ 4) changed since 3.
-  EXPECT_EQ(Reply(r, "a"), (L{"* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (5))",
+  EXPECT_EQ(Reply(r, "a"), (L{"* OK [HIGHESTMODSEQ 4] Highest",  // RFC 7162 3.1
+                              "* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (5))",
                               "* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (5))",
                               "a OK [MODIFIED 3] Conditional STORE failed"}));
   // .SILENT still reports MODSEQs; 1 and 2 did not change and keep theirs.
@@ -189,7 +192,8 @@ TEST_F(CondstoreTest, SearchModseq) {
                 "d SEARCH OR MODSEQ 4 UID 1\r\ne SEARCH MODSEQ x\r\n"
                 "f SEARCH MODSEQ \"/flags/\\\\draft\" mine 4\r\ng SEARCH MODSEQ\r\n"
                 "h SEARCH ALL\r\n");
-  EXPECT_EQ(Reply(r, "a"), (L{"* SEARCH 2 3 (MODSEQ 4)", "a OK SEARCH completed"}));
+  EXPECT_EQ(Reply(r, "a"), (L{"* OK [HIGHESTMODSEQ 4] Highest",  // RFC 7162 3.1
+                              "* SEARCH 2 3 (MODSEQ 4)", "a OK SEARCH completed"}));
   EXPECT_EQ(Reply(r, "b"), (L{"* SEARCH 3 (MODSEQ 4)", "b OK UID SEARCH completed"}));
   EXPECT_EQ(Reply(r, "c"), (L{"* SEARCH", "c OK SEARCH completed"}));
   EXPECT_EQ(Reply(r, "d"), (L{"* SEARCH 1 3 (MODSEQ 4)", "d OK SEARCH completed"}));

@@ -97,7 +97,8 @@ TEST_F(StoreTest, Subscriptions) {
   EXPECT_TRUE(store_->SetSubscribed(alice_, "Lists", false).ok());
   EXPECT_FALSE(store_->GetMailbox(alice_, "Lists").value()->subscribed);
   EXPECT_FALSE(store_->SetSubscribed(alice_, "Missing", true).ok());
-  EXPECT_FALSE(store_->SetSubscribed(alice_, "Lists", false).ok());  // not subscribed
+  // RFC 9051 6.3.8: OK "if the mailbox is not subscribed"; nothing changes.
+  EXPECT_TRUE(store_->SetSubscribed(alice_, "Lists", false).ok());
 }
 
 TEST_F(StoreTest, SubscriptionOutlivesItsMailboxAndFollowsRename) {

@@ -1,0 +1,34 @@
+// Content-Transfer-Encoding (RFC 2045 6) both ways, for IMAP's BINARY (RFC 3516, RFC 9051
+// 6.4.5: a part's content decoded) and for storing an APPEND that carried binary content (as
+// base64, so BODY[] never sends a NUL). Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mailsuite::mail {
+
+// Whether `encoding` (lower-cased, as MimePart::encoding) is one this module decodes: 7bit,
+// 8bit, binary, base64, quoted-printable.
+bool KnownTransferEncoding(std::string_view encoding);
+
+// `body` decoded; nullopt for an unknown encoding. Lenient with broken input, as mail readers
+// are: base64 skips characters outside its alphabet and stops at padding; quoted-printable
+// keeps an "=" that starts no valid escape.
+std::optional<std::string> DecodeTransferEncoding(std::string_view encoding, std::string_view body);
+
+// Quoted-printable decoding (RFC 2045 6.7): "=XX" escapes, soft line breaks ("=" at the end of
+// a line, whitespace allowed after it), trailing whitespace of each line dropped (rule 3).
+std::string DecodeQuotedPrintable(std::string_view body);
+
+// `data` as base64 in lines of 76 characters separated by CRLF (RFC 2045 6.8); no CRLF after
+// the last, which the text that follows (a boundary's CRLF) supplies.
+std::string EncodeBase64Lines(std::string_view data);
+
+// A message whose leaf parts with NUL octets or "binary" transfer encoding are rewritten as
+// base64 (their Content-Transfer-Encoding field replaced); nullopt when no part needs it.
+// Header bytes and every other part are kept as they are.
+std::optional<std::string> EncodeBinaryParts(std::string_view message);
+
+}  // namespace mailsuite::mail
