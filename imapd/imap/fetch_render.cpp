@@ -186,6 +186,7 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
           else
             filtered = filtered.substr(i.partial->offset, i.partial->length);
         }
+        std::replace(filtered.begin(), filtered.end(), '\0', '\x80');  // as in commands/fetch.cpp
         text += Literal(filtered);
         break;
       }
@@ -206,13 +207,13 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
           text += std::to_string(decoded->size());
           break;
         }
-        // RFC 3516 4.2 / RFC 9051 4.3: content with NUL goes as a literal8.
-        const bool nul = decoded->find('\0') != std::string::npos;
         std::string_view bytes = *decoded;
         if (i.partial)
           bytes = i.partial->offset >= bytes.size()
                       ? std::string_view()
                       : bytes.substr(i.partial->offset, i.partial->length);
+        // RFC 9051 4.3, 7.5.2: octets with a NUL go as a literal8, others as a literal.
+        const bool nul = bytes.find('\0') != std::string_view::npos;
         text += (nul ? "~{" : "{") + std::to_string(bytes.size()) + "}\r\n";
         text += bytes;
         break;

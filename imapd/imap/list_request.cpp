@@ -34,10 +34,12 @@ bool ReturnOptions(const Arg& list, ListRequest& r, std::string& error) {
       r.return_subscribed = true;
     } else if (a.IsAtom("CHILDREN") || a.IsAtom("SPECIAL-USE")) {
       // always returned anyway
-    } else if (a.IsAtom("STATUS") && i + 1 < list.items.size() && !r.status_items) {
+    } else if (a.IsAtom("STATUS") && i + 1 < list.items.size()) {
       std::string why;
-      r.status_items = ParseStatusItems(list.items[++i], why);
-      if (!r.status_items) return Fail(error, "Bad STATUS return option");
+      auto items = ParseStatusItems(list.items[++i], why);
+      if (!items) return Fail(error, "Bad STATUS return option");
+      // RFC 9051 6.3.9: an option given twice counts once; the first one stands.
+      if (!r.status_items) r.status_items = std::move(items);
     } else {
       return Fail(error, "Unsupported LIST return option");
     }
@@ -54,6 +56,7 @@ std::optional<ListRequest> ParseListRequest(const std::vector<Arg>& args, std::s
   size_t i = 0;
   if (i < args.size() && args[i].kind == Arg::Kind::kList) {
     if (!SelectionOptions(args[i], r, error)) return std::nullopt;
+    r.extended = true;
     ++i;
   }
   if (i + 2 > args.size() || !args[i].IsAstring()) {
@@ -63,6 +66,7 @@ std::optional<ListRequest> ParseListRequest(const std::vector<Arg>& args, std::s
   r.reference = args[i++].text;
   const Arg& pat = args[i++];
   if (pat.kind == Arg::Kind::kList) {
+    r.extended = true;
     for (const Arg& p : pat.items) {
       if (!p.IsAstring()) {
         error = kSyntax;
@@ -83,6 +87,7 @@ std::optional<ListRequest> ParseListRequest(const std::vector<Arg>& args, std::s
       return std::nullopt;
     }
     if (!ReturnOptions(args[i + 1], r, error)) return std::nullopt;
+    r.extended = true;
   }
   // RFC 5258 3: the SUBSCRIBED selection option implies the SUBSCRIBED return option.
   if (r.select_subscribed) r.return_subscribed = true;

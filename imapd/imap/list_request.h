@@ -25,6 +25,9 @@ struct ListRequest {
 
   std::string reference;
   std::vector<std::string> patterns;  // at least one, as sent (not joined with the reference)
+  // The extended syntax (RFC 9051 6.3.9: selection options, a pattern list or RETURN), in which
+  // an empty pattern means nothing special.
+  bool extended = false;
 
   bool HasSelection() const { return select_subscribed || select_special_use; }
 };

@@ -1,13 +1,26 @@
 #include "message_data.h"
 
+#include <algorithm>
+
 #include "format.h"
 #include "shared/mail/header_scan.h"
+#include "shared/mail/text_decode.h"
+#include "shared/mail/transfer_encoding.h"
 
 namespace mailsuite::imapd {
 namespace {
 
 // What SEARCH BODY/TEXT reads of a big message at a time.
 constexpr uint64_t kSearchChunk = 256 * 1024;
+
+// Whether a message whose raw octets did not match might match once decoded: it has encoded
+// words or encoded parts, or the needle is not ASCII (text in another charset).
+bool MayNeedDecoding(std::string_view text, std::string_view needle) {
+  for (unsigned char c : needle)
+    if (c >= 0x80) return true;
+  return text.find("=?") != std::string_view::npos || ContainsNoCase(text, "base64") ||
+         ContainsNoCase(text, "quoted-printable");
+}
 
 }  // namespace
 
@@ -112,6 +125,49 @@ bool MessageSource::Read(const mail::ByteRange& range, std::string& out) {
 }
 
 std::optional<bool> MessageSource::Contains(std::string_view needle, bool body_only) {
+  if (!small()) {
+    // A big message is mostly attachments: its headers and text parts are read, decoded, and
+    // nothing else (the raw scan of the whole text is only for a message without a tree).
+    if (const mail::MimeTree* tree = Tree()) return DecodedContains(tree->root, needle, !body_only);
+    return RawContains(needle, body_only);
+  }
+  std::optional<bool> raw = RawContains(needle, body_only);  // in memory: cheap
+  if (!raw || *raw) return raw;
+  if (!MayNeedDecoding(*SmallText(), needle)) return false;
+  const mail::MimeTree* tree = Tree();
+  if (!tree) return false;  // the raw octets did not match; nothing to decode them with
+  return DecodedContains(tree->root, needle, !body_only);
+}
+
+bool MessageSource::DecodedContains(const mail::MimePart& part, std::string_view needle,
+                                    bool with_header) {
+  std::string bytes;
+  if (with_header && Read({part.offset, part.header_size}, bytes) &&
+      ContainsNoCase(mail::DecodeHeaderText(bytes), needle))
+    return true;
+  if (!part.children.empty()) {
+    // A multipart's parts, or the message inside a message/rfc822 part: headers included, as
+    // they are part of this body.
+    for (const mail::MimePart& child : part.children)
+      if (DecodedContains(child, needle, true)) return true;
+    return false;
+  }
+  if (part.type != "text" && part.type != "message") return false;
+  const std::string charset = mail::DecodeParam(part.params, "charset").value_or("");
+  const bool as_is =
+      (part.encoding == "7bit" || part.encoding == "8bit" || part.encoding == "binary") &&
+      (part.type != "text" || !mail::ConvertsCharset(charset));
+  if (as_is && part.body_size > kSearchChunk)  // a big text as it is: chunk by chunk
+    return ScanContains(needle, part.body_offset(), part.body_offset() + part.body_size)
+        .value_or(false);
+  bytes.clear();
+  if (!Read({part.body_offset(), part.body_size}, bytes)) return false;
+  std::string text = mail::DecodeTransferEncoding(part.encoding, bytes).value_or(bytes);
+  if (part.type == "text") text = mail::CharsetToUtf8(text, charset);
+  return ContainsNoCase(text, needle);
+}
+
+std::optional<bool> MessageSource::RawContains(std::string_view needle, bool body_only) {
   if (small()) {
     const std::string* text = SmallText();
     if (!text) return std::nullopt;
@@ -126,14 +182,22 @@ std::optional<bool> MessageSource::Contains(std::string_view needle, bool body_o
   }
   store::ContentReader* reader = Reader();
   if (!reader) return std::nullopt;
+  return ScanContains(needle, from, reader->size());
+}
+
+std::optional<bool> MessageSource::ScanContains(std::string_view needle, uint64_t from,
+                                                uint64_t to) {
+  store::ContentReader* reader = Reader();
+  if (!reader) return std::nullopt;
   if (needle.empty()) return true;
+  to = std::min(to, reader->size());
   // Each read is appended behind the last needle.size() - 1 octets of the one before, so a
   // match across a chunk edge is found.
   std::string window;
   window.reserve(kSearchChunk + needle.size());
-  for (uint64_t offset = from; offset < reader->size(); offset += kSearchChunk) {
+  for (uint64_t offset = from; offset < to; offset += kSearchChunk) {
     if (window.size() >= needle.size()) window.erase(0, window.size() - (needle.size() - 1));
-    Status st = reader->Read(offset, kSearchChunk, window);
+    Status st = reader->Read(offset, std::min(kSearchChunk, to - offset), window);
     if (!st.ok()) {
       Fail(st.message());
       return std::nullopt;

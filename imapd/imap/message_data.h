@@ -42,8 +42,11 @@ class MessageSource {
   // cannot be read (out is then unchanged).
   bool Read(const mail::ByteRange& range, std::string& out);
   // Whether the body (body_only) or the whole text contains `needle`, ASCII case-insensitively
-  // (SEARCH BODY / TEXT); a big message is searched chunk by chunk. nullopt if the message
-  // cannot be read.
+  // (SEARCH BODY / TEXT), as a reader sees it (RFC 9051 6.4.4): the headers with encoded words
+  // decoded and the text parts decoded and in UTF-8. Parts that are not text/* or message/*
+  // (attachments, which RFC 9051 6.4.4 lets a server skip) are not searched in a big message,
+  // which is read part by part; a small one is first matched raw, in memory, and decoded only
+  // when that fails and something in it is encoded. nullopt if the message cannot be read.
   std::optional<bool> Contains(std::string_view needle, bool body_only);
 
   // The first failure, for the log.
@@ -56,6 +59,11 @@ class MessageSource {
   // The big message's text opened for reading, its size checked against the row.
   store::ContentReader* Reader();
   bool Fail(const std::string& what);
+  std::optional<bool> RawContains(std::string_view needle, bool body_only);
+  // Whether octets [from, to) of a big message's text contain `needle`, read chunk by chunk.
+  std::optional<bool> ScanContains(std::string_view needle, uint64_t from, uint64_t to);
+  // The decoded pass of Contains over `part` (its header too when `with_header`).
+  bool DecodedContains(const mail::MimePart& part, std::string_view needle, bool with_header);
 
   store::Store& store_;
   const store::MessageInfo& info_;

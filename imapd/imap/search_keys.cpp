@@ -6,6 +6,7 @@
 #include "condstore.h"
 #include "format.h"
 #include "shared/mail/mime.h"
+#include "shared/mail/text_decode.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -302,7 +303,9 @@ bool MatchSearch(const SearchKey& k, const SearchMessage& m) {
       const std::string* header = m.header();
       if (!header) return false;
       for (const std::string& v : HeaderValues(*header, k.name))
-        if (ContainsNoCase(v, k.value) || (k.address && AddressesContain(v, k.value))) return true;
+        if (ContainsNoCase(v, k.value) || (k.address && AddressesContain(v, k.value)) ||
+            ContainsNoCase(mail::DecodeHeaderText(v), k.value))  // RFC 9051 6.4.4: RFC 2047
+          return true;
       return false;
     }
     case Kind::kBody:

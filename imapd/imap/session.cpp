@@ -221,6 +221,9 @@ void ImapSession::ReportUpdates(bool allow_expunge) {
     log_.Error("mailbox sync: " + st.message());
     return;
   }
+  // RFC 9051 6.4.4.1: a message expunged (and so reported) leaves "$".
+  if (allow_expunge && !saved_search.empty())
+    std::erase_if(saved_search, [this](uint32_t uid) { return selected->SeqOfUid(uid) == 0; });
   conn_.Write(out);
 }
 

@@ -198,6 +198,10 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move);
 void HandleSearch(ImapSession& s, const Command& c, bool uid);
 void HandleUid(ImapSession& s, const Command& c);
 
+// Whether the user has mailboxes below `name` (a stored name): \HasChildren, and what makes
+// DELETE answer NO [HASCHILDREN]. Reads the user's mailbox names.
+Result<bool> HasChildMailboxes(ImapSession& s, const std::string& name);
+
 // The "* LIST …" line (with CRLF) SELECT and EXAMINE send under IMAP4rev2 (RFC 9051 6.3.2):
 // the mailbox's name as LIST spells it, with its child, special-use and subscription attributes.
 Result<std::string> SelectedListLine(ImapSession& s, const store::Mailbox& mailbox);

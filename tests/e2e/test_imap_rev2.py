@@ -14,6 +14,7 @@ from test_imap import PASSWORD
 
 USER = "vera@example.test"
 OTHER = "walt@example.test"
+READER = "xena@example.test"
 ATTACHMENT = bytes(range(256)) * 4  # NULs, 8-bit, bare CR and LF
 
 
@@ -62,7 +63,7 @@ def grep(lines, prefix):
 class ImapRev2Test(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.suite = Suite(users={USER: PASSWORD, OTHER: PASSWORD},
+        cls.suite = Suite(users={USER: PASSWORD, OTHER: PASSWORD, READER: PASSWORD},
                           daemons=("mta", "imapd")).start()
         msg = EmailMessage()
         msg["From"] = "sender@example.org"
@@ -150,6 +151,30 @@ class ImapRev2Test(unittest.TestCase):
         encoded = body[body.index(b"}\r\n") + 3:-3]
         self.assertEqual(base64.b64decode(encoded), ATTACHMENT)
         c.close()
+
+    def test_search_decodes_what_a_reader_sees(self):
+        msg = EmailMessage()
+        msg["From"] = "J\u00f6rg <joerg@example.org>"
+        msg["To"] = READER
+        msg["Subject"] = "Caf\u00e9 cr\u00e8me"
+        msg.set_content("Une na\u00efve soupe\n", charset="iso-8859-1", cte="quoted-printable")
+        with smtplib.SMTP("127.0.0.1", self.suite.port("smtp"), timeout=60) as smtp:
+            smtp.send_message(msg)
+        m = imaplib.IMAP4("127.0.0.1", self.suite.port("imap"))
+        m.login(READER, PASSWORD)
+        m.select("INBOX", readonly=True)
+        # RFC 9051 6.4.4: encoded words and transfer encodings are decoded, other charsets
+        # compared as UTF-8.
+        m.literal = "na\u00efve soupe".encode()
+        typ, found = m.search("UTF-8", "BODY")
+        self.assertEqual((typ, found), ("OK", [b"1"]))
+        m.literal = "caf\u00e9 CR\u00c8ME".encode()[:6]  # "café" (the é is not ASCII-folded)
+        typ, found = m.search("UTF-8", "SUBJECT")
+        self.assertEqual(found, [b"1"])
+        m.literal = "J\u00f6rg".encode()
+        typ, found = m.search("UTF-8", "FROM")
+        self.assertEqual(found, [b"1"])
+        m.logout()
 
     def test_literal8_append_keeps_the_octets(self):
         c = Raw(self.suite, OTHER)

@@ -12,7 +12,7 @@
 
 #include "../format.h"
 #include "../session.h"
-#include "shared/mail/transfer_encoding.h"
+#include "shared/mail/binary_parts.h"
 
 namespace mailsuite::imapd {
 
@@ -57,6 +57,9 @@ void HandleAppend(ImapSession& s, const Command& c) {
   if (content.empty()) return s.Bad(c, "Empty message");
   if (message->literal8)
     if (auto encoded = mail::EncodeBinaryParts(content)) content = std::move(*encoded);
+  // Base64 grows what it encodes by a third; the stored message must still fit (RFC 7889).
+  if (content.size() > s.AppendLimit())
+    return s.No(c, "[TOOBIG] Message too large once its binary parts are encoded");
   auto box = s.store().GetMailbox(s.user->id, s.MailboxArg(c.args[0].text));
   if (!box) {
     s.log().Error("append: " + box.error());

@@ -8,8 +8,9 @@
 // "* VANISHED (EARLIER) …" (3.2.6, QRESYNC only).
 // A NUL in streamed message text goes out as 0x80, as Dovecot sends it: an IMAP literal may not
 // hold NUL (RFC 9051 4.3), and the octet count stays true. BINARY (RFC 3516, RFC 9051 6.4.5)
-// returns NULs as they are, in a literal8; it decodes a part in memory; a part in a transfer
-// encoding that cannot be decoded gets no response and the command ends NO [UNKNOWN-CTE].
+// returns NULs as they are, in a literal8. BINARY is not streamed: the part (for BINARY[], the
+// whole message) is read and decoded in memory, once per item. A part in a transfer encoding
+// that cannot be decoded gets no response and the command ends NO [UNKNOWN-CTE].
 #include <algorithm>
 #include <unordered_set>
 
@@ -26,15 +27,17 @@ namespace {
 // Message text goes to the connection this much at a time.
 constexpr uint64_t kStreamChunk = 256 * 1024;
 
-// Sets \Seen on the messages of `seqs` that lack it, in one UpdateFlags call, and updates the
-// view. Returns the UIDs whose flags changed.
+// Sets \Seen on the messages of `seqs` that lack it (but those in `skip`), in one UpdateFlags
+// call, and updates the view. Returns the UIDs whose flags changed.
 std::unordered_set<uint32_t> MarkSeen(ImapSession& s, const std::vector<size_t>& seqs,
-                                      const std::optional<uint64_t>& changed_since) {
+                                      const std::optional<uint64_t>& changed_since,
+                                      const std::unordered_set<uint32_t>& skip) {
   MailboxView& view = *s.selected;
   std::vector<uint32_t> unseen;
   for (size_t seq : seqs) {
     const store::MessageInfo& info = view.at(seq);
     if (changed_since && info.modseq <= *changed_since) continue;
+    if (skip.count(info.uid)) continue;
     if (!(info.flags.system & store::kFlagSeen)) unseen.push_back(info.uid);
   }
   std::unordered_set<uint32_t> changed;
@@ -81,6 +84,21 @@ bool WritePieces(ImapSession& s, const std::vector<FetchPiece>& pieces, MessageS
   return true;
 }
 
+// The messages a BINARY item cannot be answered for (RFC 9051 7.1 UNKNOWN-CTE): found before
+// \Seen is set, so a message that gets no response does not change unseen by the client.
+std::unordered_set<uint32_t> Undecodable(ImapSession& s, const FetchRequest& req,
+                                         const std::vector<size_t>& seqs) {
+  std::unordered_set<uint32_t> out;
+  if (!req.has_binary) return out;
+  for (size_t seq : seqs) {
+    const store::MessageInfo& info = s.selected->at(seq);
+    MessageSource source(s.store(), info);
+    const mail::MimeTree* tree = source.Tree();
+    if (tree && HasUnknownEncoding(req, *tree)) out.insert(info.uid);
+  }
+  return out;
+}
+
 bool Streams(const std::vector<FetchPiece>& pieces) {
   for (const FetchPiece& p : pieces)
     if (p.stream.size > 0) return true;
@@ -123,9 +141,10 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     }
     s.Write(*vanished);
   }
-  bool unknown_cte = false;
+  const std::unordered_set<uint32_t> undecodable = Undecodable(s, *req, *seqs);
   std::unordered_set<uint32_t> seen_now;
-  if (req->sets_seen && !view.read_only()) seen_now = MarkSeen(s, *seqs, mods.changed_since);
+  if (req->sets_seen && !view.read_only())
+    seen_now = MarkSeen(s, *seqs, mods.changed_since, undecodable);
   for (size_t seq : *seqs) {
     const store::MessageInfo& info = view.at(seq);
     if (mods.changed_since && info.modseq <= *mods.changed_since) continue;
@@ -144,10 +163,7 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
       s.log().Info("fetch uid " + std::to_string(info.uid) + ": " + source.error());
       continue;
     }
-    if (req->has_binary && m.tree && HasUnknownEncoding(*req, *m.tree)) {
-      unknown_cte = true;
-      continue;
-    }
+    if (undecodable.count(info.uid)) continue;
     // RFC 7162 3.2.4: once CONDSTORE is on, an implicit \Seen is reported with UID and MODSEQ.
     const bool condstore_change = flags_changed && s.condstore();
     auto pieces = RenderFetch(*req, m, uid || condstore_change, flags_changed,
@@ -160,7 +176,7 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
     if (!WritePieces(s, *pieces, source)) return s.Close();
     if (req->needs_content) s.conn().Flush();
   }
-  if (unknown_cte)
+  if (!undecodable.empty())
     return s.No(c, "[UNKNOWN-CTE] A part's Content-Transfer-Encoding cannot be decoded");
   s.Ok(c, uid ? "UID FETCH completed" : "FETCH completed");
 }

@@ -116,8 +116,9 @@ void List(ImapSession& s, const Command& c) {
   std::string error;
   auto request = ParseListRequest(c.args, error);
   if (!request) return s.Bad(c, error);
-  if (request->patterns.size() == 1 && request->patterns[0].empty() && !request->HasSelection()) {
-    // RFC 3501 6.3.8: the delimiter and the root of the reference.
+  if (request->patterns.size() == 1 && request->patterns[0].empty() && !request->extended) {
+    // RFC 3501 6.3.8: the delimiter and the root of the reference (the basic syntax only;
+    // RFC 9051 6.3.9: in the extended syntax an empty pattern is ignored).
     s.Untagged("LIST (\\Noselect) \"/\" \"\"");
     return s.Ok(c, "LIST completed");
   }
@@ -193,19 +194,21 @@ void Lsub(ImapSession& s, const Command& c) {
 
 }  // namespace
 
-Result<std::string> SelectedListLine(ImapSession& s, const store::Mailbox& mailbox) {
-  auto boxes = s.store().ListMailboxes(s.user->id);
+Result<bool> HasChildMailboxes(ImapSession& s, const std::string& name) {
+  auto boxes = s.store().ListMailboxes(s.user->id);  // this user's names only
   if (!boxes) return boxes.status();
-  auto subscribed = s.store().ListSubscriptions(s.user->id);
-  if (!subscribed) return subscribed.status();
-  const std::string prefix = mailbox.name + "/";
-  bool children = false;
+  const std::string prefix = name + "/";
   for (const store::Mailbox& m : *boxes)
-    if (m.name.compare(0, prefix.size(), prefix) == 0) children = true;
-  std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+    if (m.name.compare(0, prefix.size(), prefix) == 0) return true;
+  return false;
+}
+
+Result<std::string> SelectedListLine(ImapSession& s, const store::Mailbox& mailbox) {
+  auto children = HasChildMailboxes(s, mailbox.name);
+  if (!children) return children.status();
+  std::string attrs = *children ? "\\HasChildren" : "\\HasNoChildren";
   if (!mailbox.special_use.empty()) attrs += " " + mailbox.special_use;
-  if (std::find(subscribed->begin(), subscribed->end(), mailbox.name) != subscribed->end())
-    attrs += " \\Subscribed";
+  if (mailbox.subscribed) attrs += " \\Subscribed";
   return "* LIST (" + attrs + ") \"/\" " + s.MailboxOut(mailbox.name) + "\r\n";
 }
 

@@ -18,8 +18,13 @@ bool ValidName(const std::string& name) {
     if (ch == '*' || ch == '%') return false;
   auto utf8 = MailboxUtf7ToUtf8(name);  // refuses raw controls and 8-bit octets
   if (!utf8) return false;
-  for (unsigned char ch : *utf8)
+  for (size_t i = 0; i < utf8->size(); ++i) {
+    const auto ch = static_cast<unsigned char>((*utf8)[i]);
     if (ch < 0x20 || ch == 0x7f) return false;  // nor encoded ones
+    // RFC 9051 5.1 (Net-Unicode, RFC 5198 2): no C1 controls, U+0080..U+009F = C2 80..C2 9F.
+    if (ch == 0xc2 && i + 1 < utf8->size() && static_cast<unsigned char>((*utf8)[i + 1]) < 0xa0)
+      return false;
+  }
   return true;
 }
 
@@ -84,15 +89,12 @@ void HandleDelete(ImapSession& s, const Command& c) {
     return s.No(c, failed ? "[SERVERBUG] Cannot delete mailbox" : "[NONEXISTENT] No such mailbox");
   // RFC 9051 6.3.5: a mailbox with children is not deleted (nor made \Noselect): NO with
   // HASCHILDREN, so the client can say why.
-  auto boxes = s.store().ListMailboxes(s.user->id);
-  if (!boxes) {
-    s.log().Error("delete: " + boxes.error());
+  auto children = HasChildMailboxes(s, name);
+  if (!children) {
+    s.log().Error("delete: " + children.error());
     return s.No(c, "[SERVERBUG] Cannot delete mailbox");
   }
-  const std::string prefix = name + "/";
-  for (const store::Mailbox& m : *boxes)
-    if (m.name.compare(0, prefix.size(), prefix) == 0)
-      return s.No(c, "[HASCHILDREN] Delete the mailboxes below it first");
+  if (*children) return s.No(c, "[HASCHILDREN] Delete the mailboxes below it first");
   if (s.selected && s.selected->mailbox().id == box->id) s.Deselect();
   Status st = s.store().DeleteMailbox(s.user->id, name);
   if (!st.ok()) {

@@ -34,16 +34,12 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
   std::string error;
   auto ret = ParseSearchReturn(c.args, &start, &error);
   if (!ret) return s.Bad(c, error);
-  // RFC 5182 2.1: a SEARCH (SAVE) that fails leaves "$" empty.
-  auto fail_bad = [&](std::string_view why) {
-    if (ret->save) s.saved_search.clear();
-    s.Bad(c, why);
-  };
+  // RFC 9051 6.4.4.1: a BAD leaves "$" as it was; a NO to a SEARCH with SAVE empties it.
   if (start < c.args.size() && c.args[start].IsAtom("CHARSET")) {
     if (c.args.size() < start + 3 || !c.args[start + 1].IsAstring())
-      return fail_bad("Syntax: CHARSET name");
+      return s.Bad(c, "Syntax: CHARSET name");
     // RFC 6855 3 (and erratum 4029): after ENABLE UTF8=ACCEPT a charset label conflicts.
-    if (s.utf8_accept) return fail_bad("No CHARSET after ENABLE UTF8=ACCEPT");
+    if (s.utf8_accept) return s.Bad(c, "No CHARSET after ENABLE UTF8=ACCEPT");
     std::string cs = Upper(c.args[start + 1].text);
     if (cs != "UTF-8" && cs != "US-ASCII") {
       if (ret->save) s.saved_search.clear();
@@ -52,7 +48,7 @@ void HandleSearch(ImapSession& s, const Command& c, bool uid) {
     start += 2;
   }
   auto key = ParseSearchKeys(c.args, start, &error);
-  if (!key) return fail_bad(error);
+  if (!key) return s.Bad(c, error);
   if (s.rev2 && !ret->extended) ret->extended = ret->all = true;
   const bool with_modseq = key->UsesModSeq();
   if (with_modseq) s.EnableCondstore();  // RFC 7162 3.1

@@ -86,9 +86,10 @@ void HandleStore(ImapSession& s, const Command& c, bool uid) {
       modified.push_back(uid ? m.uid : static_cast<uint32_t>(seq));
       continue;
     }
-    out += view.AnnounceKeywords(m.flags);  // RFC 3501 7.2.6, also for .SILENT
-    if (!silent || changed_elsewhere.count(m.uid))
-      out += FlagFetchLine(seq, m, uid || condstore, true, condstore, view.IsRecent(m.uid));
+    out += view.AnnounceKeywords(m.flags);          // RFC 3501 7.2.6, also for .SILENT
+    if (!silent || changed_elsewhere.count(m.uid))  // the latter unsolicited: UID in rev2 (7.5.2)
+      out += FlagFetchLine(seq, m, uid || condstore || (silent && s.rev2), true, condstore,
+                           view.IsRecent(m.uid));
     else if (unchanged_since || (condstore && new_modseq.count(m.uid)))
       out += FlagFetchLine(seq, m, uid || condstore, false, true);
   }

@@ -6,8 +6,6 @@
 
 #include <sstream>
 
-#include "shared/mail/mime.h"
-
 namespace mailsuite::mail {
 namespace {
 
@@ -19,21 +17,29 @@ bool IsBase64Char(char c) {
 std::string DecodeBase64Lenient(std::string_view body) {
   // Poco's decoder stops at the first octet outside the alphabet, and real mail has stray ones;
   // keep only the alphabet, up to the padding.
-  std::string clean;
-  clean.reserve(body.size());
-  for (char c : body) {
-    if (c == '=') break;
-    if (IsBase64Char(c)) clean += c;
-  }
-  if (clean.size() % 4 == 1) clean.pop_back();  // a lone sextet makes no octet
-  while (clean.size() % 4 != 0) clean += '=';
-  std::istringstream in(clean);
-  Poco::Base64Decoder decoder(in);
+  // Padding ends a run; some mailers concatenate runs ("...==" then more), so each is decoded.
   std::string out;
-  out.reserve(clean.size() / 4 * 3);
-  char buf[4096];
-  while (decoder.read(buf, sizeof buf) || decoder.gcount() > 0)
-    out.append(buf, static_cast<size_t>(decoder.gcount()));
+  out.reserve(body.size() / 4 * 3);
+  std::string run;
+  run.reserve(body.size());
+  auto flush = [&out, &run] {
+    if (run.size() % 4 == 1) run.pop_back();  // a lone sextet makes no octet
+    while (run.size() % 4 != 0) run += '=';
+    std::istringstream in(run);
+    Poco::Base64Decoder decoder(in);
+    char buf[4096];
+    while (decoder.read(buf, sizeof buf) || decoder.gcount() > 0)
+      out.append(buf, static_cast<size_t>(decoder.gcount()));
+    run.clear();
+  };
+  for (char c : body) {
+    if (c == '=') {
+      if (!run.empty()) flush();
+    } else if (IsBase64Char(c)) {
+      run += c;
+    }
+  }
+  if (!run.empty()) flush();
   return out;
 }
 
@@ -96,67 +102,11 @@ std::string EncodeBase64Lines(std::string_view data) {
     encoder.write(data.data(), static_cast<std::streamsize>(data.size()));
     encoder.close();
   }
-  return out.str();
-}
-
-namespace {
-
-bool NeedsBase64(const MimePart& part, std::string_view message) {
-  if (part.encoding == "base64" || part.encoding == "quoted-printable") return false;
-  if (part.encoding == "binary") return true;
-  return message.substr(part.body_offset(), part.body_size).find('\0') != std::string_view::npos;
-}
-
-// The part's header without its Content-Transfer-Encoding fields, with "base64" instead, before
-// the blank line that ends it.
-std::string Base64Header(std::string_view header) {
-  std::string out;
-  bool skipping = false;
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t eol = header.find('\n', pos);
-    size_t next = eol == std::string_view::npos ? header.size() : eol + 1;
-    std::string_view line = header.substr(pos, next - pos);
-    pos = next;
-    if (line == "\r\n" || line == "\n") break;
-    if (!IsSpace(line[0])) {
-      constexpr std::string_view kName = "content-transfer-encoding:";
-      skipping = line.size() >= kName.size();
-      for (size_t i = 0; skipping && i < kName.size(); ++i)
-        skipping = static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == kName[i];
-    }
-    if (!skipping) out.append(line);
-  }
-  out += "Content-Transfer-Encoding: base64\r\n\r\n";
-  return out;
-}
-
-// Appends `message` from *copied up to the end of `part`, rewriting the parts that need it.
-void Rewrite(const MimePart& part, std::string_view message, uint64_t* copied, std::string& out,
-             bool* changed) {
-  if (!part.children.empty()) {
-    for (const MimePart& child : part.children) Rewrite(child, message, copied, out, changed);
-    return;
-  }
-  if (!NeedsBase64(part, message) || part.offset < *copied) return;
-  out.append(message.substr(*copied, part.offset - *copied));
-  out += Base64Header(message.substr(part.offset, part.header_size));
-  out += EncodeBase64Lines(message.substr(part.body_offset(), part.body_size));
-  *copied = part.body_offset() + part.body_size;
-  *changed = true;
-}
-
-}  // namespace
-
-std::optional<std::string> EncodeBinaryParts(std::string_view message) {
-  MimeTree tree = ParseMime(message);
-  std::string out;
-  uint64_t copied = 0;
-  bool changed = false;
-  Rewrite(tree.root, message, &copied, out, &changed);
-  if (!changed) return std::nullopt;
-  if (copied < message.size()) out.append(message.substr(copied));
-  return out;
+  std::string encoded = out.str();
+  // Poco ends a last full line with CRLF too; the text that follows brings its own.
+  if (encoded.size() >= 2 && encoded.compare(encoded.size() - 2, 2, "\r\n") == 0)
+    encoded.resize(encoded.size() - 2);
+  return encoded;
 }
 
 }  // namespace mailsuite::mail

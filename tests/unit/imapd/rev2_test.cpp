@@ -275,3 +275,190 @@ TEST_F(Rev2Test, AppendLiteral8StoresBase64) {
 
 }  // namespace
 }  // namespace mailsuite::imapd
+
+namespace mailsuite::imapd {
+namespace {
+
+// RFC 9051 6.4.4: encoded words and transfer encodings are decoded before text is compared,
+// and text in another charset is compared as UTF-8; attachments are not searched.
+TEST_F(Rev2Test, SearchDecodesWhatAReaderSees) {
+  Deliver(
+      "From: =?UTF-8?B?SsO2cmc=?= <j@example.org>\r\nSubject: =?ISO-8859-1?Q?caf=E9?=\r\n"
+      "\r\nplain\r\n");
+  Deliver(
+      "Subject: b64\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n");
+  Deliver(
+      "Subject: qp\r\nMime-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+      "--x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\nna=EFve =\r\nsoup\r\n"
+      "--x\r\nContent-Type: application/octet-stream; name=blob.bin\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nc2VjcmV0\r\n--x--\r\n");
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\n"
+                "a SEARCH SUBJECT \"café\"\r\n"
+                "b SEARCH BODY world\r\n"
+                "c SEARCH CHARSET UTF-8 BODY \"naïve soup\"\r\n"
+                "d SEARCH TEXT \"Jörg\"\r\n"
+                "e SEARCH FROM \"jörg\"\r\n"
+                "f SEARCH BODY secret\r\n"
+                "g SEARCH BODY blob.bin\r\n"
+                "h SEARCH TEXT aGVsbG8\r\n");
+  auto searches = Grep(r, "* SEARCH");
+  ASSERT_EQ(searches.size(), 8u);
+  EXPECT_EQ(searches[0], "* SEARCH 1");
+  EXPECT_EQ(searches[1], "* SEARCH 2");
+  EXPECT_EQ(searches[2], "* SEARCH 3");
+  EXPECT_EQ(searches[3], "* SEARCH 1");
+  EXPECT_EQ(searches[4], "* SEARCH 1");
+  EXPECT_EQ(searches[5], "* SEARCH");    // an attachment is not text
+  EXPECT_EQ(searches[6], "* SEARCH 3");  // MIME headers are still searched as they are
+  EXPECT_EQ(searches[7], "* SEARCH 2");  // and so are the raw octets
+}
+
+}  // namespace
+}  // namespace mailsuite::imapd
+
+namespace mailsuite::imapd {
+namespace {
+
+TEST_F(Rev2Test, ListExtendedSyntaxDetails) {
+  auto r = Talk(kLogin +
+                "a LIST \"\" \"\" RETURN (CHILDREN)\r\n"
+                "b LIST \"\" \"\"\r\n"
+                "c LIST \"\" INBOX RETURN (STATUS (MESSAGES) STATUS (UNSEEN))\r\n"
+                "e ENABLE IMAP4rev2\r\n"
+                "d CREATE \"bad\xc2\x85name\"\r\n"
+                "f CREATE \"ok\xc2\xa0name\"\r\n");
+  // RFC 9051 6.3.9: an empty pattern means the delimiter only in the basic syntax.
+  EXPECT_EQ(Grep(r, "* LIST").size(), 2u);  // b's delimiter and c's INBOX; none for a
+  EXPECT_EQ(First(r, "a "), "a OK LIST completed");
+  EXPECT_EQ(First(r, "* LIST (\\Noselect)"), "* LIST (\\Noselect) \"/\" \"\"");
+  // An option given twice counts once.
+  EXPECT_EQ(First(r, "* STATUS"), "* STATUS \"INBOX\" (MESSAGES 0)");
+  EXPECT_EQ(First(r, "c "), "c OK LIST completed");
+  // Net-Unicode (RFC 5198 2): no C1 controls in a name; a no-break space is fine.
+  EXPECT_EQ(First(r, "d "), "d NO [CANNOT] Invalid mailbox name");
+  EXPECT_EQ(First(r, "f "), "f OK CREATE completed");
+}
+
+}  // namespace
+}  // namespace mailsuite::imapd
+
+namespace mailsuite::imapd {
+namespace {
+
+TEST_F(Rev2Test, SavedResultAcrossCommandsAndFailures) {
+  FiveMessages();  // 2, 4, 5 are \Seen
+  ASSERT_TRUE(store_->CreateMailbox(bob_, "Kept").ok());
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\n"
+                "a FETCH $ (UID)\r\n"  // never saved: empty, OK
+                "b SEARCH RETURN (SAVE) SEEN\r\n"
+                "c SEARCH RETURN (SAVE) FROB\r\n"  // BAD: $ stays
+                "d COPY $ Kept\r\n"
+                "e STORE $ +FLAGS.SILENT (\\Deleted)\r\n"
+                "f UID EXPUNGE $\r\n"
+                "g SEARCH RETURN (ALL) $\r\n"  // expunged messages left $
+                "h SEARCH RETURN (COUNT) ALL\r\n"
+                "i MOVE $ Kept\r\n");
+  EXPECT_EQ(First(r, "a "), "a OK FETCH completed");
+  EXPECT_TRUE(Grep(r, "* 1 FETCH (UID").empty());
+  EXPECT_EQ(First(r, "c ").substr(0, 6), "c BAD ");
+  // Still 2, 4 and 5 after the BAD.
+  EXPECT_NE(First(r, "d ").find(" 2,4:5 1:3] "), std::string::npos) << First(r, "d ");
+  // f: UID EXPUNGE $ removed the three saved messages (all \Deleted by e).
+  EXPECT_EQ(
+      Grep(r, "* 5 EXPUNGE").size() + Grep(r, "* 4 EXPUNGE").size() + Grep(r, "* 2 EXPUNGE").size(),
+      3u);
+  EXPECT_EQ(First(r, "* ESEARCH (TAG \"g\")"), "* ESEARCH (TAG \"g\")");
+  EXPECT_EQ(First(r, "* ESEARCH (TAG \"h\")"), "* ESEARCH (TAG \"h\") COUNT 2");
+  EXPECT_EQ(First(r, "i "), "i OK MOVE completed");  // an empty $ moves nothing
+  EXPECT_EQ(Messages("Kept").size(), 3u);
+}
+
+TEST_F(Rev2Test, EsearchModseqThroughASession) {
+  FiveMessages();
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\n"
+                "a SEARCH RETURN (MIN MAX) MODSEQ 1 SEEN\r\n"
+                "b UID SEARCH RETURN (COUNT) MODSEQ 1 SEEN\r\n");
+  auto list = Messages();
+  uint64_t highest = 0;
+  for (const auto& m : list)
+    if (m.flags.system & store::kFlagSeen) highest = std::max(highest, m.modseq);
+  EXPECT_EQ(First(r, "* ESEARCH (TAG \"a\")"),
+            "* ESEARCH (TAG \"a\") MIN 2 MAX 5 MODSEQ " +
+                std::to_string(std::max(list[1].modseq, list[4].modseq)));
+  EXPECT_EQ(First(r, "* ESEARCH (TAG \"b\")"),
+            "* ESEARCH (TAG \"b\") UID COUNT 3 MODSEQ " + std::to_string(highest));
+}
+
+TEST_F(Rev2Test, UnknownEncodingLeavesSeenAlone) {
+  Deliver(kBinaryMessage);
+  auto r = Talk(kLogin + "s SELECT INBOX\r\na FETCH 1 (BINARY[4])\r\nb FETCH 1 (FLAGS)\r\n");
+  EXPECT_EQ(First(r, "a ").substr(0, 18), "a NO [UNKNOWN-CTE]");
+  EXPECT_TRUE(Grep(r, "* 1 FETCH (BINARY").empty());
+  EXPECT_EQ(First(r, "* 1 FETCH"), "* 1 FETCH (FLAGS ())");  // no \Seen the client never heard of
+}
+
+TEST_F(Rev2Test, NulInAPlainLiteralGoesOutAs0x80) {
+  const std::string msg = std::string("Subject: a\0b\r\n\r\nx\0y\r\n", 21);
+  auto raw = TalkRaw(kLogin + "a APPEND INBOX {21+}\r\n" + msg +
+                     "\r\ns SELECT INBOX\r\n"
+                     "f FETCH 1 (BODY.PEEK[TEXT] BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n");
+  EXPECT_NE(raw.find("BODY[TEXT] {5}\r\nx\x80y\r\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: a\x80"
+                     "b\r\n\r\n"),
+            std::string::npos)
+      << raw;
+}
+
+TEST_F(Rev2Test, Rev2ExamineListsAndStatusEnablesCondstore) {
+  FiveMessages();
+  auto r = Talk(kLogin +
+                "e ENABLE IMAP4rev2\r\n"
+                "x EXAMINE INBOX\r\n"
+                "t STATUS INBOX (HIGHESTMODSEQ)\r\n");
+  EXPECT_EQ(First(r, "* LIST"), "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"INBOX\"");
+  // RFC 7162 3.1: STATUS HIGHESTMODSEQ enables CONDSTORE; with a mailbox selected, the
+  // selected mailbox's HIGHESTMODSEQ comes first.
+  EXPECT_EQ(Grep(r, "* OK [HIGHESTMODSEQ").size(), 1u);
+}
+
+}  // namespace
+}  // namespace mailsuite::imapd
+
+namespace mailsuite::imapd {
+namespace {
+
+// A big text part is searched as it is, chunk by chunk (256 KB at a time), also across a
+// chunk edge; an attachment is not searched at all (RFC 9051 6.4.4 allows skipping it).
+TEST_F(Rev2Test, BigTextPartIsScannedInChunks) {
+  const std::string head = "Subject: big text\r\n\r\n";
+  std::string straddling =
+      head + std::string(256 * 1024 - 3, 'a') + "edgeword" + std::string(300 * 1024, 'b') + "\r\n";
+  std::string at_end = head + std::string(700 * 1024, 'c') + " lastword\r\n";
+  std::string attachment =
+      "Subject: att\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n"
+      "Content-Type: application/octet-stream\r\n\r\n" +
+      std::string(100 * 1024, 'd') + " attword\r\n--q--\r\n";
+  Deliver(straddling);
+  Deliver(at_end);
+  Deliver(attachment);
+  auto r = Talk(kLogin +
+                "s SELECT INBOX\r\n"
+                "a SEARCH BODY edgeword\r\n"
+                "b SEARCH BODY LASTWORD\r\n"
+                "c SEARCH BODY attword\r\n"
+                "d SEARCH TEXT \"big text\"\r\n");
+  auto searches = Grep(r, "* SEARCH");
+  ASSERT_EQ(searches.size(), 4u);
+  EXPECT_EQ(searches[0], "* SEARCH 1");
+  EXPECT_EQ(searches[1], "* SEARCH 2");
+  EXPECT_EQ(searches[2], "* SEARCH");
+  EXPECT_EQ(searches[3], "* SEARCH 1 2");
+}
+
+}  // namespace
+}  // namespace mailsuite::imapd

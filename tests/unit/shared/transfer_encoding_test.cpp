@@ -1,9 +1,12 @@
-// Content-Transfer-Encoding decoding and the base64 rewrite of binary parts (shared/mail).
+// Content-Transfer-Encoding, the base64 rewrite of binary parts and header/charset decoding
+// (shared/mail).
 #include "shared/mail/transfer_encoding.h"
 
 #include <gtest/gtest.h>
 
+#include "shared/mail/binary_parts.h"
 #include "shared/mail/mime.h"
+#include "shared/mail/text_decode.h"
 
 namespace mailsuite::mail {
 namespace {
@@ -66,6 +69,58 @@ TEST(TransferEncodingTest, EncodeBinaryPartsRewritesOnlyThoseParts) {
   EXPECT_EQ(DecodeTransferEncoding(part.encoding, out->substr(part.body_offset(), part.body_size)),
             bin);
   EXPECT_FALSE(EncodeBinaryParts("Subject: y\r\n\r\nno binary here\r\n"));
+}
+
+}  // namespace
+}  // namespace mailsuite::mail
+
+namespace mailsuite::mail {
+namespace {
+
+TEST(TextDecodeTest, EncodedWordsAndCharsets) {
+  EXPECT_EQ(DecodeHeaderText("=?ISO-8859-1?Q?caf=E9?= au lait"), "caf\xc3\xa9 au lait");
+  EXPECT_EQ(DecodeHeaderText("=?UTF-8?B?w6lsw6hwaGFudA==?="), "\xc3\xa9l\xc3\xa8phant");
+  // Folded across lines (RFC 5322 2.2.3), and plain text untouched.
+  EXPECT_EQ(DecodeHeaderText("Subject: =?utf-8?q?a?=\r\n =?utf-8?q?b?=\r\n"), "Subject: ab\r\n");
+  EXPECT_EQ(DecodeHeaderText("no words here"), "no words here");
+  EXPECT_EQ(CharsetToUtf8("na\xefve", "ISO-8859-1"), "na\xc3\xafve");
+  EXPECT_EQ(CharsetToUtf8("\x80uro", "windows-1252"),
+            "\xe2\x82\xac"
+            "uro");
+  EXPECT_EQ(CharsetToUtf8("as is", "x-unknown"), "as is");
+  EXPECT_EQ(CharsetToUtf8("caf\xc3\xa9", "UTF-8"), "caf\xc3\xa9");
+}
+
+}  // namespace
+}  // namespace mailsuite::mail
+
+namespace mailsuite::mail {
+namespace {
+
+TEST(TransferEncodingTest, Base64RunsAndLineEnds) {
+  // Two padded runs one after the other: both decode.
+  EXPECT_EQ(DecodeTransferEncoding("base64", "YQ==\r\nYmM=\r\n"), "abc");
+  // 57 octets make exactly one 76-character line: no CRLF after it.
+  EXPECT_EQ(EncodeBase64Lines(std::string(57, 'x')).size(), 76u);
+  EXPECT_EQ(EncodeBase64Lines(std::string(114, 'x')),
+            std::string(EncodeBase64Lines(std::string(57, 'x'))) + "\r\n" +
+                EncodeBase64Lines(std::string(57, 'x')));
+}
+
+TEST(BinaryPartsTest, SinglePartAndEnclosingBinary) {
+  auto single = EncodeBinaryParts(std::string("Subject: s\r\n\r\n\0\0", 16));
+  ASSERT_TRUE(single);
+  EXPECT_EQ(*single, "Subject: s\r\nContent-Transfer-Encoding: base64\r\n\r\nAAA=");
+  const std::string nested =
+      "Subject: n\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+      "Content-Transfer-Encoding: binary\r\n\r\n"
+      "--q\r\nContent-Type: text/plain\r\n\r\nhi\r\n--q--\r\n";
+  auto out = EncodeBinaryParts(nested);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out,
+            "Subject: n\r\nContent-Type: multipart/mixed; boundary=q\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n"
+            "--q\r\nContent-Type: text/plain\r\n\r\nhi\r\n--q--\r\n");
 }
 
 }  // namespace

@@ -44,7 +44,16 @@ TEST_F(StoreTest, CountersFollowEveryChange) {
   EXPECT_EQ(State(*store_, inbox).unseen, 1u);
   ASSERT_TRUE(store_->UpdateFlags(inbox, {1, 3}, FlagOperation::kRemove, Seen()).ok());
   EXPECT_EQ(State(*store_, inbox).unseen, 3u);
+  // \Deleted is counted too (STATUS DELETED), through flag changes, COPY and expunge.
+  Flags deleted;
+  deleted.system = kFlagDeleted;
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {1, 2}, FlagOperation::kAdd, deleted).ok());
+  EXPECT_EQ(State(*store_, inbox).deleted, 2u);
   ASSERT_TRUE(store_->Copy(inbox, {1, 2}, archive).ok());
+  EXPECT_EQ(State(*store_, archive).deleted, 2u);
+  ASSERT_TRUE(store_->UpdateFlags(archive, {2}, FlagOperation::kRemove, deleted).ok());
+  EXPECT_EQ(State(*store_, archive).deleted, 1u);
+  ASSERT_TRUE(store_->UpdateFlags(inbox, {2}, FlagOperation::kRemove, deleted).ok());
   EXPECT_EQ(State(*store_, archive).messages, 2u);
   EXPECT_EQ(State(*store_, archive).size, 31u + 12);
   ASSERT_TRUE(store_->Move(inbox, {3}, archive).ok());
@@ -55,6 +64,7 @@ TEST_F(StoreTest, CountersFollowEveryChange) {
   EXPECT_EQ(m.messages, 1u);
   EXPECT_EQ(m.unseen, 1u);
   EXPECT_EQ(m.size, 12u);
+  EXPECT_EQ(m.deleted, 0u);  // the one \Deleted message was expunged
   // RENAME INBOX moves its messages and their counts (RFC 3501 6.3.5).
   ASSERT_TRUE(store_->RenameMailbox(alice_, "INBOX", "Old").ok());
   EXPECT_EQ(State(*store_, inbox).messages, 0u);

@@ -1,6 +1,5 @@
-// Content-Transfer-Encoding (RFC 2045 6) both ways, for IMAP's BINARY (RFC 3516, RFC 9051
-// 6.4.5: a part's content decoded) and for storing an APPEND that carried binary content (as
-// base64, so BODY[] never sends a NUL). Pure.
+// Content-Transfer-Encoding (RFC 2045 6) both ways: decoding for IMAP's BINARY (RFC 3516, RFC
+// 9051 6.4.5) and SEARCH, base64 lines for storing binary parts (binary_parts.h). Pure.
 #pragma once
 
 #include <optional>
@@ -25,10 +24,5 @@ std::string DecodeQuotedPrintable(std::string_view body);
 // `data` as base64 in lines of 76 characters separated by CRLF (RFC 2045 6.8); no CRLF after
 // the last, which the text that follows (a boundary's CRLF) supplies.
 std::string EncodeBase64Lines(std::string_view data);
-
-// A message whose leaf parts with NUL octets or "binary" transfer encoding are rewritten as
-// base64 (their Content-Transfer-Encoding field replaced); nullopt when no part needs it.
-// Header bytes and every other part are kept as they are.
-std::optional<std::string> EncodeBinaryParts(std::string_view message);
 
 }  // namespace mailsuite::mail
