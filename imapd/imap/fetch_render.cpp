@@ -146,10 +146,10 @@ std::optional<std::vector<FetchPiece>> RenderFetch(const FetchRequest& req, cons
         sep() += "ENVELOPE " + mail::RenderEnvelope(*m.tree->root.envelope);
         break;
       case FetchKind::kBody:
-        sep() += "BODY " + mail::RenderBodyStructure(m.tree->root, false);
+        sep() += "BODY " + mail::RenderBodyStructure(m.tree->root, false, m.rev2);
         break;
       case FetchKind::kBodyStructure:
-        sep() += "BODYSTRUCTURE " + mail::RenderBodyStructure(m.tree->root, true);
+        sep() += "BODYSTRUCTURE " + mail::RenderBodyStructure(m.tree->root, true, m.rev2);
         break;
       case FetchKind::kRfc822:
         sep() += "RFC822 ";

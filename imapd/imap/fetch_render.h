@@ -25,6 +25,7 @@ struct FetchMessage {
   // be read. Unused unless the request has HEADER.FIELDS sections or BINARY items.
   std::function<std::optional<std::string>(const mail::ByteRange&)> read;
   bool recent = false;  // \Recent to this session
+  bool rev2 = false;    // IMAP4rev2: BODY/BODYSTRUCTURE parameters RFC 2231-decoded (7.5.2)
 };
 
 // One stretch of a response: `text`, then the `stream.size` octets of the message text from

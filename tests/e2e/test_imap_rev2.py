@@ -71,7 +71,7 @@ class ImapRev2Test(unittest.TestCase):
         msg["Subject"] = "binary attachment"
         msg.set_content("see attached\n")
         msg.add_attachment(ATTACHMENT, maintype="application", subtype="octet-stream",
-                           filename="blob.bin")
+                           filename="bl\u00f6b.bin")  # sent as RFC 2231 filename*=utf-8''…
         with smtplib.SMTP("127.0.0.1", cls.suite.port("smtp"), timeout=60) as smtp:
             smtp.send_message(msg)
             for n in range(2, 5):
@@ -94,12 +94,20 @@ class ImapRev2Test(unittest.TestCase):
         self.assertEqual(grep(sel, b"* LIST"), [b'* LIST (\\HasNoChildren \\Subscribed) "/" "INBOX"\r\n'])
         self.assertEqual(grep(sel, b"* 4 EXISTS"), [b"* 4 EXISTS\r\n"])
         self.assertFalse(grep(sel, b"* 0 RECENT") or grep(sel, b"* 4 RECENT"))
+        # RFC 9051 7.5.2: parameters RFC 2231-decoded (a rev1 session sees them as written).
+        out = c.cmd(b"f", b"FETCH 1 BODYSTRUCTURE")
+        self.assertIn('"FILENAME" {9}\r\nbl\u00f6b.bin'.encode(), grep(out, b"* 1 FETCH")[0])
         out = c.cmd(b"a", b"SEARCH SUBJECT note")
         self.assertEqual(grep(out, b"* ESEARCH"), [b'* ESEARCH (TAG "a") ALL 2:4\r\n'])
         out = c.cmd(b"b", b"UID SEARCH SUBJECT nothing-like-this")
         self.assertEqual(grep(out, b"* ESEARCH"), [b'* ESEARCH (TAG "b") UID\r\n'])
         # UTF-8 mailbox names; a rev1 session sees the same mailbox in modified UTF-7.
         self.assertTrue(c.cmd(b"k", "CREATE \"Reçus\"".encode())[-1].startswith(b"k OK"))
+        # A non-synchronizing literal of at most 4096 octets (LITERAL-, RFC 7888, which rev2
+        # includes; LITERAL+ is advertised, which allows any size).
+        note = b"Subject: kept\r\n\r\nhello\r\n"
+        c.sock.sendall("p APPEND \"Reçus\" {%d+}\r\n".encode() % len(note) + note + b"\r\n")
+        self.assertTrue(c.until(b"p")[-1].startswith(b"p OK [APPENDUID"))
         out = c.cmd(b"t", "SELECT \"Reçus\"".encode())
         self.assertEqual(grep(out, b"* OK [CLOSED]")[0][:15], b"* OK [CLOSED] P")
         self.assertIn('* LIST (\\HasNoChildren) "/" "Reçus"\r\n'.encode(), out)

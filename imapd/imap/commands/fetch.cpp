@@ -157,6 +157,7 @@ void HandleFetch(ImapSession& s, const Command& c, bool uid) {
                      return out;
                    }};
     m.recent = view.IsRecent(info.uid);
+    m.rev2 = s.rev2;
     if (req->needs_tree && !(m.tree = source.Tree())) {
       // Expunged by another session since our view was made: nothing to send (RFC 3501
       // 7.4.1 leaves it to the server; the EXPUNGE follows on a later command).

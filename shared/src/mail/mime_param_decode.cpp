@@ -1,8 +1,9 @@
 // RFC 2231 parameter value continuations and extended values, for callers that want a file
-// name; BODYSTRUCTURE itself shows the parameters as written.
+// name and for an IMAP4rev2 BODYSTRUCTURE; an IMAP4rev1 one shows the parameters as written.
 #include <map>
 
 #include "mime_internal.h"
+#include "shared/mail/text_decode.h"
 
 namespace mailsuite::mail {
 namespace {
@@ -77,6 +78,20 @@ std::optional<std::string> DecodeParam(const std::vector<MimeParam>& params,
     }
   }
   return joined;
+}
+
+std::optional<std::string> DecodeParamUtf8(const std::vector<MimeParam>& params,
+                                           std::string_view attribute) {
+  std::optional<std::string> value = DecodeParam(params, attribute);
+  if (!value) return value;
+  // The charset is named by the first extended section: "name*" or "name*0*" (RFC 2231 4).
+  const std::string name = mime_internal::Lower(attribute);
+  for (const MimeParam& p : params) {
+    if (p.attribute != name + "*" && p.attribute != name + "*0*") continue;
+    size_t quote = p.value.find('\'');
+    if (quote != std::string::npos) return CharsetToUtf8(*value, p.value.substr(0, quote));
+  }
+  return value;
 }
 
 }  // namespace mailsuite::mail

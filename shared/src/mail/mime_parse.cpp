@@ -29,13 +29,12 @@ class Parser {
     if (is_message) part.envelope = mime_internal::BuildEnvelope(fields);
 
     const size_t body = begin + part.header_size;
-    bool composite =
-        part.type == "multipart" || (part.type == "message" && part.subtype == "rfc822");
+    bool composite = part.type == "multipart" || part.IsEncapsulating();
     if (composite && (depth >= limits_.max_depth || parts_ >= limits_.max_parts)) {
       MakeOpaque(part);
     } else if (part.type == "multipart") {
       Multipart(part, body, end, depth);
-    } else if (part.type == "message" && part.subtype == "rfc822") {
+    } else if (part.IsEncapsulating()) {
       part.children.resize(1);
       Part(part.children[0], body, end, depth + 1, /*digest=*/false, /*is_message=*/true);
     }

@@ -1,6 +1,8 @@
 // ENVELOPE and BODY/BODYSTRUCTURE strings (RFC 3501 7.4.2, grammar in section 9).
 #include <string>
 
+#include <algorithm>
+
 #include "mime_internal.h"
 
 namespace mailsuite::mail {
@@ -69,29 +71,51 @@ void AppendAddresses(std::string& out, const std::vector<EnvelopeAddress>& list)
 }
 
 // body-fld-param: NIL or ("NAME" "value" ...); names upper-cased, values as written.
-void AppendParams(std::string& out, const std::vector<MimeParam>& params) {
+// How a body structure is written: BODY or BODYSTRUCTURE (extensions), and whether parameters
+// are shown as written or RFC 2231-decoded (RFC 9051 7.5.2, for IMAP4rev2).
+struct BodyForm {
+  bool extensions = false;
+  bool decode_params = false;
+};
+
+// "name*0*", "name*1", "name*" -> "name": the parameter an RFC 2231 section belongs to.
+std::string_view BaseName(std::string_view attribute) {
+  return attribute.substr(0, attribute.find('*'));
+}
+
+void AppendParams(std::string& out, const std::vector<MimeParam>& params, const BodyForm& form) {
   if (params.empty()) {
     out += "NIL";
     return;
   }
   out += '(';
+  std::vector<std::string_view> done;  // decoded: each parameter once, in its first place
   for (size_t i = 0; i < params.size(); ++i) {
-    if (i > 0) out += ' ';
-    AppendString(out, mime_internal::Upper(params[i].attribute));
+    std::string_view name = params[i].attribute;
+    std::string value = params[i].value;
+    if (form.decode_params) {
+      name = BaseName(name);
+      if (name.empty() || std::find(done.begin(), done.end(), name) != done.end()) continue;
+      done.push_back(name);
+      value = DecodeParamUtf8(params, name).value_or(value);
+    }
+    if (out.back() != '(') out += ' ';
+    AppendString(out, mime_internal::Upper(name));
     out += ' ';
-    AppendString(out, params[i].value);
+    AppendString(out, value);
   }
   out += ')';
 }
 
 // body-fld-dsp SP body-fld-lang SP body-fld-loc, shared by both extension forms.
-void AppendDispositionLanguageLocation(std::string& out, const MimePart& part) {
+void AppendDispositionLanguageLocation(std::string& out, const MimePart& part,
+                                       const BodyForm& form) {
   out += ' ';
   if (part.disposition) {
     out += '(';
     AppendString(out, mime_internal::Upper(*part.disposition));
     out += ' ';
-    AppendParams(out, part.disposition_params);
+    AppendParams(out, part.disposition_params, form);
     out += ')';
   } else {
     out += "NIL";
@@ -111,28 +135,28 @@ void AppendDispositionLanguageLocation(std::string& out, const MimePart& part) {
   AppendNString(out, part.location);
 }
 
-void AppendBody(std::string& out, const MimePart& part, bool extensions);
+void AppendBody(std::string& out, const MimePart& part, const BodyForm& form);
 
-void AppendMultipart(std::string& out, const MimePart& part, bool extensions) {
+void AppendMultipart(std::string& out, const MimePart& part, const BodyForm& form) {
   out += '(';
-  for (const MimePart& child : part.children) AppendBody(out, child, extensions);  // no SP
+  for (const MimePart& child : part.children) AppendBody(out, child, form);  // no SP
   out += ' ';
   AppendString(out, mime_internal::Upper(part.subtype));
-  if (extensions) {
+  if (form.extensions) {
     out += ' ';
-    AppendParams(out, part.params);
-    AppendDispositionLanguageLocation(out, part);
+    AppendParams(out, part.params, form);
+    AppendDispositionLanguageLocation(out, part, form);
   }
   out += ')';
 }
 
-void AppendSinglePart(std::string& out, const MimePart& part, bool extensions) {
+void AppendSinglePart(std::string& out, const MimePart& part, const BodyForm& form) {
   out += '(';
   AppendString(out, mime_internal::Upper(part.type));
   out += ' ';
   AppendString(out, mime_internal::Upper(part.subtype));
   out += ' ';
-  AppendParams(out, part.params);
+  AppendParams(out, part.params, form);
   out += ' ';
   AppendNString(out, part.id);
   out += ' ';
@@ -146,26 +170,26 @@ void AppendSinglePart(std::string& out, const MimePart& part, bool extensions) {
     out += ' ';
     out += RenderEnvelope(message.envelope ? *message.envelope : Envelope{});
     out += ' ';
-    AppendBody(out, message, extensions);
+    AppendBody(out, message, form);
     out += ' ';
     out += std::to_string(part.body_lines);
   } else if (part.type == "text") {
     out += ' ';
     out += std::to_string(part.body_lines);
   }
-  if (extensions) {
+  if (form.extensions) {
     out += ' ';
     AppendNString(out, part.md5);
-    AppendDispositionLanguageLocation(out, part);
+    AppendDispositionLanguageLocation(out, part, form);
   }
   out += ')';
 }
 
-void AppendBody(std::string& out, const MimePart& part, bool extensions) {
+void AppendBody(std::string& out, const MimePart& part, const BodyForm& form) {
   if (part.IsMultipart()) {
-    AppendMultipart(out, part, extensions);
+    AppendMultipart(out, part, form);
   } else {
-    AppendSinglePart(out, part, extensions);
+    AppendSinglePart(out, part, form);
   }
 }
 
@@ -196,9 +220,9 @@ std::string RenderEnvelope(const Envelope& e) {
   return out;
 }
 
-std::string RenderBodyStructure(const MimePart& part, bool extensions) {
+std::string RenderBodyStructure(const MimePart& part, bool extensions, bool decode_params) {
   std::string out;
-  AppendBody(out, part, extensions);
+  AppendBody(out, part, BodyForm{extensions, decode_params});
   return out;
 }
 

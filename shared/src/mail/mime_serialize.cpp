@@ -152,8 +152,13 @@ class Reader : public VarintReader {
       if (child.offset < p.body_offset() || child.offset + child.size() > p.offset + p.size())
         Fail();
     }
+    // message/global was a leaf before it was parsed like message/rfc822: both still load.
+    const bool global = p.type == "message" && p.subtype == "global";
     bool message = p.type == "message" && p.subtype == "rfc822";
-    if (message ? p.children.size() != 1 : (p.type == "multipart") == p.children.empty()) Fail();
+    if (global    ? p.children.size() > 1
+        : message ? p.children.size() != 1
+                  : (p.type == "multipart") == p.children.empty())
+      Fail();
   }
 
  private:

@@ -184,6 +184,25 @@ TEST(MimeParseTest, ForwardedMessage) {
   EXPECT_EQ(Section(m, tree, {1}, SectionText::kText), "<none>");
 }
 
+// RFC 9051 6.4.5.1, 7.5.2: message/global (RFC 6532 3.5) encapsulates a message like
+// message/rfc822; its metadata from before (a leaf) still loads.
+TEST(MimeParseTest, MessageGlobalIsEncapsulated) {
+  std::string m = kForward;
+  m.replace(m.find("message/rfc822"), 14, "message/global");
+  MimeTree tree = ParseMime(m);
+  const MimePart& fwd = tree.root.children.at(1);
+  ASSERT_TRUE(fwd.IsMessage());
+  EXPECT_EQ(fwd.children[0].envelope->subject, "hi");
+  EXPECT_EQ(Section(m, tree, {2}, SectionText::kText), "original text\r\nline 2");
+  EXPECT_NE(RenderBodyStructure(tree.root, true).find("\"MESSAGE\" \"GLOBAL\""), std::string::npos);
+  EXPECT_NE(RenderBodyStructure(tree.root, true).find("(\"Mon, 1 Jan 2024"), std::string::npos);
+  MimeTree leaf = tree;
+  leaf.root.children[1].children.clear();
+  auto loaded = DeserializeMimeTree(SerializeMimeTree(leaf));
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_FALSE(loaded->root.children[1].IsMessage());
+}
+
 TEST(MimeParseTest, NestedMultipartAndMessage) {
   std::string msg =
       "Content-Type: multipart/mixed; boundary=outer\r\n\r\n"
@@ -368,6 +387,28 @@ TEST(MimeParseTest, DepthAndPartLimits) {
   tree = ParseMime(kForward, limits);
   EXPECT_EQ(tree.root.children.at(1).type, "application");  // message/rfc822 made opaque
   EXPECT_TRUE(tree.root.children.at(1).children.empty());
+}
+
+}  // namespace
+}  // namespace mailsuite::mail
+
+namespace mailsuite::mail {
+namespace {
+
+// RFC 9051 7.5.2: an IMAP4rev2 server should show parameters RFC 2231-decoded.
+TEST(MimeRenderTest, Rfc2231ParametersDecodedOnRequest) {
+  const std::string m =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+      "Content-Type: application/pdf; name*0*=iso-8859-1''caf%E9;\r\n name*1=\".pdf\"\r\n"
+      "Content-Disposition: attachment; filename*=UTF-8''%C3%A9t%C3%A9.pdf\r\n\r\nx\r\n--b--\r\n";
+  MimeTree tree = ParseMime(m);
+  std::string raw = RenderBodyStructure(tree.root, true);
+  EXPECT_NE(raw.find("(\"NAME*0*\" \"iso-8859-1''caf%E9\" \"NAME*1\" \".pdf\")"), std::string::npos)
+      << raw;
+  std::string decoded = RenderBodyStructure(tree.root, true, true);
+  EXPECT_NE(decoded.find("(\"NAME\" {9}\r\ncaf\xc3\xa9.pdf)"), std::string::npos) << decoded;
+  EXPECT_NE(decoded.find("(\"FILENAME\" {9}\r\n\xc3\xa9t\xc3\xa9.pdf)"), std::string::npos)
+      << decoded;
 }
 
 }  // namespace

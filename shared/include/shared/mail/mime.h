@@ -71,8 +71,11 @@ struct MimePart {
   uint64_t body_offset() const { return offset + header_size; }
   uint64_t size() const { return header_size + body_size; }
   bool IsMultipart() const { return type == "multipart" && !children.empty(); }
-  bool IsMessage() const {
-    return type == "message" && subtype == "rfc822" && children.size() == 1;
+  bool IsMessage() const { return IsEncapsulating() && children.size() == 1; }
+  // message/rfc822, or message/global (RFC 6532 3.5, as RFC 9051 6.4.5.1 and 7.5.2 treat it):
+  // a type whose body is a whole message.
+  bool IsEncapsulating() const {
+    return type == "message" && (subtype == "rfc822" || subtype == "global");
   }
   bool operator==(const MimePart&) const = default;
 };
@@ -145,7 +148,10 @@ std::string RenderEnvelope(const Envelope& envelope);
 // BODYSTRUCTURE (extensions = true: md5, disposition, language, location; multipart parameters,
 // disposition, language, location) or BODY (extensions = false) of a part, usually tree.root.
 // Type, subtype, encoding, disposition type and parameter names are upper-cased.
-std::string RenderBodyStructure(const MimePart& part, bool extensions);
+// decode_params: parameters RFC 2231-decoded (continuations joined, extended values turned into
+// UTF-8) as RFC 9051 7.5.2 asks of an IMAP4rev2 server; otherwise as written (IMAP4rev1 and
+// Dovecot show them so).
+std::string RenderBodyStructure(const MimePart& part, bool extensions, bool decode_params = false);
 
 // ---- Serialisation for the store's metadata ----------------------------------------------------
 
@@ -162,5 +168,9 @@ Result<MimeTree> DeserializeMimeTree(std::string_view data);
 // dropped (the bytes are returned as they are). nullopt if absent.
 std::optional<std::string> DecodeParam(const std::vector<MimeParam>& params,
                                        std::string_view attribute);
+// DecodeParam with an extended value's charset applied: the value in UTF-8 (unchanged when the
+// charset is UTF-8, US-ASCII or unknown).
+std::optional<std::string> DecodeParamUtf8(const std::vector<MimeParam>& params,
+                                           std::string_view attribute);
 
 }  // namespace mailsuite::mail
