@@ -13,8 +13,10 @@ if [ "${1:-}" = "--no-sanitize" ]; then
 fi
 
 etc/install-deps.sh
+launcher=()  # ccache, when installed, makes a rebuild after a small change quick
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSUITE_WERROR=ON \
-  -DMAILSUITE_SANITIZE=$sanitize >/dev/null
+  -DMAILSUITE_SANITIZE=$sanitize "${launcher[@]}" >/dev/null
 cmake --build "$build" -j2 -- --no-print-directory |
   { grep -v -E '^\[ *[0-9]+%\] (Built|Building|Linking)' || true; }
 
