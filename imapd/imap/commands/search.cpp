@@ -21,9 +21,8 @@ namespace {
 
 // "$" after a SEARCH (SAVE): the UIDs of the hits SAVE keeps (RFC 5182 2.4).
 std::vector<uint32_t> SavedUids(const SearchReturn& r, const std::vector<uint32_t>& hit_uids) {
-  std::vector<uint32_t> out;
+  std::vector<uint32_t> out;  // ascending, as UIDs ascend with sequence numbers
   for (size_t i : SavedHits(r, hit_uids.size())) out.push_back(hit_uids[i]);
-  std::sort(out.begin(), out.end());  // UIDs ascend with sequence numbers; kept sorted anyway
   return out;
 }
 

@@ -1,6 +1,6 @@
 #include "shared/mail/binary_parts.h"
 
-#include <cctype>
+#include <strings.h>
 
 #include "shared/mail/mime.h"
 #include "shared/mail/transfer_encoding.h"
@@ -30,9 +30,8 @@ std::string WithEncoding(std::string_view header, std::string_view encoding) {
     if (line == "\r\n" || line == "\n") break;
     if (!IsSpace(line[0])) {
       constexpr std::string_view kName = "content-transfer-encoding:";
-      skipping = line.size() >= kName.size();
-      for (size_t i = 0; skipping && i < kName.size(); ++i)
-        skipping = static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == kName[i];
+      skipping =
+          line.size() >= kName.size() && strncasecmp(line.data(), kName.data(), kName.size()) == 0;
     }
     if (!skipping) out.append(line);
   }

@@ -2,6 +2,7 @@
 
 #include <Poco/Encodings.h>
 #include <Poco/Net/MessageHeader.h>
+#include <Poco/String.h>
 #include <Poco/TextConverter.h>
 #include <Poco/TextEncoding.h>
 #include <Poco/UTF8Encoding.h>
@@ -10,15 +11,6 @@
 
 namespace mailsuite::mail {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // RFC 5322 2.2.3: CRLF followed by whitespace is folding, not a line break. RFC 2047 6.2:
 // whitespace between two encoded words is not part of the text (Poco's decoder keeps it).
@@ -53,6 +45,16 @@ void RegisterCharsets() {
   std::call_once(registered, [] { Poco::registerExtraEncodings(); });
 }
 
+// The table for `charset` when text in it needs converting to UTF-8; null for UTF-8, US-ASCII,
+// an empty or an unknown charset.
+Poco::TextEncoding* ConvertingEncoding(std::string_view charset) {
+  const std::string name(charset);
+  if (name.empty() || Poco::icompare(name, "utf-8") == 0 || Poco::icompare(name, "us-ascii") == 0)
+    return nullptr;
+  RegisterCharsets();
+  return Poco::TextEncoding::find(name);
+}
+
 }  // namespace
 
 std::string DecodeHeaderText(std::string_view header) {
@@ -65,16 +67,11 @@ std::string DecodeHeaderText(std::string_view header) {
   }
 }
 
-bool ConvertsCharset(std::string_view charset) {
-  if (charset.empty() || EqualsNoCase(charset, "utf-8") || EqualsNoCase(charset, "us-ascii"))
-    return false;
-  RegisterCharsets();
-  return Poco::TextEncoding::find(std::string(charset)) != nullptr;
-}
+bool ConvertsCharset(std::string_view charset) { return ConvertingEncoding(charset) != nullptr; }
 
 std::string CharsetToUtf8(std::string_view text, std::string_view charset) {
-  if (!ConvertsCharset(charset)) return std::string(text);
-  Poco::TextEncoding* from = Poco::TextEncoding::find(std::string(charset));
+  Poco::TextEncoding* from = ConvertingEncoding(charset);
+  if (!from) return std::string(text);
   Poco::UTF8Encoding utf8;
   Poco::TextConverter converter(*from, utf8);
   std::string out;
