@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
-    setup.options.busy_reply = "* BYE Too many connections from your address";
+    setup.options.busy_reply = "* BYE Too many connections, try again later";
     imapd::ImapServices* services = state->services.get();
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<imapd::ImapSession>(*services, conn, info);

@@ -50,10 +50,10 @@ int main(int argc, char** argv) {
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.smtp.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.smtp.idle_timeout);
-    setup.options.busy_reply = "421 4.7.0 Too many connections from your address";
+    setup.options.busy_reply = "421 4.7.0 Too many connections, try again later";
     mta::SmtpServices* services = state->services.get();
-    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
-      mta::SmtpSession(*services, conn, info).Run();
+    setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      return std::make_unique<mta::SmtpSession>(*services, conn, info);
     };
     setup.keep_alive = state;
     return setup;

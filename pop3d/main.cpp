@@ -46,10 +46,10 @@ int main(int argc, char** argv) {
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.pop3.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.pop3.idle_timeout);
-    setup.options.busy_reply = "-ERR [SYS/TEMP] Too many connections from your address";
+    setup.options.busy_reply = "-ERR [SYS/TEMP] Too many connections, try again later";
     pop3d::Pop3Services* services = state->services.get();
-    setup.handler = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
-      pop3d::Pop3Session(*services, conn, info).Run();
+    setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+      return std::make_unique<pop3d::Pop3Session>(*services, conn, info);
     };
     setup.keep_alive = state;
     return setup;

@@ -390,18 +390,15 @@ net::SessionStep ImapSession::CommandLoop() {
   RawCommand raw;
   while (!closing_ && state_ != ImapState::kLogout) {
     if (idle_) return ParkForIdle();
-    // A logged-in client that stays quiet gives its thread back (only where a server can
-    // resume it). Before login a connection keeps its thread: the pool bounds how many
-    // anonymous connections can wait at once.
-    if (info_.waker && state_ != ImapState::kNotAuthenticated) {
-      if (!parks_between_commands_) {
-        parks_between_commands_ = true;
-        conn_.SetIdleTimeout(kMidCommandTimeout);
-      }
-      // Others waiting for a resume thread: give this one back at once.
-      auto linger = info_.waker->Busy() ? std::chrono::milliseconds(0) : kLingerBeforePark;
-      if (!conn_.WaitReadable(linger)) return ParkUntilCommand();
+    // A client that stays quiet gives its thread back (where a server can resume it).
+    if (info_.waker && !parks_between_commands_) {
+      parks_between_commands_ = true;
+      conn_.SetIdleTimeout(kMidCommandTimeout);
     }
+    // A logged-in client gets a longer linger: its next command often follows a short think.
+    const bool logged_in = state_ != ImapState::kNotAuthenticated;
+    if (net::QuietClient(conn_, info_, logged_in ? kLingerBeforePark : net::kCommandLinger))
+      return ParkUntilCommand();
     bool refused = false;
     if (!ReadCommand(raw, refused)) break;
     if (refused) continue;
@@ -424,11 +421,8 @@ net::SessionStep ImapSession::CommandLoop() {
 }
 
 net::SessionStep ImapSession::ParkUntilCommand() {
-  net::SessionStep step;
-  step.park = true;
-  step.deadline = std::chrono::steady_clock::now() +
-                  std::chrono::seconds(services.config.imap.idle_timeout) - kLingerBeforePark;
-  return step;
+  return net::ParkForCommand(info_, std::chrono::seconds(services.config.imap.idle_timeout),
+                             state_ != ImapState::kNotAuthenticated);
 }
 
 void ImapSession::EndParkedSession(net::WakeReason reason) {

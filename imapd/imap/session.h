@@ -154,7 +154,7 @@ class ImapSession : public net::Session {
   bool closing_ = false;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
   std::optional<IdleState> idle_;
-  bool parks_between_commands_ = false;  // logged in under a server that can park sessions
+  bool parks_between_commands_ = false;  // under a server that can park sessions
   bool condstore_ = false;
   bool qresync_ = false;
   uint64_t append_limit_ = 0;

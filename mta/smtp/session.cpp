@@ -95,10 +95,33 @@ std::string SmtpSession::NextMessageId() {
 }
 
 void SmtpSession::Run() {
-  log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
-  Reply("220 " + hostname() + " ESMTP mailsuite");
+  net::RunSessionHere(*this, conn_, info_, std::chrono::milliseconds(500));
+}
+
+net::SessionStep SmtpSession::Step(net::WakeReason reason) {
+  switch (reason) {
+    case net::WakeReason::kStart:
+      log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+      Reply("220 " + hostname() + " ESMTP mailsuite");
+      break;
+    case net::WakeReason::kDeadline:
+      Reply(421, "4.4.2", hostname() + " Idle timeout, closing connection");
+      log_.Info("idle timeout");
+      return End();
+    case net::WakeReason::kStopping:
+      // A client in a transaction may still finish it within the grace period.
+      if (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt) break;
+      Reply(421, "4.3.2", hostname() + " Service shutting down, try again later");
+      return End();
+    case net::WakeReason::kReadable:
+    case net::WakeReason::kNotified:
+      break;
+  }
   std::string line;
   while (!closing_) {
+    if (net::QuietClient(conn_, info_, net::kCommandLinger))
+      return net::ParkForCommand(info_, std::chrono::seconds(services.config.smtp.idle_timeout),
+                                 !authenticated_user.empty());
     net::ReadStatus s = conn_.ReadLine(line);
     if (s == net::ReadStatus::kTooLong) {
       Reply(500, "5.5.2", "Line too long");  // RFC 5321 4.5.3.1.10
@@ -122,8 +145,13 @@ void SmtpSession::Run() {
     }
     Dispatch(line);
   }
+  return End();
+}
+
+net::SessionStep SmtpSession::End() {
   conn_.Flush();
   log_.Info("disconnect");
+  return {};
 }
 
 void SmtpSession::Dispatch(const std::string& line) {

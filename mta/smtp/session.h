@@ -49,13 +49,17 @@ struct Transaction {
   std::string bdat_content;
 };
 
-class SmtpSession {
+class SmtpSession : public net::Session {
  public:
   SmtpSession(SmtpServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
   SmtpSession(const SmtpSession&) = delete;
   SmtpSession& operator=(const SmtpSession&) = delete;
 
+  // The conversation on the calling thread (tests); the daemon's server calls Step instead.
   void Run();
+  // From the greeting (kStart), or from the end of a park while the client was quiet, until
+  // the session ends or parks again.
+  net::SessionStep Step(net::WakeReason reason) override;
 
   // ---- for command handlers --------------------------------------------------------------
   void Reply(std::string_view line) { conn_.WriteLine(line); }
@@ -87,6 +91,7 @@ class SmtpSession {
 
  private:
   void Dispatch(const std::string& line);
+  net::SessionStep End();
 
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;

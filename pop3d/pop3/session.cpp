@@ -132,10 +132,32 @@ std::optional<std::string> Pop3Session::ReadAuthLine() {
 }
 
 void Pop3Session::Run() {
-  log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
-  Ok(services.config.general.hostname + " POP3 mailsuite ready");
+  net::RunSessionHere(*this, conn_, info_, std::chrono::milliseconds(500));
+}
+
+net::SessionStep Pop3Session::Step(net::WakeReason reason) {
+  switch (reason) {
+    case net::WakeReason::kStart:
+      log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+      Ok(services.config.general.hostname + " POP3 mailsuite ready");
+      break;
+    case net::WakeReason::kDeadline:
+      // RFC 1939 3: the autologout timer ends the session without entering UPDATE.
+      Err("Autologout; idle for too long");
+      log_.Info("idle timeout");
+      return End();
+    case net::WakeReason::kStopping:
+      Err("[SYS/TEMP] Server shutting down, try again later");
+      return End();
+    case net::WakeReason::kReadable:
+    case net::WakeReason::kNotified:
+      break;
+  }
   std::string line;
   while (!closing_) {
+    if (net::QuietClient(conn_, info_, net::kCommandLinger))
+      return net::ParkForCommand(info_, std::chrono::seconds(services.config.pop3.idle_timeout),
+                                 state_ == Pop3State::kTransaction);
     net::ReadStatus s = conn_.ReadLine(line);
     if (s == net::ReadStatus::kTooLong) {
       Err("Line too long");
@@ -143,7 +165,6 @@ void Pop3Session::Run() {
       continue;
     }
     if (s == net::ReadStatus::kTimeout) {
-      // RFC 1939 3: the autologout timer ends the session without entering UPDATE.
       Err("Autologout; idle for too long");
       log_.Info("idle timeout");
       break;
@@ -159,8 +180,13 @@ void Pop3Session::Run() {
     }
     Dispatch(line);
   }
+  return End();
+}
+
+net::SessionStep Pop3Session::End() {
   conn_.Flush();
   log_.Info("disconnect");
+  return {};
 }
 
 void Pop3Session::Dispatch(const std::string& line) {

@@ -35,13 +35,17 @@ struct Pop3Services {
   auth::AuthFailureTracker& auth_failures;
 };
 
-class Pop3Session {
+class Pop3Session : public net::Session {
  public:
   Pop3Session(Pop3Services& services, net::LineConnection& conn, const net::ConnectionInfo& info);
   Pop3Session(const Pop3Session&) = delete;
   Pop3Session& operator=(const Pop3Session&) = delete;
 
+  // The conversation on the calling thread (tests); the daemon's server calls Step instead.
   void Run();
+  // From the greeting (kStart), or from the end of a park while the client was quiet, until
+  // the session ends or parks again.
+  net::SessionStep Step(net::WakeReason reason) override;
 
   // ---- for command handlers --------------------------------------------------------------
   void Ok(std::string_view text);   // "+OK text"
@@ -77,6 +81,7 @@ class Pop3Session {
 
  private:
   void Dispatch(const std::string& line);
+  net::SessionStep End();
 
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;

@@ -123,11 +123,20 @@ const KeySpec kKeys[] = {
        return std::string();
      }},
     {"server", "threads", "64",
-     "Worker threads per daemon: sessions working at once (an IMAP session that idles gives its "
-     "thread back).",
+     "Sessions working at once per daemon; a session waiting for its client holds no thread. "
+     "Up to 4x as many (at least 64) may run while some are stalled mid-command.",
      INT_KEY(server.threads, 1, 10000)},
-    {"server", "queue", "128", "Accepted connections that may wait for a free thread.",
+    {"server", "queue", "128",
+     "Unused: accepted connections no longer wait for a thread. Kept so older files load.",
      INT_KEY(server.queue, 1, 100000)},
+    {"server", "max_connections", "15000",
+     "Open connections per daemon; more are refused. Needs as many file descriptors "
+     "(LimitNOFILE). From half of it on, stress mode applies server.stress_timeout.",
+     INT_KEY(server.max_connections, 2, 1000000)},
+    {"server", "stress_timeout", "10",
+     "Under stress (half of server.max_connections open), seconds a client that has not "
+     "logged in may stay silent (Postfix's stress mode).",
+     INT_KEY(server.stress_timeout, 1, 3600)},
     {"server", "max_connections_per_ip", "50",
      "Concurrent connections from one address (Thunderbird opens ~5 per account and device).",
      INT_KEY(server.max_connections_per_ip, 1, 100000)},
@@ -388,6 +397,11 @@ Result<Config> LoadConfig(const std::string& path, const std::vector<std::string
   buf << in.rdbuf();
   std::filesystem::path abs = std::filesystem::absolute(path);
   return ParseConfig(buf.str(), path, abs.parent_path().string(), overrides);
+}
+
+Status CheckOverrides(const std::vector<std::string>& overrides) {
+  auto config = ParseConfig("", "--set", std::filesystem::current_path().string(), overrides);
+  return config ? Status::Ok() : config.status();
 }
 
 std::string RenderConfig(const std::vector<std::string>& values) {

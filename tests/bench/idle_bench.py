@@ -125,7 +125,7 @@ def wait_all(idlers, selector, want_exists, deadline):
 
 def open_idlers(port, count, selector, deadline, tls=None):
     idlers = []
-    batch = 100  # connections per round: fewer than server.queue, which refuses the rest
+    batch = 100  # connections opened per round before their replies are read
     while len(idlers) < count:
         fresh = [Idler(port, tls) for _ in range(min(batch, count - len(idlers)))]
         for i in fresh:

@@ -43,7 +43,9 @@ struct LogConfig {
 
 struct ServerConfig {
   int threads = 0;                 // worker threads per daemon
-  int queue = 0;                   // accepted connections waiting for a thread
+  int queue = 0;                   // unused (connections wait without a thread)
+  int max_connections = 0;         // open connections per daemon
+  int stress_timeout = 0;          // pre-login silence allowed under stress, seconds
   int max_connections_per_ip = 0;  // concurrent connections from one address
   int shutdown_grace_seconds = 0;  // how long SIGTERM waits for sessions to finish
   std::string ports_file;          // where to write "name host:port" lines once bound
@@ -137,8 +139,14 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file_name,
                            const std::string& base_dir, const std::vector<std::string>& overrides);
 
 // The documented sample: every key with its default and meaning. `values` replaces defaults
-// ("section.key=value" entries), which is how `mailsuite init` writes a working file.
+// ("section.key=value" entries), which is how `mailsuite init` writes a working file. Entries
+// that are not section.key=value or name no key are skipped: check them first with
+// CheckOverrides.
 std::string RenderConfig(const std::vector<std::string>& values);
+
+// The error a daemon would give for these --set values on top of the defaults: an entry that
+// is not section.key=value, an unknown key, or a bad value.
+Status CheckOverrides(const std::vector<std::string>& overrides);
 
 // "host:port" or "[v6]:port" list, comma-separated; empty text is an empty list.
 Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text);

@@ -44,13 +44,23 @@ Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& 
   return Status::Ok();
 }
 
-// Every connection is a descriptor, and parked IMAP sessions make thousands of connections
-// cheap; the usual soft limit of 1024 would refuse them long before memory runs short.
-void RaiseDescriptorLimit() {
+// Every connection is a descriptor, and parked sessions make thousands of connections cheap;
+// the usual soft limit of 1024 would refuse them long before memory runs short. Says so when
+// even the hard limit cannot hold server.max_connections.
+void RaiseDescriptorLimit(int max_connections, Poco::Logger& log) {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &limit);
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  constexpr rlim_t kSpare = 256;  // the store, logs, DNS, outbound connections
+  if (limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < static_cast<rlim_t>(max_connections) + kSpare)
+    log.warning("server.max_connections is " + std::to_string(max_connections) + " but only " +
+                std::to_string(limit.rlim_cur) +
+                " file descriptors are allowed (LimitNOFILE): connections past that are "
+                "refused by the kernel, not by us");
 }
 
 }  // namespace
@@ -87,7 +97,6 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     return 2;
   }
   InitLogging(config->log, spec.program);
-  RaiseDescriptorLimit();
   auth::SetVerifyCache(std::chrono::seconds(config->auth.cache_seconds));
   Poco::Logger& log = Poco::Logger::get("main");
 
@@ -130,7 +139,9 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
 
   ServerOptions options = setup->options;
   options.threads = config->server.threads;
-  options.queue = config->server.queue;
+  options.max_connections = config->server.max_connections;
+  options.stress_timeout = std::chrono::seconds(config->server.stress_timeout);
+  RaiseDescriptorLimit(options.max_connections, log);
   options.max_connections_per_ip = config->server.max_connections_per_ip;
   LineServer server = setup->factory ? LineServer(options, tls, setup->factory)
                                      : LineServer(options, tls, setup->handler);

@@ -1,14 +1,18 @@
 #include "shared/net/line_server.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
 
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/Net/TCPServerParams.h>
-#include <Poco/ThreadPool.h>
+#include <Poco/Net/StreamSocketImpl.h>
 
 #include "shared/logging.h"
 #include "shared/net/socket_transport.h"
@@ -16,12 +20,25 @@
 namespace mailsuite::net {
 namespace {
 
+// How long an implicit-TLS connection may take to send its ClientHello and finish the
+// handshake (the stress timeout when shorter).
+constexpr std::chrono::seconds kHandshakeTimeout{30};
+// Connections taken from one listener per wake-up of the accept thread, so that one busy port
+// cannot starve the others.
+constexpr int kAcceptBurst = 64;
+// After the process ran out of descriptors, accepting pauses this long (the listener stays
+// readable, so retrying at once would spin), and says so at most every kFullLogInterval.
+constexpr std::chrono::milliseconds kOutOfDescriptorsPause{100};
+constexpr std::chrono::seconds kFullLogInterval{10};
+
 bool IsLoopback(const Poco::Net::IPAddress& ip) {
   if (ip.isLoopback()) return true;
   // An IPv4-mapped IPv6 loopback (::ffff:127.x.y.z) from a dual-stack listener.
   return ip.family() == Poco::Net::IPAddress::IPv6 && ip.isIPv4Mapped() &&
          ip.toString().rfind("::ffff:127.", 0) == 0;
 }
+
+Poco::Logger& Log() { return Poco::Logger::get("server"); }
 
 }  // namespace
 
@@ -34,13 +51,14 @@ class LineServer::Live : public ParkingLot::Item {
 
   ConnectionInfo info;
   SocketTransport transport;
-  std::unique_ptr<LineConnection> conn;
-  std::unique_ptr<Session> session;  // declared last: destroyed first, it uses conn
+  std::unique_ptr<LineConnection> conn;  // null until Begin
+  std::unique_ptr<Session> session;      // declared last: destroyed first, it uses conn
 };
 
 namespace {
 
-// SMTP and POP3 sessions never park: the whole conversation is one step.
+// A session written as one blocking function (tests, simple tools): the whole conversation is
+// one step, and it never parks.
 class HandlerSession : public Session {
  public:
   HandlerSession(const SessionHandler& handler, LineConnection& conn, const ConnectionInfo& info)
@@ -58,62 +76,28 @@ class HandlerSession : public Session {
 
 }  // namespace
 
-class LineServer::Connection : public Poco::Net::TCPServerConnection {
- public:
-  Connection(const Poco::Net::StreamSocket& socket, LineServer& server, const ListenerSpec& spec)
-      : TCPServerConnection(socket), server_(server), spec_(spec) {}
-
-  void run() override {
-    auto live = std::make_unique<Live>(socket(), server_.tls_context());
-    ConnectionInfo& info = live->info;
-    info.session_id = NewSessionId();
-    info.listener = spec_.name;
-    info.implicit_tls = spec_.implicit_tls;
-    info.stopping = &server_.stopping_;
-    info.waker = server_.parking_.get();
-    try {
-      Poco::Net::SocketAddress peer = socket().peerAddress();
-      info.peer_address = peer.host().toString();
-      info.peer_is_loopback = IsLoopback(peer.host());
-    } catch (const Poco::Exception&) {
-      return;  // the peer is already gone
-    }
-    SocketTransport& transport = live->transport;
-    if (!server_.Admit(info.peer_address)) {
-      Poco::Logger::get("server").warning("session=" + info.session_id + " peer=" +
-                                          info.peer_address + " refused: too many connections");
-      // On an implicit-TLS port the client expects a handshake, not text: just close.
-      if (!spec_.implicit_tls && !server_.options_.busy_reply.empty())
-        transport.Send(server_.options_.busy_reply + "\r\n");
-      return;
-    }
-    // Implicit TLS (RFC 8314): the handshake comes first, here on the worker thread, with a
-    // short timeout so stalled handshakes cannot hold the pool.
-    if (spec_.implicit_tls) {
-      transport.SetIdleTimeout(std::chrono::seconds(30));
-      if (!transport.StartTls()) {
-        server_.Release(info.peer_address);
-        return;
-      }
-    }
-    transport.SetIdleTimeout(server_.options_.idle_timeout);
-    server_.Track(&transport);
-    live->conn = std::make_unique<LineConnection>(transport, server_.options_.max_line_length);
-    try {
-      live->session = server_.factory_(*live->conn, info);
-    } catch (const std::exception& e) {
-      Poco::Logger::get("server").error("session=" + info.session_id + " not started: " + e.what());
-      return server_.Finish(std::move(live));
-    }
-    // From here the connection outlives this Poco connection object when the session parks:
-    // `live` holds its own reference to the socket.
-    server_.Continue(std::move(live), WakeReason::kStart);
+bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
+                 std::chrono::milliseconds linger) {
+  if (!info.waker || (info.stopping && *info.stopping)) return false;
+  // Wait in short slices: once others queue for a thread, give this one back at once.
+  constexpr std::chrono::milliseconds kSlice{10};
+  for (;;) {
+    if (info.waker->Busy()) return !conn.WaitReadable(std::chrono::milliseconds(0));
+    auto slice = std::min(linger, kSlice);
+    if (conn.WaitReadable(slice)) return false;
+    if (linger <= slice) return true;
+    linger -= slice;
   }
+}
 
- private:
-  LineServer& server_;
-  const ListenerSpec& spec_;
-};
+SessionStep ParkForCommand(const ConnectionInfo& info, std::chrono::seconds idle, bool logged_in) {
+  if (!logged_in && info.under_stress && *info.under_stress)
+    idle = std::min(idle, info.stress_timeout);
+  SessionStep step;
+  step.park = true;
+  step.deadline = std::chrono::steady_clock::now() + idle;
+  return step;
+}
 
 void RunSessionHere(Session& session, LineConnection& conn, const ConnectionInfo& info,
                     std::chrono::milliseconds poll) {
@@ -136,18 +120,6 @@ void RunSessionHere(Session& session, LineConnection& conn, const ConnectionInfo
     step = session.Step(reason);
   }
 }
-
-class LineServer::Factory : public Poco::Net::TCPServerConnectionFactory {
- public:
-  Factory(LineServer& server, const ListenerSpec& spec) : server_(server), spec_(spec) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& s) override {
-    return new Connection(s, server_, spec_);
-  }
-
- private:
-  LineServer& server_;
-  const ListenerSpec& spec_;
-};
 
 LineServer::LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionFactory factory)
     : options_(std::move(options)), tls_(std::move(tls)), factory_(std::move(factory)) {}
@@ -190,26 +162,115 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
     if (l.spec.implicit_tls && tls_context().isNull())
       return Status::Error(l.spec.name + " " + l.spec.endpoint.ToString() +
                            " needs TLS, but no certificate is configured");
-  pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 1, 60);
+  accept_wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (accept_wake_fd_ < 0) return Status::Error("eventfd: " + std::string(strerror(errno)));
   parking_ = std::make_unique<ParkingLot>(
       [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
-        Continue(std::unique_ptr<Live>(static_cast<Live*>(item.release())), reason);
+        std::unique_ptr<Live> live(static_cast<Live*>(item.release()));
+        if (live->conn)
+          Continue(std::move(live), reason);
+        else
+          Begin(std::move(live), reason);
       },
-      // Resumed sessions may block in a read for a while (a slow client mid-command), so the
-      // lot gets more room than the accept pool; sessions waiting for a command park.
-      std::max(options_.threads * 4, 64));
-  bound_.reserve(listeners.size());  // Factories keep references into bound_.
+      // Sessions linger for their next command only while fewer than server.threads work.
+      // A session blocked mid-command on a slow client keeps its thread; the others must
+      // still find one, so the pool may grow past that.
+      options_.threads, std::max(options_.threads * 4, 64));
   for (BoundListener& l : listeners) {
+    l.socket.setBlocking(false);
     bound_.push_back(l.spec);
-    auto* params = new Poco::Net::TCPServerParams;
-    params->setMaxThreads(options_.threads);
-    params->setMaxQueued(options_.queue);
-    auto server = std::make_unique<Poco::Net::TCPServer>(new Factory(*this, bound_.back()), *pool_,
-                                                         l.socket, params);
-    server->start();
-    servers_.push_back(std::move(server));
   }
+  listeners_ = std::move(listeners);
+  acceptor_ = std::thread([this] { AcceptLoop(); });
   return Status::Ok();
+}
+
+void LineServer::AcceptLoop() {
+  std::vector<pollfd> fds;
+  for (const BoundListener& l : listeners_) fds.push_back({l.socket.impl()->sockfd(), POLLIN, 0});
+  fds.push_back({accept_wake_fd_, POLLIN, 0});
+  auto last_full_log = std::chrono::steady_clock::time_point{};
+  while (!stopping_) {
+    if (::poll(fds.data(), fds.size(), 1000) <= 0) continue;
+    if (fds.back().revents) break;  // Stop()
+    for (size_t i = 0; i + 1 < fds.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      for (int n = 0; n < kAcceptBurst; ++n) {
+        sockaddr_storage peer{};
+        socklen_t peer_len = sizeof peer;
+        int fd = ::accept4(fds[i].fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
+        if (fd >= 0) {
+          Accept(fd, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
+                 listeners_[i].spec);
+          continue;
+        }
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          auto now = std::chrono::steady_clock::now();
+          if (now - last_full_log >= kFullLogInterval) {
+            last_full_log = now;
+            Log().error("cannot accept on " + listeners_[i].spec.name + ": " +
+                        std::string(strerror(errno)) + " (" + std::to_string(active_connections()) +
+                        " connections open); raise LimitNOFILE or lower server.max_connections");
+          }
+          std::this_thread::sleep_for(kOutOfDescriptorsPause);
+        }
+        break;  // EAGAIN: taken them all; ECONNABORTED and the like: the next poll retries
+      }
+    }
+  }
+}
+
+void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec) {
+  auto live = std::make_unique<Live>(Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)),
+                                     tls_context());
+  ConnectionInfo& info = live->info;
+  info.session_id = NewSessionId();
+  info.listener = spec.name;
+  info.implicit_tls = spec.implicit_tls;
+  info.stopping = &stopping_;
+  info.waker = parking_.get();
+  info.under_stress = &under_stress_;
+  info.stress_timeout = options_.stress_timeout;
+  info.peer_address = peer.host().toString();
+  info.peer_is_loopback = IsLoopback(peer.host());
+  if (Admission a = Admit(*live); a != Admission::kAdmitted) {
+    Log().warning("session=" + info.session_id + " peer=" + info.peer_address + " refused: " +
+                  (a == Admission::kFull ? "server.max_connections reached"
+                                         : "too many connections from this address"));
+    // On an implicit-TLS port the client expects a handshake, not text: just close. The reply
+    // is one short line into an empty socket buffer: it does not block.
+    if (!spec.implicit_tls && !options_.busy_reply.empty())
+      live->transport.Send(options_.busy_reply + "\r\n");
+    return;
+  }
+  if (spec.implicit_tls) {
+    // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
+    // in the lot like any quiet client.
+    auto timeout =
+        under_stress_ ? std::min(kHandshakeTimeout, options_.stress_timeout) : kHandshakeTimeout;
+    return parking_->Park(std::move(live), "", 0, std::chrono::steady_clock::now() + timeout);
+  }
+  parking_->Run(std::move(live), WakeReason::kStart);
+}
+
+void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
+  ConnectionInfo& info = live->info;
+  SocketTransport& transport = live->transport;
+  if (info.implicit_tls) {
+    if (reason != WakeReason::kReadable) return Finish(std::move(live));  // no ClientHello
+    transport.SetIdleTimeout(under_stress_ ? std::min(kHandshakeTimeout, options_.stress_timeout)
+                                           : kHandshakeTimeout);
+    if (!transport.StartTls()) return Finish(std::move(live));
+  }
+  transport.SetIdleTimeout(options_.idle_timeout);
+  live->conn = std::make_unique<LineConnection>(transport, options_.max_line_length);
+  try {
+    live->session = factory_(*live->conn, info);
+  } catch (const std::exception& e) {
+    Log().error("session=" + info.session_id + " not started: " + e.what());
+    return Finish(std::move(live));
+  }
+  Continue(std::move(live), reason == WakeReason::kStopping ? reason : WakeReason::kStart);
 }
 
 void LineServer::SetTlsContext(Poco::Net::Context::Ptr tls) {
@@ -252,8 +313,7 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
 void LineServer::Finish(std::unique_ptr<Live> live) {
   if (live->conn) live->conn->Flush();
   live->session.reset();
-  Untrack(&live->transport);
-  Release(live->info.peer_address);
+  Release(*live);
 }
 
 size_t LineServer::parked_sessions() const { return parking_ ? parking_->parked() : 0; }
@@ -262,19 +322,25 @@ int LineServer::resume_threads() const { return parking_ ? parking_->threads() :
 
 void LineServer::Stop(std::chrono::seconds grace) {
   stopping_ = true;
-  for (auto& s : servers_) s->stop();
+  if (acceptor_.joinable()) {
+    uint64_t one = 1;
+    if (::write(accept_wake_fd_, &one, sizeof one) < 0) {
+      // The accept thread still sees stopping_ within its poll timeout.
+    }
+    acceptor_.join();
+  }
+  listeners_.clear();  // closes the listening sockets: new clients are refused by the kernel
   if (parking_) parking_->StopAll();
   std::unique_lock<std::mutex> lock(mu_);
   if (!idle_cv_.wait_for(lock, grace, [this] { return active_ == 0; })) {
-    Poco::Logger::get("server").notice("cutting " + std::to_string(active_) +
-                                       " session(s) still open after the grace period");
+    Log().notice("cutting " + std::to_string(active_) +
+                 " session(s) still open after the grace period");
     for (SocketTransport* t : live_) t->Abort();
     idle_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return active_ == 0; });
   }
   lock.unlock();
   if (parking_) parking_->Shutdown();
-  servers_.clear();
-  if (pool_) pool_->joinAll();
+  if (accept_wake_fd_ >= 0) ::close(std::exchange(accept_wake_fd_, -1));
 }
 
 int LineServer::active_connections() const {
@@ -282,33 +348,37 @@ int LineServer::active_connections() const {
   return active_;
 }
 
-bool LineServer::Admit(const std::string& ip) {
+LineServer::Admission LineServer::Admit(Live& live) {
   std::lock_guard<std::mutex> lock(mu_);
-  int& n = per_ip_[ip];
+  if (active_ >= options_.max_connections) return Admission::kFull;
+  int& n = per_ip_[live.info.peer_address];
   if (n >= options_.max_connections_per_ip) {
-    if (n == 0) per_ip_.erase(ip);
-    return false;
+    if (n == 0) per_ip_.erase(live.info.peer_address);
+    return Admission::kPerIpCap;
   }
   ++n;
-  return true;
-}
-
-void LineServer::Release(const std::string& ip) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = per_ip_.find(ip);
-  if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
-}
-
-void LineServer::Track(SocketTransport* t) {
-  std::lock_guard<std::mutex> lock(mu_);
-  live_.insert(t);
   ++active_;
+  live_.insert(&live.transport);
+  if (!under_stress_ && active_ >= options_.max_connections / 2) {
+    under_stress_ = true;
+    Log().warning("stress mode on: " + std::to_string(active_) +
+                  " connections open (half of server.max_connections); clients not logged in "
+                  "now wait at most " +
+                  std::to_string(options_.stress_timeout.count()) + " s for their next command");
+  }
+  return Admission::kAdmitted;
 }
 
-void LineServer::Untrack(SocketTransport* t) {
+void LineServer::Release(Live& live) {
   std::lock_guard<std::mutex> lock(mu_);
-  live_.erase(t);
+  auto it = per_ip_.find(live.info.peer_address);
+  if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
+  live_.erase(&live.transport);
   --active_;
+  if (under_stress_ && active_ < options_.max_connections * 3 / 8) {
+    under_stress_ = false;
+    Log().notice("stress mode off: " + std::to_string(active_) + " connections open");
+  }
   idle_cv_.notify_all();
 }
 

@@ -18,6 +18,9 @@ constexpr int kMaxEvents = 256;
 // The watch thread looks at deadlines at least this often. Deadlines are autologout times
 // (30 minutes and more), so a second of lateness is harmless.
 constexpr int kMaxWaitMs = 1000;
+// A pool thread that found no work for this long returns, down to kMinWorkers.
+constexpr std::chrono::seconds kWorkerIdleExit{60};
+constexpr size_t kMinWorkers = 2;
 
 }  // namespace
 
@@ -37,8 +40,10 @@ const char* WakeReasonName(WakeReason reason) {
   return "?";
 }
 
-ParkingLot::ParkingLot(ResumeFn resume, int max_threads)
-    : resume_(std::move(resume)), max_threads_(std::max(1, max_threads)) {
+ParkingLot::ParkingLot(ResumeFn resume, int comfortable_threads, int max_threads)
+    : resume_(std::move(resume)),
+      comfortable_threads_(std::max(1, comfortable_threads)),
+      max_threads_(std::max(comfortable_threads_, max_threads)) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || event_fd_ < 0)
@@ -54,6 +59,11 @@ ParkingLot::~ParkingLot() {
   Shutdown();
   ::close(epoll_fd_);
   ::close(event_fd_);
+}
+
+void ParkingLot::Run(std::unique_ptr<Item> item, WakeReason reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  EnqueueLocked(std::move(item), stopping_ ? WakeReason::kStopping : reason);
 }
 
 void ParkingLot::Park(std::unique_ptr<Item> item, const std::string& key, uint64_t generation,
@@ -93,7 +103,7 @@ void ParkingLot::Wake(const std::string& key) {
 
 bool ParkingLot::Busy() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return !jobs_.empty();
+  return !jobs_.empty() || running_jobs_ >= comfortable_threads_;
 }
 
 void ParkingLot::StopAll() {
@@ -118,6 +128,9 @@ void ParkingLot::Shutdown() {
     // The watch thread still ends within kMaxWaitMs.
   }
   for (std::thread& t : workers_) t.join();
+  lock.lock();
+  JoinRetiredLocked();
+  lock.unlock();
   if (watcher_.joinable()) watcher_.join();
 }
 
@@ -149,8 +162,16 @@ void ParkingLot::ReleaseLocked(uint64_t id, WakeReason reason) {
   EnqueueLocked(std::move(item), reason);
 }
 
+void ParkingLot::JoinRetiredLocked() {
+  // A retired thread lists itself and returns, releasing mu_ for good; whoever holds mu_ now
+  // joins it without a deadlock.
+  for (std::thread& t : retired_) t.join();
+  retired_.clear();
+}
+
 void ParkingLot::EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason) {
   jobs_.push_back(Job{std::move(item), reason});
+  JoinRetiredLocked();
   // Grow while queued jobs outnumber idle workers: a resumed session may keep its thread for
   // a long time (the client leaves IDLE and works), so the others must not wait behind it.
   if (static_cast<int>(jobs_.size()) > idle_workers_ &&
@@ -169,12 +190,26 @@ void ParkingLot::EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason) {
 void ParkingLot::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    while (jobs_.empty() && !shut_down_) {
+    bool timed_out = false;
+    while (jobs_.empty() && !shut_down_ && !timed_out) {
       ++idle_workers_;
-      work_cv_.wait(lock);
+      timed_out = work_cv_.wait_for(lock, kWorkerIdleExit) == std::cv_status::timeout;
       --idle_workers_;
     }
-    if (jobs_.empty()) return;  // shut down
+    if (jobs_.empty() && shut_down_) return;
+    if (jobs_.empty() && workers_.size() > kMinWorkers) {
+      // Retire: move this thread's handle out of workers_ for the next Enqueue or Shutdown to
+      // join. The thread touches nothing of the lot after the lock is released below.
+      auto self = std::find_if(workers_.begin(), workers_.end(), [](const std::thread& t) {
+        return t.get_id() == std::this_thread::get_id();
+      });
+      if (self != workers_.end()) {
+        retired_.push_back(std::move(*self));
+        workers_.erase(self);
+        return;
+      }
+    }
+    if (jobs_.empty()) continue;
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     ++running_jobs_;

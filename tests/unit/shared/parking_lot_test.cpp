@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace mailsuite::net {
 namespace {
@@ -32,14 +33,21 @@ class ParkingLotTest : public ::testing::Test {
   ParkingLotTest()
       : lot_(
             [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
-              std::lock_guard<std::mutex> lock(mu_);
+              std::unique_lock<std::mutex> lock(mu_);
               auto* s = static_cast<SocketItem*>(item.get());
               resumed_[s->id].push_back(reason);
               cv_.notify_all();
+              // Items from 1000 on keep their thread until let_go_ (a session at work).
+              if (s->id >= 1000) cv_.wait(lock, [this] { return let_go_; });
             },
-            4) {}
+            2, 4) {}
 
   ~ParkingLotTest() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      let_go_ = true;
+      cv_.notify_all();
+    }
     lot_.Shutdown();
     for (int fd : peers_) ::close(fd);
   }
@@ -66,6 +74,7 @@ class ParkingLotTest : public ::testing::Test {
   }
 
   ParkingLot lot_;
+  bool let_go_ = false;  // guarded by mu_
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<int, std::vector<WakeReason>> resumed_;
@@ -136,6 +145,37 @@ TEST_F(ParkingLotTest, ParkedItemsHoldNoThreads) {
   lot_.Wake("k");
   for (int i = 1; i <= 500; ++i) EXPECT_EQ(WaitFor(i).size(), 1u) << i;
   EXPECT_LE(lot_.threads(), 4);
+}
+
+TEST_F(ParkingLotTest, RunResumesANewItemAtOnce) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  peers_.push_back(fds[1]);
+  lot_.Run(std::make_unique<SocketItem>(7, fds[0]), WakeReason::kStart);
+  EXPECT_EQ(WaitFor(7), std::vector<WakeReason>{WakeReason::kStart});
+  EXPECT_EQ(lot_.parked(), 0u);
+}
+
+TEST_F(ParkingLotTest, BusyOnceTheComfortableNumberOfThreadsWork) {
+  EXPECT_FALSE(lot_.Busy());
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  peers_.push_back(fds[1]);
+  lot_.Run(std::make_unique<SocketItem>(1000, fds[0]), WakeReason::kStart);
+  WaitFor(1000);
+  EXPECT_FALSE(lot_.Busy());  // one of two comfortable threads at work
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  peers_.push_back(fds[1]);
+  lot_.Run(std::make_unique<SocketItem>(1001, fds[0]), WakeReason::kStart);
+  WaitFor(1001);
+  EXPECT_TRUE(lot_.Busy());  // sessions about to wait for their client now park at once
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    let_go_ = true;
+    cv_.notify_all();
+  }
+  for (int i = 0; i < 200 && lot_.Busy(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(lot_.Busy());
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 // LineServer: the one server skeleton every daemon runs in (Postfix's single_server idea). A
-// daemon hands it listeners and a session handler; the server owns sockets, the thread pool,
-// implicit TLS, idle timeouts, the per-IP connection cap and graceful shutdown. A session runs on
-// a pool thread with a LineConnection; one that waits for its client with nothing to do (IMAP
-// IDLE) can return a park request instead of blocking, and lives in the ParkingLot without a
-// thread until its client speaks, it is woken, its deadline passes or the server stops.
+// daemon hands it listeners and a session factory; the server owns sockets, the threads,
+// implicit TLS, idle timeouts, the connection caps, stress mode and graceful shutdown.
+//
+// No connection holds a thread while it waits for its client. One thread accepts; a session
+// runs on a pool thread only while it has work, and whenever it is about to wait for its
+// client's next command (or for IMAP IDLE to end) it returns a park request and lives in the
+// ParkingLot's epoll set until its client speaks, it is woken, its deadline passes or the
+// server stops. An implicit-TLS connection waits there for its ClientHello too.
 #pragma once
 
 #include <atomic>
@@ -17,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include <thread>
+
 #include <Poco/Net/Context.h>
 #include <Poco/Net/ServerSocket.h>
 
@@ -24,13 +29,6 @@
 #include "shared/net/line_connection.h"
 #include "shared/net/parking_lot.h"
 #include "shared/result.h"
-
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class TCPServer;
-}
-}  // namespace Poco
 
 namespace mailsuite::net {
 
@@ -50,6 +48,10 @@ struct ConnectionInfo {
   bool implicit_tls = false;
   const std::atomic<bool>* stopping = nullptr;  // set once SIGTERM arrived
   Waker* waker = nullptr;  // the server's parking lot: change notifications for parked sessions
+  // Set while the server is under connection pressure (stress mode): a session that is not
+  // logged in then waits only `stress_timeout` for its client.
+  const std::atomic<bool>* under_stress = nullptr;
+  std::chrono::seconds stress_timeout{10};
 };
 
 // What a session asks for when a step returns.
@@ -72,6 +74,18 @@ using SessionFactory =
 // A session that never parks: runs from start to end in one call.
 using SessionHandler = std::function<void(LineConnection&, const ConnectionInfo&)>;
 
+// For a session about to read its client's next command: true when it should return
+// ParkForCommand(…) instead of blocking. That is when it runs under a server that parks, the
+// server is not stopping, and no input comes within `linger` — cut short as soon as others
+// wait for a thread. The linger spares a client in a quick conversation the trip through
+// epoll; it is short, so a flood of silent connections holds threads only briefly.
+inline constexpr std::chrono::milliseconds kCommandLinger{250};
+bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
+                 std::chrono::milliseconds linger);
+// Parks until the client's next command, for `idle` at most, or for the stress timeout when the
+// session is not logged in and the server is under stress (Postfix's stress mode).
+SessionStep ParkForCommand(const ConnectionInfo& info, std::chrono::seconds idle, bool logged_in);
+
 // Runs `session` to its end on the calling thread, for callers without a parking lot (tests):
 // a park becomes a wait for input that steps with kNotified every `poll` (so the session can
 // look for changes) and with kDeadline or kStopping when those come.
@@ -79,9 +93,13 @@ void RunSessionHere(Session& session, LineConnection& conn, const ConnectionInfo
                     std::chrono::milliseconds poll);
 
 struct ServerOptions {
+  // Sessions working at once. A session blocked mid-command on a slow client keeps its thread,
+  // so the pool may grow to 4 × threads (at least 64) before working sessions queue.
   int threads = 64;
-  int queue = 128;
+  int max_connections = 15000;  // open connections; the next one gets busy_reply
   int max_connections_per_ip = 50;
+  // Stress mode starts at half of max_connections and ends below three eighths.
+  std::chrono::seconds stress_timeout{10};
   size_t max_line_length = 1000;
   std::chrono::seconds idle_timeout{300};
   // Sent, CRLF added, to a connection over the per-IP cap before closing it: "421 4.7.0 …".
@@ -109,6 +127,7 @@ class LineServer {
   Status Start(const std::vector<ListenerSpec>& listeners);
   // Starts accepting on listeners bound earlier.
   Status StartBound(std::vector<BoundListener> listeners);
+  bool under_stress() const { return under_stress_; }
 
   // Replaces the TLS context for connections accepted from now on (SIGHUP after a certificate
   // renewal); sessions already running keep theirs.
@@ -122,36 +141,39 @@ class LineServer {
   void Stop(std::chrono::seconds grace);
 
   int active_connections() const;
-  // Sessions parked right now, and the threads that resume them.
+  // Sessions parked right now, and the threads that run sessions.
   size_t parked_sessions() const;
   int resume_threads() const;
   // Change notifications for parked sessions (valid after Start).
   Waker& waker() { return *parking_; }
 
  private:
-  class Connection;
-  class Factory;
   class Live;
-  friend class Connection;
 
+  void AcceptLoop();
+  // Admits (or refuses) a connection `accept` just returned.
+  void Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec);
+  // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
+  void Begin(std::unique_ptr<Live> live, WakeReason reason);
   // Steps a session until it ends (then closes it) or parks.
   void Continue(std::unique_ptr<Live> live, WakeReason reason);
   void Finish(std::unique_ptr<Live> live);
 
-  // Per-IP accounting; false when `ip` is over the cap.
-  bool Admit(const std::string& ip);
-  void Release(const std::string& ip);
-  void Track(SocketTransport* t);
-  void Untrack(SocketTransport* t);
+  enum class Admission { kAdmitted, kPerIpCap, kFull };
+  // Counts the connection in, or says which cap refuses it.
+  Admission Admit(Live& live);
+  void Release(Live& live);
 
   ServerOptions options_;
   Poco::Net::Context::Ptr tls_;  // guarded by mu_
   SessionFactory factory_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<ParkingLot> parking_;
-  std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
+  std::vector<BoundListener> listeners_;
   std::vector<ListenerSpec> bound_;
+  std::thread acceptor_;
+  int accept_wake_fd_ = -1;  // an eventfd that ends AcceptLoop's poll
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> under_stress_{false};
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;

@@ -1,8 +1,10 @@
-// ParkingLot: where connections that wait with nothing to do (IMAP IDLE) spend the wait
-// without a thread of their own — Dovecot's hibernation, done in-process. One thread watches
-// every parked socket with epoll; a parked connection gets a thread again (from the lot's own
-// elastic pool) when its client sends something, when Wake(key) names it, at its deadline, or
-// when the server stops. 10,000 idle sessions then cost memory, not 10,000 threads.
+// ParkingLot: where connections that wait with nothing to do (a client that has not sent its
+// next command, IMAP IDLE) spend the wait without a thread of their own — Dovecot's
+// hibernation, done in-process. One thread watches every parked socket with epoll; a parked
+// connection gets a thread again (from the lot's own elastic pool) when its client sends
+// something, when Wake(key) names it, at its deadline, or when the server stops. 10,000 silent
+// connections then cost memory, not 10,000 threads. The pool's threads exit after a minute
+// without work, so a burst does not leave its stacks behind.
 //
 // Lost wake-ups: a session reads Generation(key) BEFORE it looks at the store for the last
 // time, and parks with that number; if Wake(key) ran in between, Park resumes it at once.
@@ -36,8 +38,9 @@ class Waker {
   virtual uint64_t Generation(const std::string& key) const = 0;
   // Resumes everything parked under `key` (kNotified).
   virtual void Wake(const std::string& key) = 0;
-  // True while resumes wait for a thread: a session about to wait for its client should park
-  // at once rather than keep a thread others are queueing for.
+  // True while resumes wait for a thread, or the threads at work reach the lot's comfortable
+  // number: a session about to wait for its client should then park at once rather than keep
+  // a thread others need.
   virtual bool Busy() const = 0;
 };
 
@@ -53,10 +56,14 @@ class ParkingLot : public Waker {
   // Runs on a pool thread for each item leaving the lot; it owns the item from then on.
   using ResumeFn = std::function<void(std::unique_ptr<Item>, WakeReason)>;
 
-  ParkingLot(ResumeFn resume, int max_threads);
+  // Runs at most `max_threads` resumes at once; above `comfortable_threads` at work, Busy().
+  ParkingLot(ResumeFn resume, int comfortable_threads, int max_threads);
   ~ParkingLot();
   ParkingLot(const ParkingLot&) = delete;
   ParkingLot& operator=(const ParkingLot&) = delete;
+
+  // Queues `item` for a pool thread at once (a connection just accepted).
+  void Run(std::unique_ptr<Item> item, WakeReason reason);
 
   // Parks `item` under `key` (empty: never notified) until `deadline`. Resumes it at once
   // when Generation(key) is no longer `generation`, when the lot is stopping, or when the fd
@@ -89,11 +96,14 @@ class ParkingLot : public Waker {
 
   void WatchLoop();
   void WorkerLoop();
+  // Joins the threads that left WorkerLoop after idling. Caller holds mu_.
+  void JoinRetiredLocked();
   // Takes entry `id` out of the lot and queues its resume. Caller holds mu_.
   void ReleaseLocked(uint64_t id, WakeReason reason);
   void EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason);
 
   ResumeFn resume_;
+  const int comfortable_threads_;
   const int max_threads_;
   int epoll_fd_ = -1;
   int event_fd_ = -1;  // interrupts epoll_wait (stop)
@@ -113,6 +123,7 @@ class ParkingLot : public Waker {
   int idle_workers_ = 0;
   int running_jobs_ = 0;
   std::vector<std::thread> workers_;
+  std::vector<std::thread> retired_;  // idle too long: returned (or returning), to be joined
   std::thread watcher_;
 };
 

@@ -1,0 +1,165 @@
+"""Connections that say nothing (issue #14): no daemon gives a thread to a client that is
+silent, so a few hundred of them cannot keep the next client from its greeting; under
+connection pressure (stress mode) clients that have not logged in get only a short wait, and
+past server.max_connections new connections are refused with the protocol's busy reply.
+
+The full-size figure (10,000 silent connections per daemon) is tests/bench/silent_bench.py.
+"""
+import imaplib
+import os
+import poplib
+import smtplib
+import socket
+import ssl
+import time
+import unittest
+
+from mailsuite_fixture import Suite
+
+PASSWORD = "quiet-password"
+USER = "quiet@example.test"
+DAEMON_OF = {"smtp": "mta", "pop3": "pop3d", "imap": "imapd", "imaps": "imapd"}
+TIMEOUT_REPLY = {"smtp": "421 4.4.2", "pop3": "-ERR Autologout", "imap": "* BYE Autologout"}
+BUSY_REPLY = {"smtp": "421 4.7.0 Too many connections",
+              "pop3": "-ERR [SYS/TEMP] Too many connections",
+              "imap": "* BYE Too many connections"}
+
+
+def silent(port, source):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IP, 24, 1)  # IP_BIND_ADDRESS_NO_PORT: port chosen at connect
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_line(sock, timeout=10):
+    sock.settimeout(timeout)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace").rstrip("\r\n")
+
+
+def threads_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return 0
+
+
+def ordinary_session(kind, port):
+    if kind == "smtp":
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            refused = c.sendmail("a@example.org", [USER], "Subject: past the crowd\r\n\r\nhi\r\n")
+            return refused == {}
+    if kind == "pop3":
+        c = poplib.POP3("127.0.0.1", port, timeout=10)
+        c.user(USER)
+        c.pass_(PASSWORD)
+        count, _ = c.stat()
+        c.quit()
+        return count >= 0
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+    c.login(USER, PASSWORD)
+    typ, _ = c.select("INBOX")
+    c.logout()
+    return typ == "OK"
+
+
+class SilentConnectionsTest(unittest.TestCase):
+    # Capacity before event-driven sessions: server.threads + server.queue connections.
+    THREADS = 4
+    SILENT = 300
+
+    def test_silent_crowd_does_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.SILENT),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for listener in ("smtp", "pop3", "imap", "imaps"):
+                with self.subTest(listener=listener):
+                    crowd = [silent(s.port(listener), f"127.0.0.{2 + i % 3}")
+                             for i in range(self.SILENT)]
+                    time.sleep(1)  # every session greeted and parked
+                    pid = s.procs[DAEMON_OF[listener]].pid
+                    # Far fewer threads than connections: the crowd waits without them.
+                    self.assertLess(threads_of(pid), self.SILENT // 3)
+                    started = time.monotonic()
+                    if listener == "imaps":
+                        ctx = ssl.create_default_context()
+                        ctx.check_hostname = False
+                        ctx.verify_mode = ssl.CERT_NONE
+                        sock = ctx.wrap_socket(s.connect("imaps"))
+                    else:
+                        sock = s.connect(listener)
+                    greeting = read_line(sock)
+                    waited = time.monotonic() - started
+                    sock.close()
+                    self.assertRegex(greeting, r"^(220 |\+OK |\* OK )")
+                    # The bench measures well under a millisecond; this bound only has to
+                    # survive sanitizers and a loaded CI machine.
+                    self.assertLess(waited, 2.0)
+                    kind = "imap" if listener == "imaps" else listener
+                    self.assertTrue(ordinary_session(kind, s.port(kind)))
+                    for c in crowd:
+                        c.close()
+
+
+class StressModeTest(unittest.TestCase):
+    MAX = 40  # stress mode from 20 open connections on
+
+    def test_stress_mode_and_the_connection_cap(self):
+        settings = {"server.max_connections": str(self.MAX), "server.stress_timeout": "1",
+                    "server.max_connections_per_ip": "1000", "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for kind in ("smtp", "pop3", "imap"):
+                with self.subTest(kind=kind):
+                    self.check_daemon(s, kind)
+
+    def check_daemon(self, s, kind):
+        port = s.port(kind)
+        daemon = DAEMON_OF[kind]
+        # Below the stress threshold: greeted, parked with the normal idle timeout.
+        calm = [silent(port, "127.0.0.2") for _ in range(self.MAX // 2 - 1)]
+        for c in calm:
+            self.assertTrue(read_line(c))
+        time.sleep(0.6)  # past the linger: parked with their deadlines set
+        self.assertNotIn("stress mode on", s.log(daemon))
+        # The connection that reaches half of server.max_connections turns stress mode on.
+        stressed = [silent(port, "127.0.0.3") for _ in range(5)]
+        # Up to the cap, then the busy reply.
+        filler = [silent(port, "127.0.0.4") for _ in range(self.MAX - len(calm) - 5)]
+        extra = silent(port, "127.0.0.5")
+        self.assertTrue(read_line(extra).startswith(BUSY_REPLY[kind]), kind)
+        self.assertEqual(extra.recv(100), b"")
+        extra.close()
+        self.assertIn("stress mode on", s.log(daemon))
+        # Those that came under stress get the timeout reply after server.stress_timeout.
+        started = time.monotonic()
+        for c in stressed + filler:
+            self.assertTrue(read_line(c))  # the greeting
+            self.assertTrue(read_line(c, timeout=15).startswith(TIMEOUT_REPLY[kind]), kind)
+        self.assertLess(time.monotonic() - started, 10)
+        # The calm ones keep their normal timeout.
+        for c in calm:
+            c.setblocking(False)
+            with self.assertRaises(BlockingIOError):
+                c.recv(100)
+        # Logging in still works while the crowd stays.
+        self.assertTrue(ordinary_session(kind, port))
+        for c in calm + stressed + filler:
+            c.close()
+        deadline = time.monotonic() + 10
+        while "stress mode off" not in s.log(daemon) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn("stress mode off", s.log(daemon))
+
+
+if __name__ == "__main__":
+    unittest.main()
