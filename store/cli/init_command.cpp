@@ -45,7 +45,17 @@ int RunInitCommand(int argc, char** argv) {
     return 2;
   }
 
+  // Refused as a daemon would refuse them, whether or not a file is written: a key that is
+  // dropped silently is a setting the user believes in and does not have.
+  if (Status s = CheckOverrides(values); !s) {
+    std::cerr << "mailsuite init: " << s.message() << "\n";
+    return kExitUsage;
+  }
   namespace fs = std::filesystem;
+  if (fs::exists(path) && !values.empty())
+    std::cerr << "mailsuite init: " << path
+              << " exists and is kept as it is: --set/--hostname values are not written into "
+                 "it (edit the file, or pass --set to each daemon)\n";
   if (!fs::exists(path)) {
     // Validate what we are about to write before writing it.
     std::string text = RenderConfig(values);
@@ -110,12 +120,30 @@ int RunInitCommand(int argc, char** argv) {
 }
 
 int RunConfigCommand(int argc, char** argv) {
-  if (argc >= 3 && std::string(argv[argc - 1]) == "sample") {
-    std::cout << RenderConfig({});
-    return 0;
+  // `mailsuite [--set k=v]... config sample`: the sample with those values in place.
+  std::vector<std::string> values;
+  bool sample = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "-s" || arg == "--set") && i + 1 < argc)
+      values.push_back(argv[++i]);
+    else if (arg.rfind("--set=", 0) == 0)
+      values.push_back(arg.substr(6));
+    else if (arg == "-c" || arg == "--config")
+      ++i;
+    else if (arg == "sample")
+      sample = true;
   }
-  std::cerr << "usage: mailsuite config sample\n";
-  return 2;
+  if (!sample) {
+    std::cerr << "usage: mailsuite [--set section.key=value]... config sample\n";
+    return kExitUsage;
+  }
+  if (Status s = CheckOverrides(values); !s) {
+    std::cerr << "mailsuite config: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << RenderConfig(values);
+  return kExitOk;
 }
 
 }  // namespace mailsuite::cli

@@ -87,6 +87,11 @@ int Main(int argc, char** argv) {
     std::cerr << kUsage;
     return kExitUsage;
   }
+  // As the daemons do: an unknown key or a bad value is an error for every command.
+  if (Status s = CheckOverrides(options.overrides); !s) {
+    std::cerr << "mailsuite: " << s.message() << "\n";
+    return kExitUsage;
+  }
   std::vector<std::string> rest(words.begin() + 1, words.end());
   if (words[0] == "domain") return RunDomainCommand(options, rest);
   if (words[0] == "user") return RunUserCommand(options, rest);

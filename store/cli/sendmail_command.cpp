@@ -117,6 +117,7 @@ int RunSendmailCommand(int argc, char** argv) {
   Options o;
   if (!ParseArgs(argc, argv, o))
     return Refused("usage: sendmail [-t] [-i] [-f sender] [recipient…]", kExUsage);
+  if (Status s = CheckOverrides(o.global.overrides); !s) return Refused(s.message(), kExUsage);
   auto config = LoadConfig(o.global.config_path, o.global.overrides);
   if (!config) return Refused(config.error(), kExUnavailable);
   if (config->smtp.listen.empty())

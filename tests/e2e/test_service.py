@@ -284,6 +284,52 @@ class ServiceTest(unittest.TestCase):
             self.assertEqual(again.returncode, 0, again.stderr)
             self.assertEqual(again.stdout, "", "a second init changes nothing")
 
+    def test_every_command_refuses_a_bad_set_value(self):
+        # Issue #14 check 7: `init --set store.backend=…` used to be accepted and dropped.
+        cli = os.path.join(BUILD_DIR, "store", "mailsuite")
+        bad = [("store.backend=postgresql", "unknown key store.backend"),
+               ("server.threads=abc", "server.threads"),
+               ("nodot", "expected section.key=value")]
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "mailsuite.conf")
+            commands = [["init"], ["config", "sample"], ["check"], ["user", "list"],
+                        ["domain", "list"], ["queue", "list"], ["autoconfig", "example.org"],
+                        ["backup", os.path.join(d, "b.db")]]
+            for value, message in bad:
+                for words in commands:
+                    with self.subTest(value=value, command=words[0]):
+                        r = subprocess.run([cli, "--config", conf, "--set", value, *words],
+                                           capture_output=True, text=True, timeout=60)
+                        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                        self.assertIn(message, r.stderr)
+                # init's own --set after the word, and sendmail(8)'s.
+                r = subprocess.run([cli, "--config", conf, "init", "--set", value],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(message, r.stderr)
+                r = subprocess.run([cli, "--config", conf, "--set", value, "sendmail", "a@b.c"],
+                                   input="Subject: x\n\nx\n", capture_output=True, text=True,
+                                   timeout=60)
+                self.assertEqual(r.returncode, 64, r.stderr)  # EX_USAGE
+                self.assertIn(message, r.stderr)
+            self.assertFalse(os.path.exists(conf), "nothing was written")
+            # A good value is written by the first init, and a later one says it is not.
+            local = ["--set", "store.path=m.db", "--set", "tls.certificate=c.pem",
+                     "--set", "tls.private_key=k.pem"]
+            r = subprocess.run([cli, "--config", conf, "init", *local,
+                                "--set", "server.max_connections=500"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(conf) as f:
+                self.assertIn("max_connections = 500", f.read())
+            r = subprocess.run([cli, "--config", conf, "init", "--set", "server.threads=8"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("not written", r.stderr)
+            sample = subprocess.run([cli, "--set", "server.threads=8", "config", "sample"],
+                                    capture_output=True, text=True, timeout=60)
+            self.assertIn("\nthreads = 8\n", sample.stdout)
+
     def test_cmake_install_puts_everything_in_place(self):
         with tempfile.TemporaryDirectory() as dest:
             r = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", dest],
