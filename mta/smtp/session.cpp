@@ -119,7 +119,11 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
   }
   std::string line;
   while (!closing_) {
-    if (net::QuietClient(conn_, info_, net::kCommandLinger))
+    // Stopping, a client in a transaction may finish it (within the grace period): it is
+    // read from without parking, which would only resume it with kStopping again.
+    const bool finishing = info_.stopping && *info_.stopping &&
+                           (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt);
+    if (!finishing && net::QuietClient(conn_, info_, net::kCommandLinger))
       return net::ParkForCommand(info_, std::chrono::seconds(services.config.smtp.idle_timeout),
                                  !authenticated_user.empty());
     net::ReadStatus s = conn_.ReadLine(line);

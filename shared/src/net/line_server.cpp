@@ -1,5 +1,6 @@
 #include "shared/net/line_server.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -30,6 +31,9 @@ constexpr int kAcceptBurst = 64;
 // readable, so retrying at once would spin), and says so at most every kFullLogInterval.
 constexpr std::chrono::milliseconds kOutOfDescriptorsPause{100};
 constexpr std::chrono::seconds kFullLogInterval{10};
+// Connections that make returning freed memory to the system worth a malloc_trim once most of
+// them have closed.
+constexpr int kTrimAfterPeak = 1000;
 
 bool IsLoopback(const Poco::Net::IPAddress& ip) {
   if (ip.isLoopback()) return true;
@@ -45,10 +49,21 @@ Poco::Logger& Log() { return Poco::Logger::get("server"); }
 // One connection's state for its whole life, on the heap so that it can be parked.
 class LineServer::Live : public ParkingLot::Item {
  public:
-  Live(const Poco::Net::StreamSocket& socket, Poco::Net::Context::Ptr tls)
-      : transport(socket, std::move(tls), false) {}
+  Live(LineServer& server, const Poco::Net::StreamSocket& socket, Poco::Net::Context::Ptr tls)
+      : server_(server), transport(socket, std::move(tls), false) {}
+  // However the connection ends (also by an exception on the way), it is counted out once,
+  // and before its transport is gone (Stop may Abort every counted transport).
+  ~Live() override {
+    session.reset();
+    if (admitted) server_.Release(*this);
+  }
   int fd() const override { return transport.fd(); }
 
+ private:
+  LineServer& server_;
+
+ public:
+  bool admitted = false;  // counted in by Admit
   ConnectionInfo info;
   SocketTransport transport;
   std::unique_ptr<LineConnection> conn;  // null until Begin
@@ -78,7 +93,9 @@ class HandlerSession : public Session {
 
 bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
                  std::chrono::milliseconds linger) {
-  if (!info.waker || (info.stopping && *info.stopping)) return false;
+  if (!info.waker) return false;
+  // Stopping: a quiet client is told so at once (the park resumes as kStopping).
+  if (info.stopping && *info.stopping) return !conn.WaitReadable(std::chrono::milliseconds(0));
   // Wait in short slices: once others queue for a thread, give this one back at once.
   constexpr std::chrono::milliseconds kSlice{10};
   for (;;) {
@@ -191,6 +208,7 @@ void LineServer::AcceptLoop() {
   fds.push_back({accept_wake_fd_, POLLIN, 0});
   auto last_full_log = std::chrono::steady_clock::time_point{};
   while (!stopping_) {
+    TrimMemoryIfDue();
     if (::poll(fds.data(), fds.size(), 1000) <= 0) continue;
     if (fds.back().revents) break;  // Stop()
     for (size_t i = 0; i + 1 < fds.size(); ++i) {
@@ -200,8 +218,16 @@ void LineServer::AcceptLoop() {
         socklen_t peer_len = sizeof peer;
         int fd = ::accept4(fds[i].fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
         if (fd >= 0) {
-          Accept(fd, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
-                 listeners_[i].spec);
+          try {
+            // Owned (and closed) by the socket from here on, whatever throws below.
+            Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
+            Accept(socket, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
+                   listeners_[i].spec);
+          } catch (const std::exception& e) {
+            // Poco TCPServer used to swallow these; one failed connection must not end the
+            // daemon.
+            Log().error(std::string("accepting a connection: ") + e.what());
+          }
           continue;
         }
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -220,9 +246,21 @@ void LineServer::AcceptLoop() {
   }
 }
 
-void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec) {
-  auto live = std::make_unique<Live>(Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)),
-                                     tls_context());
+void LineServer::TrimMemoryIfDue() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!trim_due_) return;
+    trim_due_ = false;
+    peak_ = active_;
+  }
+  // glibc keeps freed memory in its arenas (one per thread that ever ran a session); after a
+  // crowd of sessions has gone, give it back so RSS follows the connections that remain.
+  ::malloc_trim(0);
+}
+
+void LineServer::Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::SocketAddress& peer,
+                        const ListenerSpec& spec) {
+  auto live = std::make_unique<Live>(*this, socket, tls_context());
   ConnectionInfo& info = live->info;
   info.session_id = NewSessionId();
   info.listener = spec.name;
@@ -234,9 +272,19 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
   info.peer_address = peer.host().toString();
   info.peer_is_loopback = IsLoopback(peer.host());
   if (Admission a = Admit(*live); a != Admission::kAdmitted) {
-    Log().warning("session=" + info.session_id + " peer=" + info.peer_address + " refused: " +
-                  (a == Admission::kFull ? "server.max_connections reached"
-                                         : "too many connections from this address"));
+    // One line per refusal, but not a flood of them: a crowd at the cap is one event.
+    ++refused_since_log_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+      Log().warning("session=" + info.session_id + " peer=" + info.peer_address + " refused: " +
+                    (a == Admission::kFull ? "server.max_connections reached"
+                                           : "too many connections from this address") +
+                    (refused_since_log_ > 1 ? " (" + std::to_string(refused_since_log_) +
+                                                  " refused in all since " + "the last such line)"
+                                            : std::string()));
+      last_refusal_log_ = now;
+      refused_since_log_ = 0;
+    }
     // On an implicit-TLS port the client expects a handshake, not text: just close. The reply
     // is one short line into an empty socket buffer: it does not block.
     if (!spec.implicit_tls && !options_.busy_reply.empty())
@@ -312,8 +360,7 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
 
 void LineServer::Finish(std::unique_ptr<Live> live) {
   if (live->conn) live->conn->Flush();
-  live->session.reset();
-  Release(*live);
+  // ~Live ends the session and counts the connection out.
 }
 
 size_t LineServer::parked_sessions() const { return parking_ ? parking_->parked() : 0; }
@@ -358,7 +405,9 @@ LineServer::Admission LineServer::Admit(Live& live) {
   }
   ++n;
   ++active_;
+  peak_ = std::max(peak_, active_);
   live_.insert(&live.transport);
+  live.admitted = true;
   if (!under_stress_ && active_ >= options_.max_connections / 2) {
     under_stress_ = true;
     Log().warning("stress mode on: " + std::to_string(active_) +
@@ -375,10 +424,12 @@ void LineServer::Release(Live& live) {
   if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
   live_.erase(&live.transport);
   --active_;
-  if (under_stress_ && active_ < options_.max_connections * 3 / 8) {
+  if (under_stress_ && active_ < std::max(1, options_.max_connections * 3 / 8)) {
     under_stress_ = false;
     Log().notice("stress mode off: " + std::to_string(active_) + " connections open");
   }
+  // A crowd went away: at most once per fall to a quarter of the peak.
+  if (peak_ >= kTrimAfterPeak && active_ <= peak_ / 4) trim_due_ = true;
   idle_cv_.notify_all();
 }
 

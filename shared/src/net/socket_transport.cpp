@@ -11,6 +11,7 @@ namespace mailsuite::net {
 SocketTransport::SocketTransport(Poco::Net::StreamSocket socket, Poco::Net::Context::Ptr tls,
                                  bool is_tls)
     : socket_(std::move(socket)), tls_(std::move(tls)), is_tls_(is_tls) {
+  fd_ = socket_.impl()->sockfd();
   socket_.setNoDelay(true);
 }
 
@@ -76,7 +77,7 @@ bool SocketTransport::WaitReadable(std::chrono::milliseconds timeout) {
   }
 }
 
-int SocketTransport::fd() const { return socket_.impl()->sockfd(); }
+int SocketTransport::fd() const { return fd_; }
 
 void SocketTransport::Abort() {
   // The raw descriptor: Poco's shutdown() of a TLS socket runs SSL_shutdown, on an SSL object

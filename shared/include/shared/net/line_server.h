@@ -75,10 +75,11 @@ using SessionFactory =
 using SessionHandler = std::function<void(LineConnection&, const ConnectionInfo&)>;
 
 // For a session about to read its client's next command: true when it should return
-// ParkForCommand(…) instead of blocking. That is when it runs under a server that parks, the
-// server is not stopping, and no input comes within `linger` — cut short as soon as others
-// wait for a thread. The linger spares a client in a quick conversation the trip through
-// epoll; it is short, so a flood of silent connections holds threads only briefly.
+// ParkForCommand(…) instead of blocking. That is when it runs under a server that parks and no
+// input comes within `linger` — cut short as soon as others wait for a thread, and none at
+// all once the server is stopping (the park then ends at once with kStopping). The linger spares a
+// client in a quick conversation the trip through epoll; it is short, so a flood of silent
+// connections holds threads only briefly.
 inline constexpr std::chrono::milliseconds kCommandLinger{250};
 bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
                  std::chrono::milliseconds linger);
@@ -151,8 +152,11 @@ class LineServer {
   class Live;
 
   void AcceptLoop();
+  // On the accept thread, once most of a large crowd of connections has closed.
+  void TrimMemoryIfDue();
   // Admits (or refuses) a connection `accept` just returned.
-  void Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec);
+  void Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::SocketAddress& peer,
+              const ListenerSpec& spec);
   // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
   void Begin(std::unique_ptr<Live> live, WakeReason reason);
   // Steps a session until it ends (then closes it) or parks.
@@ -174,12 +178,17 @@ class LineServer {
   int accept_wake_fd_ = -1;  // an eventfd that ends AcceptLoop's poll
   std::atomic<bool> stopping_{false};
   std::atomic<bool> under_stress_{false};
+  // Refusal log lines (accept thread only).
+  std::chrono::steady_clock::time_point last_refusal_log_;
+  int refused_since_log_ = 0;
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;
   std::map<std::string, int> per_ip_;
   std::set<SocketTransport*> live_;
   int active_ = 0;
+  int peak_ = 0;           // most connections open since the last trim
+  bool trim_due_ = false;  // set by Release, done by the accept thread
 };
 
 }  // namespace mailsuite::net

@@ -22,7 +22,8 @@ class SocketTransport : public Transport {
   void SetIdleTimeout(std::chrono::seconds timeout) override;
   bool WaitReadable(std::chrono::milliseconds timeout) override;
 
-  // The OS socket (for epoll while the session is parked).
+  // The OS socket (for epoll while the session is parked). TLS keeps the same descriptor, so
+  // this is read once: Abort may ask from another thread while StartTls replaces socket_.
   int fd() const;
 
   // Ends the connection from another thread (shutdown at the end of the grace period).
@@ -34,6 +35,7 @@ class SocketTransport : public Transport {
 
  private:
   Poco::Net::StreamSocket socket_;
+  int fd_ = -1;
   Poco::Net::Context::Ptr tls_;
   bool is_tls_;
   std::string peer_host_name_;
