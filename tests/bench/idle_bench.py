@@ -10,6 +10,8 @@ then
     tests/run.sh --no-sanitize
     tests/bench/idle_bench.py --build build-test-plain -k 1000
     tests/bench/idle_bench.py --build build-test-plain -k 10000 -d 0
+    tests/bench/idle_bench.py --build build-test-plain -k 10000 -d 0 -r 1 --cycles 2
+        (issue #14 check 8: RSS and threads after each cycle's sessions have closed)
 
 Every loop is bounded: connections, deliveries and waits have counts and deadlines.
 Targets (issue #7): p99 <= 50 ms with one session; all of 1,000 sessions within 1 s;
@@ -149,6 +151,11 @@ def main():
     p.add_argument("-d", type=int, default=200, help="deliveries in phase 1 (0: skip)")
     p.add_argument("-r", type=int, default=5, help="deliveries in phase 2")
     p.add_argument("--tls", action="store_true", help="phase 2 over IMAPS (993)")
+    p.add_argument("--cycles", type=int, default=1,
+                   help="phase 2 repeated: RSS and threads after each cycle's sessions closed")
+    p.add_argument("--settle", type=int, default=5,
+                   help="seconds after the sessions closed before RSS is read (idle threads "
+                        "retire after 60 s)")
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -184,39 +191,47 @@ def main():
             one.sock.close()
             time.sleep(1.5)
 
-        rss0, pss0, threads0 = proc_status(pid)
-        started = time.monotonic()
-        tls = None
-        if args.tls:
-            tls = ssl.create_default_context()
-            tls.check_hostname = False
-            tls.verify_mode = ssl.CERT_NONE
-        idlers = open_idlers(s.port("imaps") if args.tls else imap_port, args.k, selector,
-                             started + 1800, tls)
-        setup = time.monotonic() - started
-        time.sleep(3)  # let sessions that just parked settle
-        rss, pss, threads = proc_status(pid)
-        print(f"{args.k} sessions{' over TLS' if args.tls else ''} logged in, selected and "
-              f"idling in {setup:.1f} s")
-        print(f"imapd with {args.k} idle sessions: RSS {rss / 1024:.1f} MB "
-              f"({(rss - rss0) / args.k:.1f} KB per session above the {rss0 / 1024:.1f} MB "
-              f"before), PSS {pss / 1024 if pss else float('nan'):.1f} MB, threads {threads} "
-              f"(before: {threads0})")
-        cpu0 = cpu_seconds(pid)
-        time.sleep(10)
-        print(f"imapd CPU while {args.k} sessions idle for 10 s: "
-              f"{(cpu_seconds(pid) - cpu0) * 1000:.0f} ms")
-        for _ in range(args.r):
-            delivered += 1
-            acked = deliver(smtp_port, delivered)
-            got = wait_all(idlers, selector, delivered, time.monotonic() + 60)
-            waits = [(t - acked) * 1000 for t in got.values()]
-            print(f"delivery {delivered}: all {args.k} told in {max(waits):.0f} ms "
-                  f"(p50 {statistics.median(waits):.0f} ms; target: all of 1,000 within 1 s)")
-        _, _, threads_after = proc_status(pid)
-        print(f"imapd threads after the wake-ups: {threads_after}")
-        for i in idlers:
-            i.sock.close()
+        baseline = proc_status(pid)
+        for cycle in range(1, args.cycles + 1):
+            rss0, pss0, threads0 = proc_status(pid)
+            started = time.monotonic()
+            tls = None
+            if args.tls:
+                tls = ssl.create_default_context()
+                tls.check_hostname = False
+                tls.verify_mode = ssl.CERT_NONE
+            idlers = open_idlers(s.port("imaps") if args.tls else imap_port, args.k, selector,
+                                 started + 1800, tls)
+            setup = time.monotonic() - started
+            time.sleep(3)  # let sessions that just parked settle
+            rss, pss, threads = proc_status(pid)
+            print(f"{args.k} sessions{' over TLS' if args.tls else ''} logged in, selected and "
+                  f"idling in {setup:.1f} s")
+            print(f"imapd with {args.k} idle sessions: RSS {rss / 1024:.1f} MB "
+                  f"({(rss - rss0) / args.k:.1f} KB per session above the {rss0 / 1024:.1f} MB "
+                  f"before), PSS {pss / 1024 if pss else float('nan'):.1f} MB, threads {threads} "
+                  f"(before: {threads0})")
+            cpu0 = cpu_seconds(pid)
+            time.sleep(10)
+            print(f"imapd CPU while {args.k} sessions idle for 10 s: "
+                  f"{(cpu_seconds(pid) - cpu0) * 1000:.0f} ms")
+            for _ in range(args.r):
+                delivered += 1
+                acked = deliver(smtp_port, delivered)
+                got = wait_all(idlers, selector, delivered, time.monotonic() + 60)
+                waits = [(t - acked) * 1000 for t in got.values()]
+                print(f"delivery {delivered}: all {args.k} told in {max(waits):.0f} ms "
+                      f"(p50 {statistics.median(waits):.0f} ms; target: all of 1,000 within 1 s)")
+            _, _, threads_after = proc_status(pid)
+            print(f"imapd threads after the wake-ups: {threads_after}")
+            for i in idlers:
+                selector.unregister(i.sock)
+                i.sock.close()
+            time.sleep(args.settle)  # the daemon sees them go, trims, retires threads
+            rss_c, _, threads_c = proc_status(pid)
+            print(f"cycle {cycle}: {args.settle} s after the {args.k} sessions closed: RSS {rss_c / 1024:.1f} MB "
+                  f"(baseline before the first cycle {baseline[0] / 1024:.1f} MB), "
+                  f"threads {threads_c}\n")
     return 0
 
 

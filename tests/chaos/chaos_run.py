@@ -5,7 +5,8 @@ Starts the real daemons on a temporary store, keeps them busy at full speed
   - SMTP senders (one message per transaction, to a local user),
   - an IMAP session on another user doing APPEND, STORE +FLAGS, UID EXPUNGE and UID MOVE,
   - POP3 sessions on a third user doing DELE of two messages and QUIT,
-while a killer SIGKILLs a random daemon at a random moment and restarts it, --kills times.
+while a killer SIGKILLs a daemon at a random moment and restarts it, --kills times (shared
+evenly among the three daemons, in random order).
 Every client records what the server acknowledged ("250", "OK", "+OK" to QUIT) and what it
 sent without seeing the answer (the kill came first: uncertain). Afterwards, with the daemons
 restarted cleanly:
@@ -351,11 +352,13 @@ def run(build, kills, seconds, seed):
         for w in workers:
             w.start()
         killed = {d: 0 for d in DAEMONS}
-        for _ in range(kills):
+        # Each daemon gets its share of the kills, in a random order, at random moments.
+        schedule = [DAEMONS[i % len(DAEMONS)] for i in range(kills)]
+        rng.shuffle(schedule)
+        for name in schedule:
             if time.monotonic() > deadline:
                 break
             time.sleep(rng.uniform(0.05, 0.4))
-            name = rng.choice(DAEMONS)
             proc = suite.procs[name]
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)

@@ -34,6 +34,7 @@ constexpr std::chrono::seconds kFullLogInterval{10};
 // Connections that make returning freed memory to the system worth a malloc_trim once most of
 // them have closed.
 constexpr int kTrimAfterPeak = 1000;
+constexpr std::chrono::seconds kTrimDelay{2};
 
 bool IsLoopback(const Poco::Net::IPAddress& ip) {
   if (ip.isLoopback()) return true;
@@ -249,7 +250,7 @@ void LineServer::AcceptLoop() {
 void LineServer::TrimMemoryIfDue() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!trim_due_) return;
+    if (!trim_due_ || std::chrono::steady_clock::now() < trim_at_) return;
     trim_due_ = false;
     peak_ = active_;
   }
@@ -428,8 +429,12 @@ void LineServer::Release(Live& live) {
     under_stress_ = false;
     Log().notice("stress mode off: " + std::to_string(active_) + " connections open");
   }
-  // A crowd went away: at most once per fall to a quarter of the peak.
-  if (peak_ >= kTrimAfterPeak && active_ <= peak_ / 4) trim_due_ = true;
+  // A crowd went away: trim once it has been gone for a moment (each close pushes the trim
+  // later, so the memory of the last ones is returned too).
+  if (peak_ >= kTrimAfterPeak && active_ <= peak_ / 4) {
+    trim_due_ = true;
+    trim_at_ = std::chrono::steady_clock::now() + kTrimDelay;
+  }
   idle_cv_.notify_all();
 }
 

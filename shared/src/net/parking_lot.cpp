@@ -20,6 +20,10 @@ constexpr int kMaxEvents = 256;
 constexpr int kMaxWaitMs = 1000;
 // A pool thread that found no work for this long returns, down to kMinWorkers.
 constexpr std::chrono::seconds kWorkerIdleExit{60};
+// How long the oldest queued resume may wait, with comfortable_threads_ all at work, before the
+// watch thread adds a worker; and how often it looks while resumes are queued.
+constexpr std::chrono::milliseconds kStall{25};
+constexpr int kStallCheckMs = 10;
 constexpr size_t kMinWorkers = 2;
 
 }  // namespace
@@ -170,21 +174,41 @@ void ParkingLot::JoinRetiredLocked() {
 }
 
 void ParkingLot::EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason) {
-  jobs_.push_back(Job{std::move(item), reason});
+  jobs_.push_back(Job{std::move(item), reason, Clock::now()});
   JoinRetiredLocked();
-  // Grow while queued jobs outnumber idle workers: a resumed session may keep its thread for
-  // a long time (the client leaves IDLE and works), so the others must not wait behind it.
-  if (static_cast<int>(jobs_.size()) > idle_workers_ &&
-      static_cast<int>(workers_.size()) < max_threads_ && !shut_down_) {
-    try {
-      workers_.emplace_back([this] { WorkerLoop(); });
-      return;
-    } catch (const std::system_error& e) {
-      // Out of threads (a pids limit): the job waits for a worker that exists.
-      Poco::Logger::get("server").error(std::string("parking lot: no new thread: ") + e.what());
+  const bool waits = static_cast<int>(jobs_.size()) > idle_workers_;
+  // Grow to the comfortable number at once while queued jobs outnumber idle workers.
+  if (waits && static_cast<int>(workers_.size()) < comfortable_threads_ && !shut_down_ &&
+      AddWorkerLocked())
+    return;
+  work_cv_.notify_one();
+  // Past it, growth waits for a stall: a crowd of quick resumes (10,000 clients closing at
+  // once) is served by the threads there are; sessions stuck on slow clients are not waited
+  // behind for long. The watch thread may be in a long epoll_wait: wake it to look.
+  if (waits && jobs_.size() == 1 && static_cast<int>(workers_.size()) < max_threads_) {
+    uint64_t one = 1;
+    if (::write(event_fd_, &one, sizeof one) < 0) {
+      // Already signalled (the counter is full): it wakes anyway.
     }
   }
-  work_cv_.notify_one();
+}
+
+bool ParkingLot::AddWorkerLocked() {
+  try {
+    workers_.emplace_back([this] { WorkerLoop(); });
+    return true;
+  } catch (const std::system_error& e) {
+    // Out of threads (a pids limit): the job waits for a worker that exists.
+    Poco::Logger::get("server").error(std::string("parking lot: no new thread: ") + e.what());
+    return false;
+  }
+}
+
+void ParkingLot::GrowIfStalledLocked(Clock::time_point now) {
+  if (jobs_.empty() || shut_down_ || idle_workers_ > 0) return;
+  if (static_cast<int>(workers_.size()) >= max_threads_) return;
+  if (now - jobs_.front().queued < kStall) return;
+  AddWorkerLocked();
 }
 
 void ParkingLot::WorkerLoop() {
@@ -238,6 +262,7 @@ void ParkingLot::WatchLoop() {
                          .count();
         timeout_ms = static_cast<int>(std::clamp<long long>(until, 0, kMaxWaitMs));
       }
+      if (!jobs_.empty()) timeout_ms = std::min(timeout_ms, kStallCheckMs);
     }
     int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     std::lock_guard<std::mutex> lock(mu_);
@@ -255,6 +280,7 @@ void ParkingLot::WatchLoop() {
     const Clock::time_point now = Clock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now)
       ReleaseLocked(deadlines_.begin()->second, WakeReason::kDeadline);
+    GrowIfStalledLocked(now);
   }
 }
 

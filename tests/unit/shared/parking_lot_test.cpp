@@ -178,5 +178,29 @@ TEST_F(ParkingLotTest, BusyOnceTheComfortableNumberOfThreadsWork) {
   EXPECT_FALSE(lot_.Busy());
 }
 
+TEST_F(ParkingLotTest, GrowsPastTheComfortableNumberOnlyWhenResumesStall) {
+  int fds[2];
+  for (int id : {1000, 1001}) {  // both comfortable threads stuck (slow clients)
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    peers_.push_back(fds[1]);
+    lot_.Run(std::make_unique<SocketItem>(id, fds[0]), WakeReason::kStart);
+    WaitFor(id);
+  }
+  EXPECT_EQ(lot_.threads(), 2);
+  // A third resume stalls behind them: after a short wait the lot adds a thread for it.
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  peers_.push_back(fds[1]);
+  lot_.Run(std::make_unique<SocketItem>(3, fds[0]), WakeReason::kStart);
+  EXPECT_EQ(WaitFor(3), std::vector<WakeReason>{WakeReason::kStart});
+  EXPECT_EQ(lot_.threads(), 3);
+}
+
+TEST_F(ParkingLotTest, ACrowdOfQuickResumesUsesTheComfortableThreads) {
+  for (int i = 1; i <= 300; ++i) Park(i, "k", lot_.Generation("k"));
+  lot_.Wake("k");
+  for (int i = 1; i <= 300; ++i) EXPECT_EQ(WaitFor(i).size(), 1u) << i;
+  EXPECT_LE(lot_.threads(), 3);  // 2, or one more if a resume was slow to start
+}
+
 }  // namespace
 }  // namespace mailsuite::net

@@ -188,7 +188,8 @@ class LineServer {
   std::set<SocketTransport*> live_;
   int active_ = 0;
   int peak_ = 0;           // most connections open since the last trim
-  bool trim_due_ = false;  // set by Release, done by the accept thread
+  bool trim_due_ = false;  // set by Release, done by the accept thread at trim_at_
+  std::chrono::steady_clock::time_point trim_at_;
 };
 
 }  // namespace mailsuite::net

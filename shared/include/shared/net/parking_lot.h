@@ -56,7 +56,8 @@ class ParkingLot : public Waker {
   // Runs on a pool thread for each item leaving the lot; it owns the item from then on.
   using ResumeFn = std::function<void(std::unique_ptr<Item>, WakeReason)>;
 
-  // Runs at most `max_threads` resumes at once; above `comfortable_threads` at work, Busy().
+  // Runs resumes on up to `comfortable_threads` threads, and on up to `max_threads` while
+  // queued resumes stall behind busy ones; Busy() from `comfortable_threads` at work on.
   ParkingLot(ResumeFn resume, int comfortable_threads, int max_threads);
   ~ParkingLot();
   ParkingLot(const ParkingLot&) = delete;
@@ -92,6 +93,7 @@ class ParkingLot : public Waker {
   struct Job {
     std::unique_ptr<Item> item;
     WakeReason reason;
+    Clock::time_point queued;
   };
 
   void WatchLoop();
@@ -101,6 +103,11 @@ class ParkingLot : public Waker {
   // Takes entry `id` out of the lot and queues its resume. Caller holds mu_.
   void ReleaseLocked(uint64_t id, WakeReason reason);
   void EnqueueLocked(std::unique_ptr<Item> item, WakeReason reason);
+  // Starts a worker; false when the system refuses a thread. Caller holds mu_.
+  bool AddWorkerLocked();
+  // Past comfortable_threads_, the watch thread adds a worker only when the oldest queued job
+  // has waited kStall: sessions are stuck on slow clients, not just many and quick.
+  void GrowIfStalledLocked(Clock::time_point now);
 
   ResumeFn resume_;
   const int comfortable_threads_;
