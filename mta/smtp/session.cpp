@@ -105,9 +105,7 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
       Reply("220 " + hostname() + " ESMTP mailsuite");
       break;
     case net::WakeReason::kDeadline:
-      Reply(421, "4.4.2", hostname() + " Idle timeout, closing connection");
-      log_.Info("idle timeout");
-      return End();
+      return TimedOut();
     case net::WakeReason::kStopping:
       // A client in a transaction may still finish it within the grace period.
       if (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt) break;
@@ -132,11 +130,7 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
       CountError();
       continue;
     }
-    if (s == net::ReadStatus::kTimeout) {
-      Reply(421, "4.4.2", hostname() + " Idle timeout, closing connection");
-      log_.Info("idle timeout");
-      break;
-    }
+    if (s == net::ReadStatus::kTimeout) return TimedOut();
     if (s != net::ReadStatus::kOk) {
       if (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt)
         log_.Info("connection lost in a transaction; nothing was accepted");
@@ -149,6 +143,12 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
     }
     Dispatch(line);
   }
+  return End();
+}
+
+net::SessionStep SmtpSession::TimedOut() {
+  Reply(421, "4.4.2", hostname() + " Idle timeout, closing connection");
+  log_.Info("idle timeout");
   return End();
 }
 

@@ -92,6 +92,7 @@ class SmtpSession : public net::Session {
  private:
   void Dispatch(const std::string& line);
   net::SessionStep End();
+  net::SessionStep TimedOut();  // the client was quiet for the idle timeout
 
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;

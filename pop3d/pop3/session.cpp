@@ -142,10 +142,7 @@ net::SessionStep Pop3Session::Step(net::WakeReason reason) {
       Ok(services.config.general.hostname + " POP3 mailsuite ready");
       break;
     case net::WakeReason::kDeadline:
-      // RFC 1939 3: the autologout timer ends the session without entering UPDATE.
-      Err("Autologout; idle for too long");
-      log_.Info("idle timeout");
-      return End();
+      return TimedOut();
     case net::WakeReason::kStopping:
       Err("[SYS/TEMP] Server shutting down, try again later");
       return End();
@@ -164,11 +161,7 @@ net::SessionStep Pop3Session::Step(net::WakeReason reason) {
       CountError();
       continue;
     }
-    if (s == net::ReadStatus::kTimeout) {
-      Err("Autologout; idle for too long");
-      log_.Info("idle timeout");
-      break;
-    }
+    if (s == net::ReadStatus::kTimeout) return TimedOut();
     if (s != net::ReadStatus::kOk) {
       if (state_ == Pop3State::kTransaction && maildrop && maildrop->deleted_count() > 0)
         log_.Info("connection lost in TRANSACTION; no message was deleted");
@@ -180,6 +173,13 @@ net::SessionStep Pop3Session::Step(net::WakeReason reason) {
     }
     Dispatch(line);
   }
+  return End();
+}
+
+net::SessionStep Pop3Session::TimedOut() {
+  // RFC 1939 3: the autologout timer ends the session without entering UPDATE.
+  Err("Autologout; idle for too long");
+  log_.Info("idle timeout");
   return End();
 }
 

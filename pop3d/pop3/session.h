@@ -82,6 +82,7 @@ class Pop3Session : public net::Session {
  private:
   void Dispatch(const std::string& line);
   net::SessionStep End();
+  net::SessionStep TimedOut();  // the autologout timer ran out
 
   net::LineConnection& conn_;
   const net::ConnectionInfo& info_;

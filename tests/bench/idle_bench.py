@@ -28,26 +28,16 @@ import statistics
 import sys
 import time
 
+import proc_stats  # beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "bench-password"
 USER = "idle@example.test"
 
 
 def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            out[key] = value.strip()
-    pss = None
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-    except OSError:
-        pass
-    return int(out["VmRSS"].split()[0]), pss, int(out["Threads"])
+    s = proc_stats.read(pid, pss=True)
+    return s.rss_kb, s.pss_kb, s.threads
 
 
 def cpu_seconds(pid):

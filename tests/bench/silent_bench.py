@@ -28,22 +28,20 @@ import statistics
 import sys
 import time
 
+import proc_stats  # beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "bench-password"
 USER = "silent@example.test"
 
 
 def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            out[key] = value.strip()
-    return int(out["VmRSS"].split()[0]), int(out["Threads"])
+    s = proc_stats.read(pid)
+    return s.rss_kb, s.threads
 
 
 def open_fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return proc_stats.read(pid).fds
 
 
 def percentile(values, p):

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+import proc_stats  # beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "bench-password"
 DOMAIN = "example.test"
@@ -34,13 +36,8 @@ def user(n):
 
 
 def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            out[key] = value.strip()
-    return (int(out["VmRSS"].split()[0]) // 1024, int(out["Threads"]),
-            len(os.listdir(f"/proc/{pid}/fd")))
+    s = proc_stats.read(pid)
+    return s.rss_kb // 1024, s.threads, s.fds
 
 
 class Stats:

@@ -295,11 +295,14 @@ void LineServer::Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::
   if (spec.implicit_tls) {
     // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
     // in the lot like any quiet client.
-    auto timeout =
-        under_stress_ ? std::min(kHandshakeTimeout, options_.stress_timeout) : kHandshakeTimeout;
-    return parking_->Park(std::move(live), "", 0, std::chrono::steady_clock::now() + timeout);
+    return parking_->Park(std::move(live), "", 0,
+                          std::chrono::steady_clock::now() + HandshakeTimeout());
   }
   parking_->Run(std::move(live), WakeReason::kStart);
+}
+
+std::chrono::seconds LineServer::HandshakeTimeout() const {
+  return under_stress_ ? std::min(kHandshakeTimeout, options_.stress_timeout) : kHandshakeTimeout;
 }
 
 void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
@@ -307,8 +310,7 @@ void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
   SocketTransport& transport = live->transport;
   if (info.implicit_tls) {
     if (reason != WakeReason::kReadable) return Finish(std::move(live));  // no ClientHello
-    transport.SetIdleTimeout(under_stress_ ? std::min(kHandshakeTimeout, options_.stress_timeout)
-                                           : kHandshakeTimeout);
+    transport.SetIdleTimeout(HandshakeTimeout());
     if (!transport.StartTls()) return Finish(std::move(live));
   }
   transport.SetIdleTimeout(options_.idle_timeout);

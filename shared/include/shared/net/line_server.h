@@ -157,6 +157,8 @@ class LineServer {
   // Admits (or refuses) a connection `accept` just returned.
   void Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::SocketAddress& peer,
               const ListenerSpec& spec);
+  // How long an implicit-TLS client has for its ClientHello and handshake (shorter in stress).
+  std::chrono::seconds HandshakeTimeout() const;
   // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
   void Begin(std::unique_ptr<Live> live, WakeReason reason);
   // Steps a session until it ends (then closes it) or parks.
