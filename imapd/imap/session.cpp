@@ -138,6 +138,13 @@ void ImapSession::Bad(const Command& c, std::string_view text) {
   CountError();
 }
 
+void ImapSession::NoAfterStoreError(const Command& c, const Status& error, std::string_view context,
+                                    std::string_view what) {
+  log().Error(std::string(context) + ": " + error.message());
+  if (error.no_space()) return No(c, "[OVERQUOTA] Not enough disk space");
+  No(c, "[SERVERBUG] " + std::string(what));
+}
+
 void ImapSession::EnterState(ImapState next) {
   if (next == state_) return;
   log_.Debug(std::string("state ") + StateName(state_) + " -> " + StateName(next));

@@ -59,6 +59,11 @@ class ImapSession : public net::Session {
   void No(const Command& c, std::string_view text) { Tagged(c, "NO", text); }
   // "tag BAD text" and counts a bad command.
   void Bad(const Command& c, std::string_view text);
+  // "tag NO" for a store write that failed, logged under `context`: "[OVERQUOTA] Not enough
+  // disk space" when the disk is full (RFC 5530; Dovecot answers the same), so that a client
+  // tells its user instead of retrying; otherwise "[SERVERBUG] `what`".
+  void NoAfterStoreError(const Command& c, const Status& error, std::string_view context,
+                         std::string_view what);
   void Write(std::string_view data) { conn_.Write(data); }
   void EnterState(ImapState next);
   ImapState state() const { return state_; }

@@ -141,7 +141,7 @@ class SqliteContentReader final : public ContentReader {
     } catch (const SqlError& e) {
       out.resize(old);
       EndSnapshot();  // the next Read starts over in a fresh snapshot
-      return Status::Error(e.what());
+      return e.ToStatus();
     }
   }
 

@@ -27,7 +27,7 @@ WorkOutcome RunInSavepoint(Connection& conn, const std::function<Status(Connecti
     }
   } catch (const SqlError& e) {
     if (e.busy()) throw;
-    status = Status::Error(e.what());
+    status = e.ToStatus();
   } catch (...) {
     exception = std::current_exception();
   }
@@ -203,7 +203,7 @@ Database::Attempt Database::TryBatch(std::vector<PendingWrite*>& batch, std::str
     // Nothing of this batch was committed: the works that had not failed on their own fail
     // with it.
     for (PendingWrite* w : batch) {
-      if (w->status.ok() && !w->exception) w->status = Status::Error(e.what());
+      if (w->status.ok() && !w->exception) w->status = e.ToStatus();
     }
     return Attempt::kFinished;
   }

@@ -120,7 +120,7 @@ uint32_t InsertMessage(Connection& conn, MailboxId mailbox, int64_t content_id,
     uid = stmt.Int(0);
     modseq = stmt.Int(1) + 1;
   }
-  if (uid > 0xffffffffLL) throw SqlError(SQLITE_FULL, "mailbox has used up its UIDs");
+  if (uid > 0xffffffffLL) throw SqlError(SQLITE_RANGE, "mailbox has used up its UIDs");
   Execute(conn,
           "INSERT INTO messages (mailbox_id, uid, content_id, internal_date, modseq, flags, "
           "keywords, header_prefix, size) "

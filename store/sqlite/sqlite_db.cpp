@@ -110,7 +110,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int bu
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     db->idle_.push_back(std::make_unique<Connection>(path, flags, db->busy_timeout_ms_));
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
   // journal_mode needs the write lock when it changes; retry like any writer would.
   auto deadline =
@@ -178,7 +178,7 @@ Status Database::RunTransaction(bool write, const Work& fn) {
     try {
       conn = Acquire();
     } catch (const SqlError& e) {
-      return Status::Error(e.what());
+      return e.ToStatus();
     }
     try {
       conn->Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -194,7 +194,7 @@ Status Database::RunTransaction(bool write, const Work& fn) {
       return Status::Ok();
     } catch (const SqlError& e) {
       Abandon(std::move(conn));
-      if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
+      if (!e.busy() || Clock::now() >= deadline) return e.ToStatus();
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
       backoff_ms = std::min(backoff_ms * 2, 50);
     }
@@ -218,7 +218,7 @@ Result<std::unique_ptr<Connection>> Database::BeginRead(
       return status;
     } catch (const SqlError& e) {
       Abandon(std::move(conn));
-      if (!e.busy() || Clock::now() >= deadline) return Status::Error(e.what());
+      if (!e.busy() || Clock::now() >= deadline) return e.ToStatus();
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, 50);
     }

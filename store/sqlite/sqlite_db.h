@@ -33,6 +33,11 @@ class SqlError : public std::runtime_error {
     int primary = code_ & 0xff;
     return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
   }
+  // The Status a store method returns for this error: a full disk (SQLITE_FULL) is marked, so
+  // the daemons can answer "no room, try later" instead of a generic failure.
+  Status ToStatus() const {
+    return (code_ & 0xff) == SQLITE_FULL ? Status::NoSpace(what()) : Status::Error(what());
+  }
 
  private:
   int code_;

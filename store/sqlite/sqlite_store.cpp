@@ -150,7 +150,7 @@ Result<int> ReadSchemaVersion(const std::string& path) {
     Connection conn(path, SQLITE_OPEN_READWRITE, 1000);
     return static_cast<int>(QueryInt(conn, "PRAGMA user_version", 0));
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
 }
 
@@ -160,7 +160,7 @@ Status WriteSchemaVersion(const std::string& path, int version) {
     conn.Exec(("PRAGMA user_version = " + std::to_string(version)).c_str());
     return Status::Ok();
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
 }
 
@@ -173,7 +173,7 @@ Status CreateDatabaseAtVersion(const std::string& path, int version) {
     conn.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
     return s;
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
 }
 
@@ -182,7 +182,7 @@ Result<int64_t> ListSnapshotModseq(const std::string& path, MailboxId mailbox) {
     Connection conn(path, SQLITE_OPEN_READWRITE, 5000);
     return QueryInt(conn, "SELECT modseq FROM mailbox_snapshots WHERE mailbox_id = ?", -1, mailbox);
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
 }
 
@@ -192,7 +192,7 @@ Status CheckConsistency(const std::string& path) {
     std::vector<std::string> problems = FindProblems(conn);
     return problems.empty() ? Status::Ok() : Status::Error(problems.front());
   } catch (const SqlError& e) {
-    return Status::Error(e.what());
+    return e.ToStatus();
   }
 }
 

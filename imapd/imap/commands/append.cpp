@@ -67,10 +67,7 @@ void HandleAppend(ImapSession& s, const Command& c) {
   }
   if (!box->has_value()) return s.No(c, "[TRYCREATE] No such mailbox");
   auto uid = s.store().Append((**box).id, content, flags, date);
-  if (!uid) {
-    s.log().Error("append: " + uid.error());
-    return s.No(c, "[SERVERBUG] Cannot append");
-  }
+  if (!uid) return s.NoAfterStoreError(c, uid.status(), "append", "Cannot append");
   s.log().Info("append " + Printable((**box).name) + " uid=" + std::to_string(*uid) +
                " size=" + std::to_string(content.size()));
   s.Ok(c, "[APPENDUID " + std::to_string((**box).uid_validity) + " " + std::to_string(*uid) +

@@ -39,10 +39,7 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
   if (uids.empty()) return s.Ok(c, verb + " completed");
   store::MailboxId from = s.selected->mailbox().id;
   auto r = move ? s.store().Move(from, uids, (**dest).id) : s.store().Copy(from, uids, (**dest).id);
-  if (!r) {
-    s.log().Error("copy: " + r.error());
-    return s.No(c, "[SERVERBUG] Cannot " + verb);
-  }
+  if (!r) return s.NoAfterStoreError(c, r.status(), "copy", "Cannot " + verb);
   if (r->uids.empty()) return s.Ok(c, verb + " completed");  // all expunged meanwhile
   if (!move) return s.Ok(c, CopyUidCode(*r) + " " + verb + " completed");
   s.Untagged("OK " + CopyUidCode(*r) + " Moved");

@@ -73,6 +73,7 @@ void HandleCreate(ImapSession& s, const Command& c) {
   if (failed) return s.No(c, "[SERVERBUG] Cannot create mailbox");
   auto r = s.store().CreateMailbox(s.user->id, name, use);
   if (!r) {
+    if (r.status().no_space()) return s.NoAfterStoreError(c, r.status(), "create", "");
     s.log().Info("create " + Printable(name) + ": " + r.error());
     return s.No(c, "[CANNOT] Cannot create mailbox");
   }
@@ -119,6 +120,7 @@ void HandleRename(ImapSession& s, const Command& c) {
   // RFC 3501 6.3.5: renaming INBOX moves its messages into a new mailbox; INBOX stays.
   Status st = s.store().RenameMailbox(s.user->id, from, to);
   if (!st.ok()) {
+    if (st.no_space()) return s.NoAfterStoreError(c, st, "rename", "");
     s.log().Info("rename " + Printable(from) + ": " + st.message());
     return s.No(c, "[CANNOT] Cannot rename mailbox");
   }

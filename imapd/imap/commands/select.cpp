@@ -97,10 +97,7 @@ void ExpungeUids(ImapSession& s, const Command& c, const std::vector<uint32_t>& 
                  const char* done) {
   if (s.selected->read_only()) return s.No(c, "[READ-ONLY] Mailbox is read-only");
   auto r = s.store().Expunge(s.selected->mailbox().id, uids, true);
-  if (!r) {
-    s.log().Error("expunge: " + r.error());
-    return s.No(c, "[SERVERBUG] Expunge failed");
-  }
+  if (!r) return s.NoAfterStoreError(c, r.status(), "expunge", "Expunge failed");
   std::string code;
   if (s.qresync()) {
     // RFC 7162 3.2.7: with QRESYNC the tagged OK carries the new HIGHESTMODSEQ. Read before

@@ -60,10 +60,7 @@ void HandleStore(ImapSession& s, const Command& c, bool uid) {
   } else if (!uids.empty()) {
     auto r =
         s.store().UpdateFlags(view.mailbox().id, uids, op, *flags, unchanged_since.value_or(0));
-    if (!r) {
-      s.log().Error("store flags: " + r.error());
-      return s.No(c, "[SERVERBUG] Cannot store flags");
-    }
+    if (!r) return s.NoAfterStoreError(c, r.status(), "store flags", "Cannot store flags");
     failed.insert(r->modified_since.begin(), r->modified_since.end());
     for (const store::MessageInfo& m : r->updated) {
       size_t seq = view.SeqOfUid(m.uid);

@@ -78,7 +78,10 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   Status st = DeliverMessage(s.services.store, env, content);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());
-    s.Reply(451, "4.3.0", "Local error in processing; try again later");
+    if (st.no_space())  // RFC 5321 4.2.3 / RFC 3463 X.3.1: the sender keeps it and retries
+      s.Reply(452, "4.3.1", "Insufficient system storage; try again later");
+    else
+      s.Reply(451, "4.3.0", "Local error in processing; try again later");
     s.ResetTransaction();
     return;
   }

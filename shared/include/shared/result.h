@@ -1,6 +1,7 @@
 // Status and Result<T>: how one module tells another that something failed and why, without
 // exceptions crossing module boundaries (LevelDB's habit). The message is for a log line or
-// an admin's terminal, never for a network peer.
+// an admin's terminal, never for a network peer. A failure that came from a full disk says so
+// (no_space), because every protocol answers it with its own "try again later, no room" reply.
 #pragma once
 
 #include <optional>
@@ -14,8 +15,14 @@ class Status {
  public:
   static Status Ok() { return Status(); }
   static Status Error(std::string message) { return Status(std::move(message)); }
+  static Status NoSpace(std::string message) {
+    Status s(std::move(message));
+    s.no_space_ = true;
+    return s;
+  }
 
   bool ok() const { return !message_.has_value(); }
+  bool no_space() const { return no_space_; }
   explicit operator bool() const { return ok(); }
   const std::string& message() const {
     static const std::string kEmpty;
@@ -26,6 +33,7 @@ class Status {
   Status() = default;
   explicit Status(std::string message) : message_(std::move(message)) {}
   std::optional<std::string> message_;
+  bool no_space_ = false;
 };
 
 template <typename T>
