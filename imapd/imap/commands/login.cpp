@@ -50,23 +50,6 @@ void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid
   s.ProceedToAuthenticated(c, *check.user);
 }
 
-// The client's answer to a "+ challenge"; nullopt when it cancelled or went away (answered).
-std::optional<std::string> Challenge(ImapSession& s, const Command& c, std::string_view text) {
-  s.Write("+ ");
-  s.Write(text);
-  s.Write("\r\n");
-  auto line = s.ReadAuthLine();
-  if (!line) {
-    s.Bad(c, "Authentication exchange failed");
-    return std::nullopt;
-  }
-  if (auth::IsCancel(*line)) {
-    s.Bad(c, "Authentication cancelled");  // RFC 3501 6.2.2: BAD on "*"
-    return std::nullopt;
-  }
-  return line;
-}
-
 void Malformed(ImapSession& s, const Command& c) { s.Bad(c, "Malformed SASL response"); }
 
 }  // namespace
@@ -86,36 +69,33 @@ void HandleAuthenticate(ImapSession& s, const Command& c) {
   if (c.args.empty() || c.args.size() > 2 || c.args[0].kind != Arg::Kind::kAtom)
     return s.Bad(c, "Syntax: AUTHENTICATE mechanism [initial-response]");
   if (!CheckAllowed(s, c)) return;
-  std::string mechanism = Upper(c.args[0].text);
-  std::optional<std::string> initial;
+  std::optional<std::string_view> initial;
   if (c.args.size() == 2) {
     if (!c.args[1].IsAstring()) return Malformed(s, c);
-    initial = c.args[1].text == "=" ? "" : c.args[1].text;  // RFC 4959: "=" is empty
+    initial = c.args[1].text;  // SASL-IR (RFC 4959)
   }
-  if (mechanism == "PLAIN") {
-    if (!initial) {
-      initial = Challenge(s, c, "");
-      if (!initial) return;
+  auth::SaslExchange sasl(c.args[0].text, initial);
+  for (auth::SaslStep step = sasl.Start();;) {
+    switch (step.kind) {
+      case auth::SaslStep::Kind::kChallenge: {
+        s.Write("+ " + step.challenge + "\r\n");
+        auto line = s.ReadAuthLine();
+        if (!line) return s.Bad(c, "Authentication exchange failed");
+        step = sasl.Respond(*line);
+        continue;
+      }
+      case auth::SaslStep::Kind::kCancelled:
+        return s.Bad(c, "Authentication cancelled");  // RFC 9051 6.2.2: BAD on "*"
+      case auth::SaslStep::Kind::kMalformed:
+        return Malformed(s, c);
+      case auth::SaslStep::Kind::kUnknownMechanism:
+        s.No(c, "Unsupported authentication mechanism");
+        return s.CountError();
+      case auth::SaslStep::Kind::kCredentials:
+        return VerifyAndLogin(s, c, step.credentials.authzid, step.credentials.authcid,
+                              step.credentials.password);
     }
-    auto creds = auth::DecodePlain(*initial);
-    if (!creds) return Malformed(s, c);
-    return VerifyAndLogin(s, c, creds->authzid, creds->authcid, creds->password);
   }
-  if (mechanism == "LOGIN") {
-    if (!initial) {
-      initial = Challenge(s, c, auth::kLoginUsernamePrompt);
-      if (!initial) return;
-    }
-    auto user = auth::DecodeLoginStep(*initial);
-    if (!user) return Malformed(s, c);
-    auto r = Challenge(s, c, auth::kLoginPasswordPrompt);
-    if (!r) return;
-    auto password = auth::DecodeLoginStep(*r);
-    if (!password) return Malformed(s, c);
-    return VerifyAndLogin(s, c, "", *user, *password);
-  }
-  s.No(c, "Unsupported authentication mechanism");
-  s.CountError();
 }
 
 }  // namespace mailsuite::imapd

@@ -12,8 +12,8 @@
 namespace mailsuite::mta {
 namespace {
 
-// Reads one client response line to a 334 challenge; nullopt if the client cancelled ("*",
-// answered here) or went away.
+// Reads one client response line to a 334 challenge; nullopt if the client went away or sent
+// an over-long line (answered here).
 std::optional<std::string> ReadResponse(SmtpSession& s) {
   std::string line;
   net::ReadStatus st = s.conn().ReadLine(line);
@@ -23,10 +23,6 @@ std::optional<std::string> ReadResponse(SmtpSession& s) {
   }
   if (st != net::ReadStatus::kOk) {
     s.Close();
-    return std::nullopt;
-  }
-  if (auth::IsCancel(line)) {
-    s.Reply(501, "5.0.0", "Authentication cancelled");
     return std::nullopt;
   }
   return line;
@@ -82,59 +78,34 @@ void HandleAuth(SmtpSession& s, const std::string& argument) {
   }
   size_t sp = argument.find(' ');
   std::string mech = SplitCommand(argument.substr(0, sp)).verb;
-  std::optional<std::string> initial;
-  if (sp != std::string::npos) initial = argument.substr(sp + 1);
-
-  if (mech == "PLAIN") {
-    std::string response;
-    if (initial) {
-      response = *initial;
-      if (response == "=") response.clear();  // RFC 4954 4: "=" is an empty initial response
-    } else {
-      s.Reply("334 ");
-      auto r = ReadResponse(s);
-      if (!r) return;
-      response = *r;
+  std::optional<std::string_view> initial;
+  if (sp != std::string::npos) initial = std::string_view(argument).substr(sp + 1);
+  auth::SaslExchange sasl(mech, initial);
+  for (auth::SaslStep step = sasl.Start();;) {
+    switch (step.kind) {
+      case auth::SaslStep::Kind::kChallenge: {
+        s.Reply("334 " + step.challenge);
+        auto line = ReadResponse(s);
+        if (!line) return;
+        step = sasl.Respond(*line);
+        continue;
+      }
+      case auth::SaslStep::Kind::kCancelled:
+        s.Reply(501, "5.0.0", "Authentication cancelled");
+        return;
+      case auth::SaslStep::Kind::kMalformed:
+        s.Reply(501, "5.5.2", "Malformed " + sasl.mechanism() + " response");
+        s.CountError();
+        return;
+      case auth::SaslStep::Kind::kUnknownMechanism:
+        s.Reply(504, "5.5.4", "Unrecognized authentication mechanism");
+        s.CountError();
+        return;
+      case auth::SaslStep::Kind::kCredentials:
+        return Verify(s, step.credentials.authzid, step.credentials.authcid,
+                      step.credentials.password);
     }
-    auto creds = auth::DecodePlain(response);
-    if (!creds) {
-      s.Reply(501, "5.5.2", "Malformed PLAIN response");
-      s.CountError();
-      return;
-    }
-    Verify(s, creds->authzid, creds->authcid, creds->password);
-    return;
   }
-  if (mech == "LOGIN") {
-    std::string user_b64;
-    if (initial) {
-      user_b64 = *initial;
-    } else {
-      s.Reply("334 " + std::string(auth::kLoginUsernamePrompt));
-      auto r = ReadResponse(s);
-      if (!r) return;
-      user_b64 = *r;
-    }
-    auto user = auth::DecodeLoginStep(user_b64);
-    if (!user) {
-      s.Reply(501, "5.5.2", "Malformed LOGIN response");
-      s.CountError();
-      return;
-    }
-    s.Reply("334 " + std::string(auth::kLoginPasswordPrompt));
-    auto r = ReadResponse(s);
-    if (!r) return;
-    auto password = auth::DecodeLoginStep(*r);
-    if (!password) {
-      s.Reply(501, "5.5.2", "Malformed LOGIN response");
-      s.CountError();
-      return;
-    }
-    Verify(s, "", *user, *password);
-    return;
-  }
-  s.Reply(504, "5.5.4", "Unrecognized authentication mechanism");
-  s.CountError();
 }
 
 }  // namespace mailsuite::mta

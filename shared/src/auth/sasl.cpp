@@ -1,22 +1,17 @@
 // Strict base64 and the PLAIN/LOGIN SASL decoders; see shared/auth/sasl.h.
 #include "shared/auth/sasl.h"
 
-#include <array>
-#include <cstdint>
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/String.h>
+
+#include <sstream>
 
 namespace mailsuite::auth {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> table{};
-  for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i)
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
-  return table;
-}
-constexpr std::array<int8_t, 256> kDecode = MakeDecodeTable();
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 Status CheckField(std::string_view value, const char* what, bool allow_empty) {
   if (!allow_empty && value.empty()) return Status::Error(std::string(what) + " is empty");
@@ -29,68 +24,36 @@ Status CheckField(std::string_view value, const char* what, bool allow_empty) {
 }  // namespace
 
 std::string Base64Encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t n = (static_cast<unsigned char>(data[i]) << 16) |
-                 (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  size_t rest = data.size() - i;
-  if (rest == 1) {
-    uint32_t n = static_cast<unsigned char>(data[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (rest == 2) {
-    uint32_t n = (static_cast<unsigned char>(data[i]) << 16) |
-                 (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);  // one line
+  encoder.write(data.data(), static_cast<std::streamsize>(data.size()));
+  encoder.close();
+  return out.str();
 }
 
 Result<std::string> Base64Decode(std::string_view text) {
+  // Poco decodes; what it would tolerate (whitespace, missing padding, stray bits) is refused
+  // here first, so that one credential has exactly one spelling.
   if (text.size() % 4 != 0) return Status::Error("base64 length is not a multiple of 4");
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
+  size_t data = text.size();
+  while (data > 0 && text.size() - data < 2 && text[data - 1] == '=') --data;
+  for (size_t i = 0; i < data; ++i)
+    if (kAlphabet.find(text[i]) == std::string_view::npos)
+      return Status::Error("invalid character in base64");
+  if (size_t padding = text.size() - data; padding > 0) {
+    // The last sextet's bits below the final octet must be zero (RFC 4648 3.5).
+    size_t last = kAlphabet.find(text[data - 1]);
+    if ((last & (padding == 2 ? 0x0f : 0x03)) != 0)
+      return Status::Error("non-zero trailing bits in base64");
+  }
+  std::istringstream in{std::string(text)};
+  Poco::Base64Decoder decoder(in);
   std::string out;
   out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    size_t pad_here = last ? padding : 0;
-    uint32_t n = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      unsigned char c = static_cast<unsigned char>(text[i + j]);
-      if (j >= 4 - pad_here) {
-        n <<= 6;  // a padding position, checked above
-        continue;
-      }
-      int8_t v = kDecode[c];
-      if (v < 0) return Status::Error("invalid character in base64");
-      n = (n << 6) | static_cast<uint32_t>(v);
-    }
-    out += static_cast<char>((n >> 16) & 0xff);
-    if (pad_here == 2) {
-      if ((n & 0xffff) != 0) return Status::Error("non-zero trailing bits in base64");
-      break;
-    }
-    out += static_cast<char>((n >> 8) & 0xff);
-    if (pad_here == 1) {
-      if ((n & 0xff) != 0) return Status::Error("non-zero trailing bits in base64");
-      break;
-    }
-    out += static_cast<char>(n & 0xff);
-  }
+  char buf[512];
+  while (decoder.read(buf, sizeof buf) || decoder.gcount() > 0)
+    out.append(buf, static_cast<size_t>(decoder.gcount()));
   return out;
 }
 
@@ -125,6 +88,79 @@ Result<PlainCredentials> DecodePlain(std::string_view base64) {
   Result<std::string> decoded = Base64Decode(base64);
   if (!decoded.ok()) return decoded.status();
   return ParsePlain(*decoded);
+}
+
+SaslExchange::SaslExchange(std::string_view mechanism, std::optional<std::string_view> initial)
+    : mechanism_(Poco::toUpper(std::string(mechanism))) {
+  if (initial) initial_ = *initial == "=" ? std::string() : std::string(*initial);
+  if (mechanism_ == "PLAIN") stage_ = Stage::kPlain;
+  if (mechanism_ == "LOGIN") stage_ = Stage::kLoginUser;
+}
+
+SaslStep SaslExchange::Start() {
+  SaslStep step;
+  if (stage_ == Stage::kOver) return step;  // kUnknownMechanism
+  if (initial_) return Take(*initial_);
+  step.kind = SaslStep::Kind::kChallenge;
+  if (stage_ == Stage::kLoginUser) step.challenge = kLoginUsernamePrompt;
+  return step;
+}
+
+SaslStep SaslExchange::Respond(std::string_view line) {
+  if (IsCancel(line)) {
+    stage_ = Stage::kOver;
+    SaslStep step;
+    step.kind = SaslStep::Kind::kCancelled;
+    return step;
+  }
+  return Take(line);
+}
+
+SaslStep SaslExchange::Take(std::string_view response) {
+  SaslStep step;
+  step.kind = SaslStep::Kind::kMalformed;
+  switch (stage_) {
+    case Stage::kPlain: {
+      stage_ = Stage::kOver;
+      auto creds = DecodePlain(response);
+      if (!creds) {
+        step.error = creds.error();
+        return step;
+      }
+      step.kind = SaslStep::Kind::kCredentials;
+      step.credentials = std::move(*creds);
+      return step;
+    }
+    case Stage::kLoginUser: {
+      auto user = DecodeLoginStep(response);
+      if (!user) {
+        stage_ = Stage::kOver;
+        step.error = user.error();
+        return step;
+      }
+      user_ = std::move(*user);
+      stage_ = Stage::kLoginPassword;
+      step.kind = SaslStep::Kind::kChallenge;
+      step.challenge = kLoginPasswordPrompt;
+      return step;
+    }
+    case Stage::kLoginPassword: {
+      stage_ = Stage::kOver;
+      auto password = DecodeLoginStep(response);
+      if (!password) {
+        step.error = password.error();
+        return step;
+      }
+      step.kind = SaslStep::Kind::kCredentials;
+      step.credentials.authcid = std::move(user_);
+      step.credentials.password = std::move(*password);
+      return step;
+    }
+    case Stage::kOver:
+      step.error = "the exchange is over";
+      return step;
+  }
+  return step;
 }
 
 Result<std::string> DecodeLoginStep(std::string_view base64) {

@@ -118,5 +118,68 @@ TEST(SaslLogin, PromptsAndSteps) {
   EXPECT_FALSE(DecodeLoginStep("Ym9i!").ok());
 }
 
+// The exchange every protocol runs (SMTP AUTH, POP3 AUTH, IMAP AUTHENTICATE).
+using Kind = SaslStep::Kind;
+
+TEST(SaslExchangeTest, PlainWithAChallenge) {
+  SaslExchange sasl("plain", std::nullopt);
+  SaslStep step = sasl.Start();
+  EXPECT_EQ(step.kind, Kind::kChallenge);
+  EXPECT_EQ(step.challenge, "");
+  step = sasl.Respond(Base64Encode("\0tim\0pw"s));
+  ASSERT_EQ(step.kind, Kind::kCredentials);
+  EXPECT_EQ(step.credentials.authzid, "");
+  EXPECT_EQ(step.credentials.authcid, "tim");
+  EXPECT_EQ(step.credentials.password, "pw");
+  EXPECT_EQ(sasl.mechanism(), "PLAIN");
+}
+
+TEST(SaslExchangeTest, PlainWithAnInitialResponse) {
+  SaslExchange sasl("PLAIN", Base64Encode("boss\0tim\0pw"s));
+  SaslStep step = sasl.Start();
+  ASSERT_EQ(step.kind, Kind::kCredentials);
+  EXPECT_EQ(step.credentials.authzid, "boss");
+  // "=" is an empty initial response (RFC 4954 4): PLAIN cannot be empty.
+  EXPECT_EQ(SaslExchange("PLAIN", "=").Start().kind, Kind::kMalformed);
+}
+
+TEST(SaslExchangeTest, LoginAsksForUserThenPassword) {
+  SaslExchange sasl("Login", std::nullopt);
+  SaslStep step = sasl.Start();
+  EXPECT_EQ(step.kind, Kind::kChallenge);
+  EXPECT_EQ(step.challenge, kLoginUsernamePrompt);
+  step = sasl.Respond(Base64Encode("bob"));
+  EXPECT_EQ(step.kind, Kind::kChallenge);
+  EXPECT_EQ(step.challenge, kLoginPasswordPrompt);
+  step = sasl.Respond(Base64Encode("secret"));
+  ASSERT_EQ(step.kind, Kind::kCredentials);
+  EXPECT_EQ(step.credentials.authcid, "bob");
+  EXPECT_EQ(step.credentials.password, "secret");
+  // With the user name as initial response, the first challenge is the password's.
+  SaslExchange with_initial("LOGIN", Base64Encode("bob"));
+  EXPECT_EQ(with_initial.Start().challenge, kLoginPasswordPrompt);
+}
+
+TEST(SaslExchangeTest, StarCancelsAtAnyChallenge) {
+  SaslExchange plain("PLAIN", std::nullopt);
+  plain.Start();
+  EXPECT_EQ(plain.Respond("*").kind, Kind::kCancelled);
+  SaslExchange login("LOGIN", std::nullopt);
+  login.Start();
+  login.Respond(Base64Encode("bob"));
+  EXPECT_EQ(login.Respond("*").kind, Kind::kCancelled);
+}
+
+TEST(SaslExchangeTest, BadResponsesAndMechanisms) {
+  SaslExchange login("LOGIN", std::nullopt);
+  login.Start();
+  SaslStep step = login.Respond("not base64!");
+  EXPECT_EQ(step.kind, Kind::kMalformed);
+  EXPECT_FALSE(step.error.empty());
+  EXPECT_EQ(login.Respond(Base64Encode("late")).kind, Kind::kMalformed) << "the exchange is over";
+  EXPECT_EQ(SaslExchange("CRAM-MD5", std::nullopt).Start().kind, Kind::kUnknownMechanism);
+  EXPECT_EQ(SaslExchange("", "x").Start().kind, Kind::kUnknownMechanism);
+}
+
 }  // namespace
 }  // namespace mailsuite::auth

@@ -6,6 +6,7 @@
 // recognised by IsCancel(); callers reply to it. Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,5 +51,41 @@ Result<PlainCredentials> DecodePlain(std::string_view base64);
 // One LOGIN step (the username or the password line): base64-decodes and rejects an empty
 // value, a NUL, or more than 255 octets.
 Result<std::string> DecodeLoginStep(std::string_view base64);
+
+// One SASL exchange (RFC 4422 3) for PLAIN or LOGIN, the same for SMTP AUTH (RFC 4954), POP3
+// AUTH (RFC 5034) and IMAP AUTHENTICATE (RFC 9051 6.2.2, SASL-IR RFC 4959): the protocol sends
+// each challenge its own way ("334 …", "+ …") and hands back the client's line; the exchange
+// says what comes next. An initial response "=" is an empty one; a "*" line cancels.
+struct SaslStep {
+  enum class Kind {
+    kChallenge,         // send `challenge` (base64, may be empty), then call Respond
+    kCredentials,       // done: check `credentials` (LOGIN has no authzid)
+    kCancelled,         // the client sent "*"
+    kMalformed,         // a response that does not decode; `error` says why (no secrets)
+    kUnknownMechanism,  // neither PLAIN nor LOGIN
+  };
+  Kind kind = Kind::kUnknownMechanism;
+  std::string challenge;
+  PlainCredentials credentials;
+  std::string error;
+};
+
+class SaslExchange {
+ public:
+  // `mechanism` is case-insensitive; `initial` is the initial response as sent, if any.
+  SaslExchange(std::string_view mechanism, std::optional<std::string_view> initial);
+  SaslStep Start();
+  SaslStep Respond(std::string_view line);
+  const std::string& mechanism() const { return mechanism_; }  // upper-cased
+
+ private:
+  enum class Stage { kPlain, kLoginUser, kLoginPassword, kOver };
+  SaslStep Take(std::string_view response);  // a response for the current stage
+
+  std::string mechanism_;
+  std::optional<std::string> initial_;
+  Stage stage_ = Stage::kOver;
+  std::string user_;  // LOGIN, once given
+};
 
 }  // namespace mailsuite::auth
