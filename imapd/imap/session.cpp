@@ -284,89 +284,64 @@ std::string ImapSession::MailboxOut(std::string_view stored) const {
   return QuoteMailbox(MailboxDisplay(stored));
 }
 
-namespace {
-
-// "a APPEND …" -> true: its refusal names APPENDLIMIT.
-bool IsAppend(std::string_view line) {
-  size_t sp = line.find(' ');
-  if (sp == std::string_view::npos) return false;
-  std::string_view rest = line.substr(sp + 1);
-  return rest.size() > 7 && EqualsNoCase(rest.substr(0, 7), "APPEND ");
-}
-
-}  // namespace
-
 bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
-  raw = {};
-  refused = false;
   // Each literal up to the APPENDLIMIT, so a message of exactly that size fits even when the
   // mailbox name came as a literal too; all literals of one command up to a line more.
-  const uint64_t limit = append_limit_;
-  const uint64_t total_limit = limit + static_cast<uint64_t>(services.config.imap.max_line_length);
-  uint64_t total = 0;
-  std::string line;
-  // At most 1000 literals in one command: enough for any APPEND/LOGIN, bounded for a peer.
-  for (int piece = 0; piece <= 1000; ++piece) {
-    net::ReadStatus st = conn_.ReadLine(line);
-    if (st == net::ReadStatus::kTooLong) {
-      std::string tag = raw.lines.empty() ? "*" : TagOf(raw.lines[0]);
-      conn_.WriteLine(tag + " BAD Command line too long");
-      CountError();
-      refused = true;
-      return true;
-    }
-    if (st == net::ReadStatus::kTimeout) {
-      Untagged("BYE Autologout; idle for too long");
-      log_.Info("idle timeout");
-      return false;
-    }
-    if (st != net::ReadStatus::kOk) return false;
-    auto marker = TrailingLiteral(line);
-    if (refused) {
-      // Consuming the rest of a refused command: skip its LITERAL+ bytes; a synchronizing
-      // literal gets no "+", so the client ends the command there.
-      if (marker && marker->non_sync && marker->size <= limit) {
-        if (conn_.SkipExact(static_cast<size_t>(marker->size)) != net::ReadStatus::kOk)
+  CommandFramer framer({append_limit_,
+                        append_limit_ + static_cast<uint64_t>(services.config.imap.max_line_length)});
+  FramerStep step;
+  std::string data;
+  for (;;) {
+    switch (step.kind) {
+      case FramerStep::Kind::kReadLine: {
+        net::ReadStatus st = conn_.ReadLine(data);
+        if (st == net::ReadStatus::kTooLong) {
+          step = framer.LineTooLong();
+        } else if (st == net::ReadStatus::kTimeout) {
+          Untagged("BYE Autologout; idle for too long");
+          log_.Info("idle timeout");
           return false;
-        continue;
+        } else if (st != net::ReadStatus::kOk) {
+          return false;
+        } else {
+          step = framer.Line(std::move(data));
+        }
+        break;
       }
-      return true;
-    }
-    raw.lines.push_back(line);
-    if (!marker) return true;
-    total += marker->size;
-    std::string tag = TagOf(raw.lines[0]);
-    if (marker->size > limit || total > total_limit || piece == 1000) {
-      refused = true;
-      if (!marker->non_sync) {
-        // Refused before the "+": the client never sends the bytes (SECURITY.md 5).
-        if (IsAppend(raw.lines[0]))
-          conn_.WriteLine(
-              tag + " NO [TOOBIG] Message too large (APPENDLIMIT=" + std::to_string(limit) + ")");
-        else
-          conn_.WriteLine(tag + " NO [TOOBIG] Literal too large");
-        CountError();
+      case FramerStep::Kind::kReadLiteral:
+        if (!step.reply.empty()) {
+          conn_.WriteLine(step.reply);
+          conn_.Flush();
+        }
+        if (conn_.ReadExact(static_cast<size_t>(step.size), data) != net::ReadStatus::kOk)
+          return false;
+        step = framer.Literal(std::move(data));
+        break;
+      case FramerStep::Kind::kSkipLiteral:
+        if (!step.reply.empty()) {
+          conn_.WriteLine(step.reply);
+          CountError();
+        }
+        if (conn_.SkipExact(static_cast<size_t>(step.size)) != net::ReadStatus::kOk) return false;
+        step = framer.Skipped();
+        break;
+      case FramerStep::Kind::kDone:
+      case FramerStep::Kind::kRefused:
+        refused = step.kind == FramerStep::Kind::kRefused;
+        if (!step.reply.empty()) {
+          conn_.WriteLine(step.reply);
+          CountError();
+        }
+        raw = framer.Take();
         return true;
-      }
-      // LITERAL+ bytes are on their way anyway: read and drop them, never parse them as
-      // commands (the Dovecot 2.2.1 bug), then answer.
-      conn_.WriteLine(tag + " BAD [TOOBIG] Literal too large");
-      CountError();
-      if (marker->size > (uint64_t{1} << 40) ||
-          conn_.SkipExact(static_cast<size_t>(marker->size)) != net::ReadStatus::kOk)
+      case FramerStep::Kind::kClose:
+        if (!step.reply.empty()) {
+          conn_.WriteLine(step.reply);
+          CountError();
+        }
         return false;
-      continue;
     }
-    if (!marker->non_sync) {
-      conn_.WriteLine("+ Ready for literal data");
-      conn_.Flush();
-    }
-    std::string bytes;
-    if (conn_.ReadExact(static_cast<size_t>(marker->size), bytes) != net::ReadStatus::kOk)
-      return false;
-    raw.literals.push_back(std::move(bytes));
   }
-  return false;
 }
 
 void ImapSession::Run() {

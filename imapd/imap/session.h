@@ -13,6 +13,7 @@
 
 #include "mailbox_cache.h"
 #include "mailbox_view.h"
+#include "parser/command_framer.h"
 #include "parser/command_parser.h"
 #include "shared/config.h"
 #include "shared/logging.h"

@@ -1,4 +1,4 @@
-// The IMAP command parser with literal framing (RFC 9051 4.3, 9) as the session reads a command,
+// The IMAP literal framing and command parser (RFC 9051 4.3, 9) as the session reads a command,
 // and the argument parsers handlers apply to what it returns: sequence sets, FETCH items and
 // modifiers, SEARCH keys and RETURN options, LIST, STATUS items, flags, dates, SELECT
 // parameters and mailbox names (modified UTF-7 both ways).
@@ -15,28 +15,69 @@
 #include "imap/search_return.h"
 #include "imap/sequence_set.h"
 #include "imap/status_items.h"
+#include "parser/command_framer.h"
 #include "parser/command_parser.h"
 
 namespace mailsuite::imapd {
 namespace {
 
-// Lines up to CRLF; a line that ends in a literal marker is followed by that many octets.
+// The command as the session frames it (CommandFramer): lines up to CRLF, literals where the
+// framer asks for them, refused ones skipped. What it lets through stays within its limits.
 RawCommand Frame(std::string_view input) {
-  RawCommand raw;
+  constexpr FramingLimits kLimits{1 << 16, (1 << 16) + 1000, 1000};
+  CommandFramer framer(kLimits);
+  FramerStep step;
   size_t pos = 0;
-  for (int lines = 0; lines < 1000; ++lines) {
-    size_t eol = input.find("\r\n", pos);
-    std::string_view line =
-        input.substr(pos, eol == std::string_view::npos ? input.npos : eol - pos);
-    raw.lines.emplace_back(line);
-    if (eol == std::string_view::npos) break;
-    pos = eol + 2;
-    auto literal = TrailingLiteral(line);
-    if (!literal) break;
-    size_t n = static_cast<size_t>(std::min<uint64_t>(literal->size, input.size() - pos));
-    raw.literals.emplace_back(input.substr(pos, n));
-    pos += n;
+  uint64_t literal_bytes = 0;
+  bool ended = false;
+  while (!ended) {
+    switch (step.kind) {
+      case FramerStep::Kind::kReadLine: {
+        if (pos > input.size()) {
+          ended = true;
+          break;
+        }
+        size_t eol = input.find("\r\n", pos);
+        size_t end = eol == std::string_view::npos ? input.size() : eol;
+        std::string line(input.substr(pos, end - pos));
+        pos = end + 2;
+        step = line.size() > 1000 ? framer.LineTooLong() : framer.Line(std::move(line));
+        break;
+      }
+      case FramerStep::Kind::kReadLiteral: {
+        FUZZ_CHECK(step.size <= kLimits.literal);
+        literal_bytes += step.size;
+        FUZZ_CHECK(literal_bytes <= kLimits.total);
+        if (pos + step.size > input.size()) {
+          ended = true;
+          break;
+        }
+        std::string bytes(input.substr(pos, step.size));
+        pos += step.size;
+        step = framer.Literal(std::move(bytes));
+        break;
+      }
+      case FramerStep::Kind::kSkipLiteral:
+        FUZZ_CHECK(step.size <= kLimits.literal || !step.reply.empty());
+        if (pos + step.size > input.size()) {
+          ended = true;
+          break;
+        }
+        pos += step.size;
+        step = framer.Skipped();
+        break;
+      case FramerStep::Kind::kDone: {
+        RawCommand raw = framer.Take();
+        FUZZ_CHECK(raw.lines.size() == raw.literals.size() + 1);
+        return raw;
+      }
+      case FramerStep::Kind::kRefused:
+      case FramerStep::Kind::kClose:
+        return {};
+    }
   }
+  // The input ended inside a command: parse what came, as if its last line had ended it.
+  RawCommand raw = framer.Take();
   if (raw.lines.size() == raw.literals.size()) raw.lines.emplace_back();
   return raw;
 }
@@ -73,7 +114,9 @@ void OneArg(const Arg& a, int depth) {
 }
 
 MAILSUITE_FUZZ_TARGET(imap_command) {
-  auto parsed = ParseCommand(Frame(input));
+  RawCommand raw = Frame(input);
+  if (raw.lines.empty()) return;  // refused by the framer
+  auto parsed = ParseCommand(raw);
   const Command* c = std::get_if<Command>(&parsed);
   if (c == nullptr) return;
   for (const Arg& a : c->args) OneArg(a, 0);
