@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
     setup.options.busy_reply = "* BYE Too many connections, try again later";
+    store::Store* opened = state->store.get();
+    setup.options.release_idle_memory = [opened] { opened->ReleaseIdleMemory(); };
     imapd::ImapServices* services = state->services.get();
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<imapd::ImapSession>(*services, conn, info);

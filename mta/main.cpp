@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
     setup.options.max_line_length = static_cast<size_t>(config.smtp.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.smtp.idle_timeout);
     setup.options.busy_reply = "421 4.7.0 Too many connections, try again later";
+    store::Store* opened = state->store.get();
+    setup.options.release_idle_memory = [opened] { opened->ReleaseIdleMemory(); };
     mta::SmtpServices* services = state->services.get();
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<mta::SmtpSession>(*services, conn, info);

@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
     setup.options.max_line_length = static_cast<size_t>(config.pop3.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.pop3.idle_timeout);
     setup.options.busy_reply = "-ERR [SYS/TEMP] Too many connections, try again later";
+    store::Store* opened = state->store.get();
+    setup.options.release_idle_memory = [opened] { opened->ReleaseIdleMemory(); };
     pop3d::Pop3Services* services = state->services.get();
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<pop3d::Pop3Session>(*services, conn, info);

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <iterator>
 #include <random>
 #include <thread>
 
@@ -162,6 +163,23 @@ void Database::Abandon(std::unique_ptr<Connection> conn) {
 void Database::Release(std::unique_ptr<Connection> conn) {
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(conn));
+}
+
+void Database::CloseIdleConnections(size_t keep) {
+  std::vector<std::unique_ptr<Connection>> closing;  // closed below, outside the lock
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() <= keep) return;
+    // Acquire takes from the back, so the front holds those used longest ago.
+    auto end = idle_.begin() + static_cast<std::ptrdiff_t>(idle_.size() - keep);
+    std::move(idle_.begin(), end, std::back_inserter(closing));
+    idle_.erase(idle_.begin(), end);
+  }
+}
+
+size_t Database::IdleConnections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_.size();
 }
 
 void Database::BumpChangeStamp(Connection& conn) {

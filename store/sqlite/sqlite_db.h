@@ -185,6 +185,9 @@ class Database {
   Result<std::unique_ptr<Connection>> BeginRead(const std::function<Status(Connection&)>& fn);
   // Ends the read transaction and returns the connection to the pool.
   void EndRead(std::unique_ptr<Connection> conn);
+  // Closes the idle pooled connections but the `keep` used last; each holds its own page cache.
+  void CloseIdleConnections(size_t keep);
+  size_t IdleConnections();  // for tests
 
   void set_group_commit_limits(GroupCommitLimits limits);
   // Write calls of this process under way (queued or running), for tests.

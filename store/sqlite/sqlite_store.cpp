@@ -9,6 +9,10 @@
 
 namespace mailsuite::store {
 
+// What ReleaseIdleMemory keeps of the pool: enough for the sessions that are left to find a
+// warm connection.
+constexpr size_t kConnectionsKeptIdle = 2;
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeout_ms,
                                          bool create_if_missing) {
   Result<std::unique_ptr<Database>> db = Database::Open(path, busy_timeout_ms, create_if_missing);
@@ -22,6 +26,8 @@ SqliteStore::SqliteStore(std::unique_ptr<Database> db, std::string path)
       maildrop_locks_(std::make_unique<MaildropLockTable>(path_ + ".pop3-lock")) {}
 
 SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::ReleaseIdleMemory() { db_->CloseIdleConnections(kConnectionsKeptIdle); }
 
 Result<std::unique_ptr<MaildropLock>> SqliteStore::LockMaildrop(UserId user) {
   return maildrop_locks_->TryLock(user);

@@ -82,6 +82,7 @@ class SqliteStore final : public Store {
   Result<std::pair<uint64_t, std::vector<MailboxChange>>> MailboxesChangedSince(
       uint64_t since) override;
   Result<std::unique_ptr<ChangeListener>> Listen() override;
+  void ReleaseIdleMemory() override;
   Result<std::unique_ptr<MaildropLock>> LockMaildrop(UserId user) override;
 
   Result<QueueId> Enqueue(const NewQueueMessage& message) override;

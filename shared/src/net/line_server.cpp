@@ -256,6 +256,7 @@ void LineServer::TrimMemoryIfDue() {
   }
   // glibc keeps freed memory in its arenas (one per thread that ever ran a session); after a
   // crowd of sessions has gone, give it back so RSS follows the connections that remain.
+  if (options_.release_idle_memory) options_.release_idle_memory();
   ::malloc_trim(0);
 }
 

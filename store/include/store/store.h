@@ -229,6 +229,12 @@ class Store {
   // daemons keep running (SQLite's online backup; writers are not blocked for long).
   virtual Status BackupTo(const std::string& path) = 0;
 
+  // ---- Memory ----------------------------------------------------------------------------
+  // Gives back what is kept only for reuse (SQLite: idle pooled connections and their page
+  // caches, all but a few). A daemon calls it when a crowd of sessions has gone, so that its
+  // memory follows the sessions that remain (issue #14).
+  virtual void ReleaseIdleMemory() = 0;
+
  protected:
   Store() = default;
 };

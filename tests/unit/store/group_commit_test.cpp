@@ -206,6 +206,30 @@ TEST_F(GroupCommitTest, ALostTransactionRunsTheOtherWorksAgain) {
   EXPECT_LE(runs_of_first.load(), 2);
 }
 
+// After a crowd, the pool keeps only the connections used last (issue #14: memory comes back);
+// each closed one took its page cache with it, and the database is as usable as before.
+TEST_F(GroupCommitTest, ClosingIdleConnectionsKeepsTheLastUsed) {
+  std::vector<std::unique_ptr<Connection>> held;
+  for (int i = 0; i < 6; ++i) {
+    auto conn = db_->BeginRead([](Connection&) { return Status::Ok(); });
+    ASSERT_TRUE(conn.ok()) << conn.error();
+    held.push_back(std::move(*conn));
+  }
+  Connection* last = held.back().get();
+  for (auto& conn : held) db_->EndRead(std::move(conn));
+  EXPECT_EQ(db_->IdleConnections(), 6u);
+  db_->CloseIdleConnections(2);
+  EXPECT_EQ(db_->IdleConnections(), 2u);
+  db_->CloseIdleConnections(2);
+  EXPECT_EQ(db_->IdleConnections(), 2u);
+  auto again = db_->BeginRead([](Connection&) { return Status::Ok(); });
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->get(), last) << "the most recently used connection is kept";
+  db_->EndRead(std::move(*again));
+  EXPECT_EQ(RunQueued({[](Connection& conn) { return InsertChecked(conn, 7); }})[0], "ok");
+  EXPECT_EQ(ReadValues(*db_), (std::vector<int64_t>{0, 7}));
+}
+
 // A store built on a Database the test can watch.
 struct WatchedStore {
   explicit WatchedStore(const std::string& path) {

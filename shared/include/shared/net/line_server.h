@@ -105,6 +105,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{300};
   // Sent, CRLF added, to a connection over the per-IP cap before closing it: "421 4.7.0 …".
   std::string busy_reply;
+  // Called on the accept thread when a crowd of sessions has gone, before the server gives
+  // freed heap back to the system: the daemon drops what it kept for reuse (idle store
+  // connections).
+  std::function<void()> release_idle_memory;
 };
 
 // A listener whose socket is bound (and listening) but not yet accepting: daemons bind while
