@@ -7,6 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev  # libFuzzer for tests/fuzz/run.sh
   openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail isync
 )
 

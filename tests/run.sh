@@ -1,43 +1,55 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds with warnings as errors and with
-# AddressSanitizer + UndefinedBehaviorSanitizer, and runs every unit and end-to-end test with
-# ctest. `tests/run.sh --no-sanitize` builds without the sanitizers (faster, for benchmarks);
-# `tests/run.sh --tsan` builds with ThreadSanitizer into build-test-tsan and runs the unit and
-# e2e tests (not the imaptest load run, which takes too long under TSan).
+# The whole test suite, as CI runs it: installs what is missing, then
+#   1. builds with warnings as errors and AddressSanitizer + UndefinedBehaviorSanitizer
+#      (build-test/) and runs every unit, end-to-end, conformance, fuzz-replay and chaos test;
+#   2. builds with ThreadSanitizer (build-test-tsan/) and runs the same tests but the imaptest
+#      conformance run (its load run takes too long under TSan);
+#   3. fuzzes every libFuzzer target for a few seconds from its committed corpus (build-fuzz/).
+# One phase alone: --asan, --tsan or --fuzz. --no-sanitize builds build-test-plain/ without
+# sanitizers (for benchmarks) and runs every test there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=ON
-tsan=OFF
-build=build-test
-if [ "${1:-}" = "--no-sanitize" ]; then
-  sanitize=OFF
-  build=build-test-plain
-elif [ "${1:-}" = "--tsan" ]; then
-  sanitize=OFF
-  tsan=ON
-  build=build-test-tsan
-fi
+phases=(asan tsan fuzz)
+case "${1:-}" in
+  "") ;;
+  --asan) phases=(asan) ;;
+  --tsan) phases=(tsan) ;;
+  --fuzz) phases=(fuzz) ;;
+  --no-sanitize) phases=(plain) ;;
+  *) echo "usage: tests/run.sh [--asan | --tsan | --fuzz | --no-sanitize]" >&2; exit 2 ;;
+esac
 
 etc/install-deps.sh
 launcher=()  # ccache, when installed, makes a rebuild after a small change quick
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSUITE_WERROR=ON \
-  -DMAILSUITE_SANITIZE=$sanitize -DMAILSUITE_TSAN=$tsan "${launcher[@]}" >/dev/null
-cmake --build "$build" -j2 -- --no-print-directory |
-  { grep -v -E '^\[ *[0-9]+%\] (Built|Building|Linking)' || true; }
-
-# Dovecot's imaptest for the conformance test, when ../shared/tools/imaptest is beside the
-# clone (it installs its build tools here, not inside ctest; without the folder the test skips).
-[ "$tsan" = ON ] || tests/conformance/build-imaptest.sh "$build/imaptest" >/dev/null
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Poco and OpenSSL are not built with TSan: tests/tsan.supp names what they do unseen.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
-cd "$build"
-if [ "$tsan" = ON ]; then
-  ctest --output-on-failure -j2 --timeout 900 -LE conformance
-else
-  ctest --output-on-failure -j2 --timeout 600
-fi
+
+# build_and_test DIR SANITIZE TSAN [ctest arguments...]
+build_and_test() {
+  local build="$1" sanitize="$2" tsan="$3"
+  shift 3
+  echo "== $build: build"
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILSUITE_WERROR=ON \
+    -DMAILSUITE_SANITIZE="$sanitize" -DMAILSUITE_TSAN="$tsan" "${launcher[@]}" >/dev/null
+  cmake --build "$build" -j2 -- --no-print-directory |
+    { grep -v -E '^\[ *[0-9]+%\] (Built|Building|Linking)' || true; }
+  # Dovecot's imaptest for the conformance test, when ../shared/tools/imaptest is beside the
+  # clone (it installs its build tools here, not inside ctest; without it the test skips).
+  [ "$tsan" = ON ] || tests/conformance/build-imaptest.sh "$build/imaptest" >/dev/null
+  echo "== $build: test"
+  (cd "$build" && ctest --output-on-failure -j2 "$@")
+}
+
+for phase in "${phases[@]}"; do
+  case "$phase" in
+    asan) build_and_test build-test ON OFF --timeout 600 ;;
+    plain) build_and_test build-test-plain OFF OFF --timeout 600 ;;
+    tsan) build_and_test build-test-tsan OFF ON --timeout 900 -LE conformance ;;
+    fuzz) echo "== build-fuzz: every fuzz target, briefly"; tests/fuzz/run.sh --seconds 8 ;;
+  esac
+done
