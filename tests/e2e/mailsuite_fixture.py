@@ -147,13 +147,15 @@ class Suite:
     def __exit__(self, *exc):
         try:
             codes = self.stop()
+            bad = {n: c for n, c in codes.items() if c != 0}
+            # A sanitizer report (or a crash message) is in the daemon's log, which goes away
+            # with the directory: keep its end in the failure so CI shows why.
+            report = "".join(f"\n--- end of {n}.log ---\n{self.log(n)[-12000:]}" for n in bad)
         finally:
             if os.environ.get("MAILSUITE_KEEP_E2E_DIR") is None:
                 shutil.rmtree(self.dir, ignore_errors=True)
-        if exc[0] is None:
-            bad = {n: c for n, c in codes.items() if c != 0}
-            if bad:
-                raise RuntimeError(f"daemons exited uncleanly: {bad}")
+        if bad and exc[0] is None:
+            raise RuntimeError(f"daemons exited uncleanly: {bad}{report}")
         return False
 
 

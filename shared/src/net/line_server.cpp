@@ -220,9 +220,7 @@ void LineServer::AcceptLoop() {
         int fd = ::accept4(fds[i].fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
         if (fd >= 0) {
           try {
-            // Owned (and closed) by the socket from here on, whatever throws below.
-            Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
-            Accept(socket, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
+            Accept(fd, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
                    listeners_[i].spec);
           } catch (const std::exception& e) {
             // Poco TCPServer used to swallow these; one failed connection must not end the
@@ -260,9 +258,13 @@ void LineServer::TrimMemoryIfDue() {
   ::malloc_trim(0);
 }
 
-void LineServer::Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::SocketAddress& peer,
-                        const ListenerSpec& spec) {
-  auto live = std::make_unique<Live>(*this, socket, tls_context());
+void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec) {
+  // The socket owns (and closes) fd from here on, whatever throws. Only the connection holds it
+  // once this line ends: Poco counts socket references with atomics ThreadSanitizer cannot see,
+  // so a reference the accept thread still held after handing the session to a worker would
+  // make its close race the worker's last send.
+  auto live = std::make_unique<Live>(
+      *this, Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)), tls_context());
   ConnectionInfo& info = live->info;
   info.session_id = NewSessionId();
   info.listener = spec.name;

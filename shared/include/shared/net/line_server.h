@@ -159,8 +159,7 @@ class LineServer {
   // On the accept thread, once most of a large crowd of connections has closed.
   void TrimMemoryIfDue();
   // Admits (or refuses) a connection `accept` just returned.
-  void Accept(const Poco::Net::StreamSocket& socket, const Poco::Net::SocketAddress& peer,
-              const ListenerSpec& spec);
+  void Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec);
   // How long an implicit-TLS client has for its ClientHello and handshake (shorter in stress).
   std::chrono::seconds HandshakeTimeout() const;
   // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
