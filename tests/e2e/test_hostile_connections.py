@@ -113,6 +113,57 @@ class SilentConnectionsTest(unittest.TestCase):
                         c.close()
 
 
+class StalledCommandsTest(unittest.TestCase):
+    """Clients that send part of a command line and stall (slowloris) wait without a thread,
+    like silent ones: what they sent waits in the connection's buffer, and the command runs
+    when the rest of its line arrives."""
+    THREADS = 4
+    STALLED = 300
+    # kind: (first part, rest of the line, start of the reply)
+    HALVES = {"smtp": (b"EHLO stall", b"ed.example\r\n", "250"),
+              "pop3": (b"CA", b"PA\r\n", "+OK"),
+              "imap": (b"a1 NO", b"OP\r\n", "a1 OK")}
+    OVERLONG = 10  # of the SMTP crowd stall in the middle of a line past the limit
+
+    def test_half_commands_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.STALLED),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for kind in ("smtp", "pop3", "imap"):
+                with self.subTest(kind=kind):
+                    self.check_daemon(s, kind)
+
+    def check_daemon(self, s, kind):
+        first, rest, reply = self.HALVES[kind]
+        port = s.port(kind)
+        crowd = [silent(port, f"127.0.0.{2 + i % 3}") for i in range(self.STALLED)]
+        overlong = crowd[:self.OVERLONG] if kind == "smtp" else []
+        for c in crowd:
+            self.assertTrue(read_line(c))  # the greeting
+            c.sendall(b"x" * 3000 if c in overlong else first)
+        time.sleep(1)  # well past the linger: every session parked with its half line
+        self.assertLessEqual(threads_of(s.procs[DAEMON_OF[kind]].pid), 64 + 12)
+        started = time.monotonic()
+        sock = s.connect(kind)
+        greeting = read_line(sock)
+        waited = time.monotonic() - started
+        sock.close()
+        self.assertRegex(greeting, r"^(220 |\+OK |\* OK )")
+        self.assertLess(waited, 2.0)
+        self.assertTrue(ordinary_session(kind, port))
+        # The rest of each line completes its command.
+        for c in crowd:
+            c.sendall(b"\r\nNOOP\r\n" if c in overlong else rest)
+        for c in crowd:
+            if c in overlong:
+                self.assertTrue(read_line(c).startswith("500 5.5.2"))
+                self.assertTrue(read_line(c).startswith("250"))
+            else:
+                self.assertTrue(read_line(c).startswith(reply), kind)
+            c.close()
+
+
 class StressModeTest(unittest.TestCase):
     MAX = 40  # stress mode from 20 open connections on
 

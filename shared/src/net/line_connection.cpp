@@ -1,6 +1,7 @@
 #include "shared/net/line_connection.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mailsuite::net {
 namespace {
@@ -44,7 +45,7 @@ ReadStatus LineConnection::Fill() {
 }
 
 ReadStatus LineConnection::ReadLine(std::string& line, LineEnd* end) {
-  bool too_long = false;
+  bool too_long = std::exchange(dropping_long_line_, false);
   size_t scanned = read_pos_;
   for (;;) {
     size_t lf = buffer_.find('\n', scanned);
@@ -57,21 +58,39 @@ ReadStatus LineConnection::ReadLine(std::string& line, LineEnd* end) {
       read_pos_ = lf + 1;
       return too_long ? ReadStatus::kTooLong : ReadStatus::kOk;
     }
-    // No line end yet. Past the limit, drop what we have (keep a trailing CR so a CRLF split
-    // across reads is still seen) and remember the line is too long.
-    if (buffer_.size() - read_pos_ > max_line_length_) {
-      too_long = true;
-      bool keep_cr = buffer_.back() == '\r';
-      buffer_.clear();
-      read_pos_ = 0;
-      if (keep_cr) buffer_.push_back('\r');
-    }
+    if (DropLongLineStart()) too_long = true;
     scanned = buffer_.size();
     size_t before = read_pos_;
     ReadStatus s = Fill();
     scanned -= before - read_pos_;  // Fill() compacts: shift the scan position with it
     if (s != ReadStatus::kOk) return s;
   }
+}
+
+bool LineConnection::DropLongLineStart() {
+  // No line end yet. Past the limit, drop what we have (keep a trailing CR so a CRLF split
+  // across reads is still seen): the caller remembers the line is too long.
+  if (buffer_.size() - read_pos_ <= max_line_length_) return false;
+  bool keep_cr = buffer_.back() == '\r';
+  buffer_.clear();
+  read_pos_ = 0;
+  if (keep_cr) buffer_.push_back('\r');
+  return true;
+}
+
+bool LineConnection::HasBufferedLine() const {
+  return buffer_.find('\n', read_pos_) != std::string::npos;
+}
+
+bool LineConnection::WaitForMoreInput(std::chrono::milliseconds timeout) {
+  if (!Flush()) return true;  // the peer is gone: let the next read say so
+  return transport_->WaitReadable(timeout);
+}
+
+bool LineConnection::ReadAvailable() {
+  if (Fill() != ReadStatus::kOk) return false;
+  if (!HasBufferedLine() && DropLongLineStart()) dropping_long_line_ = true;
+  return true;
 }
 
 ReadStatus LineConnection::ReadExact(size_t count, std::string& out) {
@@ -148,8 +167,9 @@ bool LineConnection::PushLayer(const LayerFactory& make) {
 }
 
 void LineConnection::ReleaseIdleBuffers() {
-  if (HasBufferedInput() || !out_.empty()) return;
-  std::string().swap(buffer_);
+  if (!out_.empty()) return;
+  // A client that stalls mid-line keeps what it sent, at its own size (Fill reserves 16 KB).
+  std::string(buffer_, read_pos_).swap(buffer_);
   std::string().swap(out_);
   read_pos_ = 0;
 }

@@ -95,16 +95,23 @@ class HandlerSession : public Session {
 bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
                  std::chrono::milliseconds linger) {
   if (!info.waker) return false;
-  // Stopping: a quiet client is told so at once (the park resumes as kStopping).
-  if (info.stopping && *info.stopping) return !conn.WaitReadable(std::chrono::milliseconds(0));
-  // Wait in short slices: once others queue for a thread, give this one back at once.
+  // Wait in short slices: once others queue for a thread, give this one back at once; and
+  // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
+  // sends half a command and stalls is as quiet as one that sends nothing: what it sent waits
+  // in the connection's buffer, not on a thread (issue #14).
   constexpr std::chrono::milliseconds kSlice{10};
+  const auto give_up = std::chrono::steady_clock::now() + linger;
   for (;;) {
-    if (info.waker->Busy()) return !conn.WaitReadable(std::chrono::milliseconds(0));
-    auto slice = std::min(linger, kSlice);
-    if (conn.WaitReadable(slice)) return false;
-    if (linger <= slice) return true;
-    linger -= slice;
+    if (conn.HasBufferedLine()) return false;
+    const bool at_once = (info.stopping && *info.stopping) || info.waker->Busy();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        give_up - std::chrono::steady_clock::now());
+    const auto slice = at_once ? std::chrono::milliseconds(0)
+                               : std::clamp(left, std::chrono::milliseconds(0), kSlice);
+    const bool more = conn.WaitForMoreInput(slice);
+    if (more && !conn.ReadAvailable()) return false;  // closed or failed: the read reports it
+    // Also a client that streams a line without end gives its thread back after the linger.
+    if (at_once || left <= slice) return !conn.HasBufferedLine();
   }
 }
 
@@ -353,8 +360,10 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
       reason = WakeReason::kStopping;
       continue;
     }
-    // Input that is already here (pipelined, or held inside TLS) would never wake epoll.
-    if (live->conn->WaitReadable(std::chrono::milliseconds(0))) {
+    // Input that is already here (a pipelined line, or bytes held inside TLS) would never
+    // wake epoll; part of a line waits there for the rest.
+    if (live->conn->HasBufferedLine() ||
+        live->conn->WaitForMoreInput(std::chrono::milliseconds(0))) {
       reason = WakeReason::kReadable;
       continue;
     }

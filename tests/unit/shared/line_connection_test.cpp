@@ -63,6 +63,41 @@ TEST(LineConnectionTest, LimitCountsTheCrlf) {
   EXPECT_EQ(st[1], ReadStatus::kTooLong);
 }
 
+// A session waiting for its client's next line takes what arrives with ReadAvailable and
+// gives its thread back until the line is whole (QuietClient): the part waits in the buffer.
+TEST(LineConnectionTest, PartOfALineWaitsInTheBufferUntilItsEnd) {
+  MemoryTransport t("EHLO ha", 3);
+  LineConnection conn(t, 100);
+  ASSERT_TRUE(conn.ReadAvailable());
+  ASSERT_TRUE(conn.ReadAvailable());
+  ASSERT_TRUE(conn.ReadAvailable());
+  EXPECT_FALSE(conn.HasBufferedLine());
+  EXPECT_FALSE(conn.ReadAvailable());  // nothing more yet: the memory transport says closed
+  conn.ReleaseIdleBuffers();           // parked: the part is kept
+  t.AddInput("lf\r\nQUIT\r\n");
+  while (!conn.HasBufferedLine()) ASSERT_TRUE(conn.ReadAvailable());
+  std::string line;
+  ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk);
+  EXPECT_EQ(line, "EHLO half");
+  ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk);
+  EXPECT_EQ(line, "QUIT");
+}
+
+TEST(LineConnectionTest, OverlongPartIsDroppedWhileWaitingAndReported) {
+  for (size_t chunk : {1, 7, 300, 4096}) {
+    MemoryTransport t(std::string(250, 'x'), chunk);
+    LineConnection conn(t, 100);
+    while (conn.ReadAvailable()) EXPECT_FALSE(conn.HasBufferedLine());
+    conn.ReleaseIdleBuffers();
+    t.AddInput(std::string(50, 'y') + "\r\nNOOP\r\n");
+    while (!conn.HasBufferedLine()) ASSERT_TRUE(conn.ReadAvailable());
+    std::string line;
+    EXPECT_EQ(conn.ReadLine(line), ReadStatus::kTooLong) << "chunk " << chunk;
+    ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk) << "chunk " << chunk;
+    EXPECT_EQ(line, "NOOP");
+  }
+}
+
 TEST(LineConnectionTest, UnterminatedLineAtCloseIsNotALine) {
   MemoryTransport t("partial");
   LineConnection conn(t, 100);

@@ -68,11 +68,23 @@ class LineConnection {
 
   // True when more client bytes are already buffered (the client pipelined).
   bool HasBufferedInput() const { return read_pos_ < buffer_.size(); }
+  // True when ReadLine would not wait: a whole line (or the end of an over-long one) is
+  // buffered.
+  bool HasBufferedLine() const;
+  // For a session that waits for its client's next line without holding a thread. Flushes
+  // output, then waits up to `timeout` for the transport to have something for Receive,
+  // whatever part of a line is already buffered.
+  bool WaitForMoreInput(std::chrono::milliseconds timeout);
+  // After WaitForMoreInput: takes what the transport has into the buffer (Receive does not
+  // block then, but for a TLS record that has not fully arrived). Of a line that grows past
+  // max_line_length only its end is kept, and the next ReadLine reports kTooLong. False when
+  // the connection ended or failed; the next read says which.
+  bool ReadAvailable();
   // Flushes output, then waits up to `timeout` for input (or the end of the connection);
   // true at once when input is already buffered. For IMAP IDLE.
   bool WaitReadable(std::chrono::milliseconds timeout);
-  // Frees the read and write buffers while the connection waits a long time (a parked IDLE
-  // session); only when nothing is buffered. They grow again on the next read.
+  // Frees the read and write buffers while the connection waits a long time (a parked
+  // session), down to the part of a line already received. They grow again on the next read.
   void ReleaseIdleBuffers();
   // How long a read may wait for the peer before it reports kTimeout.
   void SetIdleTimeout(std::chrono::seconds timeout) { transport_->SetIdleTimeout(timeout); }
@@ -81,7 +93,8 @@ class LineConnection {
   bool write_failed() const { return write_failed_; }
 
  private:
-  ReadStatus Fill();  // appends at least one byte to buffer_ or returns why not
+  ReadStatus Fill();         // appends at least one byte to buffer_ or returns why not
+  bool DropLongLineStart();  // true when the unread part had no line end and was over the limit
   void Compact();
 
   Transport* transport_;  // the top: the connection's transport or the last layer
@@ -89,6 +102,7 @@ class LineConnection {
   size_t max_line_length_;
   std::string buffer_;
   size_t read_pos_ = 0;
+  bool dropping_long_line_ = false;  // ReadAvailable dropped the start of the buffered line
   std::string out_;
   bool write_failed_ = false;
 };
