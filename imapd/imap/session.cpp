@@ -284,62 +284,87 @@ std::string ImapSession::MailboxOut(std::string_view stored) const {
   return QuoteMailbox(MailboxDisplay(stored));
 }
 
-bool ImapSession::ReadCommand(RawCommand& raw, bool& refused) {
+bool ImapSession::AwaitingLine() const {
+  return !incoming_ || incoming_->step.kind == FramerStep::Kind::kReadLine;
+}
+
+ImapSession::Incoming ImapSession::ContinueCommand(RawCommand& raw) {
   // Each literal up to the APPENDLIMIT, so a message of exactly that size fits even when the
   // mailbox name came as a literal too; all literals of one command up to a line more.
-  CommandFramer framer({append_limit_,
-                        append_limit_ + static_cast<uint64_t>(services.config.imap.max_line_length)});
-  FramerStep step;
-  std::string data;
+  if (!incoming_)
+    incoming_.emplace(
+        FramingLimits{append_limit_,
+                      append_limit_ + static_cast<uint64_t>(services.config.imap.max_line_length)});
+  CommandInProgress& in = *incoming_;
+  if (in.step.kind == FramerStep::Kind::kReadLine) {
+    std::string line;
+    net::ReadStatus st = conn_.ReadLine(line);
+    if (st == net::ReadStatus::kTooLong) return Advance(in.framer.LineTooLong(), raw);
+    if (st == net::ReadStatus::kTimeout) {
+      Untagged("BYE Autologout; idle for too long");
+      log_.Info("idle timeout");
+      return Incoming::kEnd;
+    }
+    if (st != net::ReadStatus::kOk) return Incoming::kEnd;
+    return Advance(in.framer.Line(std::move(line)), raw);
+  }
+  // A literal, kept or drained: take what has arrived of it.
+  const bool keep = in.step.kind == FramerStep::Kind::kReadLiteral;
+  size_t taken = 0;
+  if (conn_.ReadSome(static_cast<size_t>(in.left), keep ? &in.literal : nullptr, taken) !=
+      net::ReadStatus::kOk)
+    return Incoming::kEnd;
+  in.left -= taken;
+  if (in.left > 0) return Incoming::kMore;
+  return Advance(keep ? in.framer.Literal(std::move(in.literal)) : in.framer.Skipped(), raw);
+}
+
+ImapSession::Incoming ImapSession::Advance(FramerStep next, RawCommand& raw) {
+  CommandInProgress& in = *incoming_;
   for (;;) {
+    in.step = std::move(next);
+    const FramerStep& step = in.step;
     switch (step.kind) {
-      case FramerStep::Kind::kReadLine: {
-        net::ReadStatus st = conn_.ReadLine(data);
-        if (st == net::ReadStatus::kTooLong) {
-          step = framer.LineTooLong();
-        } else if (st == net::ReadStatus::kTimeout) {
-          Untagged("BYE Autologout; idle for too long");
-          log_.Info("idle timeout");
-          return false;
-        } else if (st != net::ReadStatus::kOk) {
-          return false;
-        } else {
-          step = framer.Line(std::move(data));
-        }
-        break;
-      }
+      case FramerStep::Kind::kReadLine:
+        return Incoming::kMore;
       case FramerStep::Kind::kReadLiteral:
         if (!step.reply.empty()) {
           conn_.WriteLine(step.reply);
           conn_.Flush();
         }
-        if (conn_.ReadExact(static_cast<size_t>(step.size), data) != net::ReadStatus::kOk)
-          return false;
-        step = framer.Literal(std::move(data));
-        break;
+        in.left = step.size;
+        in.literal.clear();
+        in.literal.reserve(static_cast<size_t>(std::min<uint64_t>(step.size, 64 << 20)));
+        if (in.left > 0) return Incoming::kMore;
+        next = in.framer.Literal(std::string());
+        continue;
       case FramerStep::Kind::kSkipLiteral:
         if (!step.reply.empty()) {
           conn_.WriteLine(step.reply);
           CountError();
         }
-        if (conn_.SkipExact(static_cast<size_t>(step.size)) != net::ReadStatus::kOk) return false;
-        step = framer.Skipped();
-        break;
+        in.left = step.size;
+        if (in.left > 0) return Incoming::kMore;
+        next = in.framer.Skipped();
+        continue;
       case FramerStep::Kind::kDone:
-      case FramerStep::Kind::kRefused:
-        refused = step.kind == FramerStep::Kind::kRefused;
+      case FramerStep::Kind::kRefused: {
+        const bool refused = step.kind == FramerStep::Kind::kRefused;
         if (!step.reply.empty()) {
           conn_.WriteLine(step.reply);
           CountError();
         }
-        raw = framer.Take();
-        return true;
+        raw = in.framer.Take();
+        incoming_.reset();
+        return refused ? Incoming::kRefused : Incoming::kCommand;
+      }
       case FramerStep::Kind::kClose:
         if (!step.reply.empty()) {
           conn_.WriteLine(step.reply);
           CountError();
         }
-        return false;
+        incoming_.reset();
+        return Incoming::kEnd;
     }
   }
 }
@@ -379,11 +404,12 @@ net::SessionStep ImapSession::CommandLoop() {
     }
     // A logged-in client gets a longer linger: its next command often follows a short think.
     const bool logged_in = state_ != ImapState::kNotAuthenticated;
-    if (net::QuietClient(conn_, info_, logged_in ? kLingerBeforePark : net::kCommandLinger))
+    if (net::QuietClient(conn_, info_, logged_in ? kLingerBeforePark : net::kCommandLinger,
+                         AwaitingLine()))
       return ParkUntilCommand();
-    bool refused = false;
-    if (!ReadCommand(raw, refused)) break;
-    if (refused) continue;
+    Incoming incoming = ContinueCommand(raw);
+    if (incoming == Incoming::kEnd) break;
+    if (incoming != Incoming::kCommand) continue;
     if (info_.stopping && *info_.stopping && !conn_.HasBufferedInput()) {
       Untagged("BYE Server shutting down, try again later");
       break;
@@ -403,8 +429,9 @@ net::SessionStep ImapSession::CommandLoop() {
 }
 
 net::SessionStep ImapSession::ParkUntilCommand() {
-  return net::ParkForCommand(info_, std::chrono::seconds(services.config.imap.idle_timeout),
-                             state_ != ImapState::kNotAuthenticated);
+  const auto wait =
+      incoming_ ? kMidCommandTimeout : std::chrono::seconds(services.config.imap.idle_timeout);
+  return net::ParkForCommand(info_, wait, state_ != ImapState::kNotAuthenticated);
 }
 
 void ImapSession::EndParkedSession(net::WakeReason reason) {

@@ -133,8 +133,22 @@ class ImapSession : public net::Session {
   void Tagged(const Command& c, std::string_view status, std::string_view text);
   // "* OK [HIGHESTMODSEQ n]" below an expunge the running command holds back (RFC 7162 6).
   void ReportHeldExpungeModseq();
-  // Reads one whole command (lines and literals); false when the session should end.
-  bool ReadCommand(RawCommand& raw, bool& refused);
+  // The command on its way in, read a piece at a time (a line, or what has arrived of a
+  // literal) so that a client that stalls inside a command holds no thread between pieces.
+  enum class Incoming { kCommand, kRefused, kMore, kEnd };
+  struct CommandInProgress {
+    explicit CommandInProgress(FramingLimits limits) : framer(limits) {}
+    CommandFramer framer;
+    FramerStep step;      // what the framer asked for
+    uint64_t left = 0;    // octets of the literal still to come
+    std::string literal;  // what has come of it
+  };
+  // Reads the next piece (waiting only where the session cannot park). kCommand or kRefused
+  // put the whole command in `raw`; kMore wants more input; kEnd ends the session.
+  Incoming ContinueCommand(RawCommand& raw);
+  // Takes the framer's next step: sends its reply, and goes on for what needs no input.
+  Incoming Advance(FramerStep next, RawCommand& raw);
+  bool AwaitingLine() const;  // the next piece is a line (else octets of a literal)
   void Dispatch(const Command& c, const std::string& first_line);
   // Reads and runs commands until the session ends or IDLE parks it.
   net::SessionStep CommandLoop();
@@ -142,7 +156,8 @@ class ImapSession : public net::Session {
   std::string IdleKey() const;  // what the notifier wakes: "mailbox:<id>"
   net::SessionStep ParkForIdle();
   void EndIdle();  // reads DONE
-  // A quiet client: park until its next command (or the autologout deadline).
+  // A quiet client: park until its next command (or the autologout deadline), or, within a
+  // command, until more of it comes (for a minute).
   net::SessionStep ParkUntilCommand();
   // BYE at the autologout deadline or at shutdown, whether IDLE or waiting for a command.
   void EndParkedSession(net::WakeReason reason);
@@ -160,6 +175,7 @@ class ImapSession : public net::Session {
   bool closing_ = false;
   bool allow_expunge_ = true;  // for the running command (RFC 3501 7.4.1)
   std::optional<IdleState> idle_;
+  std::optional<CommandInProgress> incoming_;
   bool parks_between_commands_ = false;  // under a server that can park sessions
   bool condstore_ = false;
   bool qresync_ = false;

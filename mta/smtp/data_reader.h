@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "shared/net/line_connection.h"
 
@@ -21,6 +22,26 @@ struct DataResult {
   bool line_too_long = false;                     // a line over the connection's limit
 };
 
+// The body of one DATA command, fed one line at a time as the connection's ReadLine returns
+// them (kOk or kTooLong), so a session can wait for the next line without holding a thread.
+// Pure: no I/O.
+class DataBody {
+ public:
+  DataBody(int64_t max_size, bool normalize_bare)
+      : max_size_(max_size), normalize_bare_(normalize_bare) {}
+  // True once `line` was the end marker: result() is then the whole body.
+  bool AddLine(net::ReadStatus status, std::string_view line, net::LineEnd end);
+  DataResult& result() { return result_; }
+
+ private:
+  int64_t max_size_;
+  bool normalize_bare_;
+  bool after_crlf_ = true;  // the DATA command line itself ended the previous line
+  DataResult result_;
+};
+
+// Reads a whole body from `conn`, waiting for the client as long as it takes (the connection's
+// idle timeout bounds each wait).
 DataResult ReadDataBody(net::LineConnection& conn, int64_t max_size, bool normalize_bare);
 
 }  // namespace mailsuite::mta

@@ -121,9 +121,14 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
     // read from without parking, which would only resume it with kStopping again.
     const bool finishing = info_.stopping && *info_.stopping &&
                            (state_ == SmtpState::kMail || state_ == SmtpState::kRcpt);
-    if (!finishing && net::QuietClient(conn_, info_, net::kCommandLinger))
+    const bool whole_line = !bdat_chunk_.has_value();  // a chunk is octets, not lines
+    if (!finishing && net::QuietClient(conn_, info_, net::kCommandLinger, whole_line))
       return net::ParkForCommand(info_, std::chrono::seconds(services.config.smtp.idle_timeout),
                                  !authenticated_user.empty());
+    if (ReceivingBody()) {
+      ContinueBody();
+      continue;
+    }
     net::ReadStatus s = conn_.ReadLine(line);
     if (s == net::ReadStatus::kTooLong) {
       Reply(500, "5.5.2", "Line too long");  // RFC 5321 4.5.3.1.10
@@ -156,6 +161,46 @@ net::SessionStep SmtpSession::End() {
   conn_.Flush();
   log_.Info("disconnect");
   return {};
+}
+
+void SmtpSession::ReceiveDataBody() {
+  const SmtpConfig& c = services.config.smtp;
+  data_body_.emplace(c.max_message_size, c.normalize_bare_line_ends);
+}
+
+void SmtpSession::ReceiveBdatChunk(BdatChunk chunk) { bdat_chunk_ = chunk; }
+
+void SmtpSession::ContinueBody() {
+  if (data_body_) {
+    std::string line;
+    net::LineEnd end = net::LineEnd::kCrlf;
+    net::ReadStatus s = conn_.ReadLine(line, &end);
+    if (s != net::ReadStatus::kOk && s != net::ReadStatus::kTooLong) {
+      log_.Info("connection lost during DATA; nothing was accepted");
+      data_body_.reset();
+      closing_ = true;
+      return;
+    }
+    if (!data_body_->AddLine(s, line, end)) return;
+    DataResult body = std::move(data_body_->result());
+    data_body_.reset();
+    return FinishData(*this, std::move(body));
+  }
+  BdatChunk& chunk = *bdat_chunk_;
+  size_t taken = 0;
+  net::ReadStatus s =
+      conn_.ReadSome(chunk.left, chunk.keep ? &transaction.bdat_content : nullptr, taken);
+  if (s != net::ReadStatus::kOk) {
+    log_.Info("connection lost during BDAT; nothing was accepted");
+    bdat_chunk_.reset();
+    closing_ = true;
+    return;
+  }
+  chunk.left -= taken;
+  if (chunk.left > 0) return;
+  BdatChunk done = chunk;
+  bdat_chunk_.reset();
+  FinishBdat(*this, done);
 }
 
 void SmtpSession::Dispatch(const std::string& line) {

@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "command_parser.h"
+#include "data_reader.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
@@ -49,6 +51,16 @@ struct Transaction {
   std::string bdat_content;
 };
 
+// A BDAT chunk (RFC 3030 2) still arriving: `left` octets, kept in the transaction or only
+// consumed (a refused or oversized chunk must still be read, or its bytes would run as commands).
+struct BdatChunk {
+  uint64_t size = 0;
+  uint64_t left = 0;
+  bool keep = false;
+  bool refused = false;  // no transaction to add to: 503 once it is consumed
+  bool last = false;
+};
+
 class SmtpSession : public net::Session {
  public:
   SmtpSession(SmtpServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
@@ -76,6 +88,10 @@ class SmtpSession : public net::Session {
   bool AuthAllowedNow() const;
   // A short id for the next accepted message: "<session>.<n>".
   std::string NextMessageId();
+  // A message body comes next: the session reads it between parks, so a client that stalls
+  // in the middle of one holds no thread, then calls FinishData or FinishBdat.
+  void ReceiveDataBody();                  // after "354": DATA lines up to "."
+  void ReceiveBdatChunk(BdatChunk chunk);  // the octets of a BDAT chunk
 
   SmtpServices& services;
   net::LineConnection& conn() { return conn_; }
@@ -91,6 +107,8 @@ class SmtpSession : public net::Session {
 
  private:
   void Dispatch(const std::string& line);
+  bool ReceivingBody() const { return data_body_.has_value() || bdat_chunk_.has_value(); }
+  void ContinueBody();  // reads the next part of the body; finishes the command at its end
   net::SessionStep End();
   net::SessionStep TimedOut();  // the client was quiet for the idle timeout
 
@@ -101,6 +119,8 @@ class SmtpSession : public net::Session {
   int errors_ = 0;
   int messages_ = 0;
   bool closing_ = false;
+  std::optional<DataBody> data_body_;
+  std::optional<BdatChunk> bdat_chunk_;
 };
 
 // One handler per command (commands/*.cpp). `argument` is the text after the verb.
@@ -117,5 +137,8 @@ void HandleNoop(SmtpSession& s, const std::string& argument);
 void HandleQuit(SmtpSession& s, const std::string& argument);
 void HandleHelp(SmtpSession& s, const std::string& argument);
 void HandleVrfy(SmtpSession& s, const std::string& argument);
+// The end of DATA and of a BDAT chunk, once the session has read all of it.
+void FinishData(SmtpSession& s, DataResult body);
+void FinishBdat(SmtpSession& s, const BdatChunk& chunk);
 
 }  // namespace mailsuite::mta

@@ -124,6 +124,8 @@ class StalledCommandsTest(unittest.TestCase):
               "pop3": (b"CA", b"PA\r\n", "+OK"),
               "imap": (b"a1 NO", b"OP\r\n", "a1 OK")}
     OVERLONG = 10  # of the SMTP crowd stall in the middle of a line past the limit
+    # Half the IMAP crowd stalls inside a literal (LITERAL+, RFC 7888) instead.
+    IMAP_LITERAL = (b'a1 ID ("name" {5+}\r\nmai', b'lx)\r\n')
 
     def test_half_commands_do_not_starve_new_clients(self):
         settings = {"server.threads": str(self.THREADS),
@@ -139,9 +141,11 @@ class StalledCommandsTest(unittest.TestCase):
         port = s.port(kind)
         crowd = [silent(port, f"127.0.0.{2 + i % 3}") for i in range(self.STALLED)]
         overlong = crowd[:self.OVERLONG] if kind == "smtp" else []
+        literal = crowd[::2] if kind == "imap" else []
         for c in crowd:
             self.assertTrue(read_line(c))  # the greeting
-            c.sendall(b"x" * 3000 if c in overlong else first)
+            c.sendall(b"x" * 3000 if c in overlong else
+                      self.IMAP_LITERAL[0] if c in literal else first)
         time.sleep(1)  # well past the linger: every session parked with its half line
         self.assertLessEqual(threads_of(s.procs[DAEMON_OF[kind]].pid), 64 + 12)
         started = time.monotonic()
@@ -154,14 +158,74 @@ class StalledCommandsTest(unittest.TestCase):
         self.assertTrue(ordinary_session(kind, port))
         # The rest of each line completes its command.
         for c in crowd:
-            c.sendall(b"\r\nNOOP\r\n" if c in overlong else rest)
+            c.sendall(b"\r\nNOOP\r\n" if c in overlong else
+                      self.IMAP_LITERAL[1] if c in literal else rest)
         for c in crowd:
-            if c in overlong:
+            if c in literal:
+                self.assertTrue(read_line(c).startswith("* ID "))
+                self.assertTrue(read_line(c).startswith("a1 OK"))
+            elif c in overlong:
                 self.assertTrue(read_line(c).startswith("500 5.5.2"))
                 self.assertTrue(read_line(c).startswith("250"))
             else:
                 self.assertTrue(read_line(c).startswith(reply), kind)
             c.close()
+
+
+def smtp_reply(sock):
+    """The last line of one (possibly multi-line) SMTP reply."""
+    line = read_line(sock)
+    while line[3:4] == "-":
+        line = read_line(sock)
+    return line
+
+
+class StalledMessagesTest(unittest.TestCase):
+    """SMTP clients that stall in the middle of a message body (DATA or a BDAT chunk) wait
+    without a thread too; the message is accepted when the rest arrives."""
+    THREADS = 4
+    STALLED = 300  # half in DATA, half in BDAT
+    BODY = b"Subject: stalled\r\n\r\n" + b"body " * 20 + b"\r\n"
+
+    def test_half_sent_messages_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.STALLED),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, daemons=("mta",), settings=settings) as s:
+            port = s.port("smtp")
+            crowd = [silent(port, f"127.0.0.{2 + i % 3}") for i in range(self.STALLED)]
+            half = len(self.BODY) // 2
+            for i, c in enumerate(crowd):
+                self.assertTrue(smtp_reply(c).startswith("220"))
+                envelope = f"EHLO c{i}\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<{USER}>\r\n"
+                if i % 2 == 0:
+                    c.sendall(envelope.encode() + b"DATA\r\n")
+                    replies = [smtp_reply(c) for _ in range(4)]
+                    self.assertTrue(replies[3].startswith("354"), replies)
+                    c.sendall(self.BODY[:half])
+                else:
+                    bdat = f"BDAT {len(self.BODY)} LAST\r\n".encode()
+                    c.sendall(envelope.encode() + bdat + self.BODY[:half])
+            time.sleep(1)  # well past the linger: every session parked mid-message
+            self.assertLessEqual(threads_of(s.procs["mta"].pid), 64 + 12)
+            started = time.monotonic()
+            sock = s.connect("smtp")
+            greeting = read_line(sock)
+            waited = time.monotonic() - started
+            sock.close()
+            self.assertTrue(greeting.startswith("220 "))
+            self.assertLess(waited, 2.0)
+            self.assertTrue(ordinary_session("smtp", port))
+            for i, c in enumerate(crowd):
+                c.sendall(self.BODY[half:] + (b".\r\n" if i % 2 == 0 else b""))
+            for i, c in enumerate(crowd):
+                if i % 2 == 1:
+                    replies = [smtp_reply(c) for _ in range(3)]  # EHLO, MAIL, RCPT
+                    self.assertTrue(all(r.startswith("250") for r in replies), replies)
+                self.assertTrue(smtp_reply(c).startswith("250 2.0.0 Ok: queued"), i)
+                c.close()
+            listing = s.cli("mailbox", "list", USER).stdout
+            self.assertRegex(listing, rf"INBOX\s+{self.STALLED + 1}\b")
 
 
 class StressModeTest(unittest.TestCase):

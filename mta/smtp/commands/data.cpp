@@ -5,7 +5,6 @@
 
 #include "../../delivery/delivery.h"
 #include "../../delivery/dsn_sender.h"
-#include "../data_reader.h"
 #include "../session.h"
 #include "../trace_headers.h"
 #include "shared/mail/header_scan.h"
@@ -122,13 +121,11 @@ void HandleData(SmtpSession& s, const std::string& argument) {
     return;
   }
   s.Reply("354 End data with <CR><LF>.<CR><LF>");
+  s.ReceiveDataBody();
+}
+
+void FinishData(SmtpSession& s, DataResult r) {
   const SmtpConfig& c = s.services.config.smtp;
-  DataResult r = ReadDataBody(s.conn(), c.max_message_size, c.normalize_bare_line_ends);
-  if (r.status != net::ReadStatus::kOk) {
-    s.log().Info("connection lost during DATA; nothing was accepted");
-    s.Close();
-    return;
-  }
   if (r.too_big) {
     s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
   } else if (r.line_too_long) {
@@ -159,47 +156,45 @@ void HandleBdat(SmtpSession& s, const std::string& argument) {
     s.Close();
     return;
   }
-  if (s.state() != SmtpState::kRcpt) {
-    // No transaction to add to (MAIL or every RCPT was refused, or none was sent): consume the
-    // chunk, then refuse.
-    if (s.conn().SkipExact(size) != net::ReadStatus::kOk) {
-      s.Close();
-      return;
+  BdatChunk chunk;
+  chunk.size = chunk.left = size;
+  chunk.last = last == "LAST";
+  // No transaction to add to (MAIL or every RCPT was refused, or none was sent): consume the
+  // chunk, then refuse.
+  chunk.refused = s.state() != SmtpState::kRcpt;
+  Transaction& t = s.transaction;
+  if (!chunk.refused) {
+    t.bdat_started = true;
+    const SmtpConfig& c = s.services.config.smtp;
+    chunk.keep =
+        !t.bdat_failed && t.bdat_content.size() + size <= static_cast<uint64_t>(c.max_message_size);
+    if (!chunk.keep) {  // RFC 3030 2: the chunk is consumed even when refused
+      if (!t.bdat_failed) std::string().swap(t.bdat_content);
+      t.bdat_failed = true;
     }
+  }
+  if (size == 0) return FinishBdat(s, chunk);
+  s.ReceiveBdatChunk(chunk);
+}
+
+void FinishBdat(SmtpSession& s, const BdatChunk& chunk) {
+  if (chunk.refused) {
     s.Reply(503, "5.5.1", "No valid recipients for BDAT");
     s.CountError();
     return;
   }
   Transaction& t = s.transaction;
-  t.bdat_started = true;
-  const SmtpConfig& c = s.services.config.smtp;
-  bool fits =
-      !t.bdat_failed && t.bdat_content.size() + size <= static_cast<uint64_t>(c.max_message_size);
-  net::ReadStatus st;
-  if (fits) {
-    std::string chunk;
-    st = s.conn().ReadExact(size, chunk);
-    t.bdat_content += chunk;
-  } else {
-    st = s.conn().SkipExact(size);  // RFC 3030 2: the chunk is consumed even when refused
-    if (!t.bdat_failed) t.bdat_content.clear();
-    t.bdat_failed = true;
-  }
-  if (st != net::ReadStatus::kOk) {
-    s.log().Info("connection lost during BDAT; nothing was accepted");
-    s.Close();
-    return;
-  }
   if (t.bdat_failed) {
     s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
-    if (last == "LAST") s.ResetTransaction();
+    if (chunk.last) s.ResetTransaction();
     return;
   }
-  if (last != "LAST") {
-    s.Reply(250, "2.0.0", std::to_string(size) + " octets received");
+  if (!chunk.last) {
+    s.Reply(250, "2.0.0", std::to_string(chunk.size) + " octets received");
     return;
   }
   // The same line-ending rule as DATA (SMTP smuggling defence): no bare CR or LF, no NUL.
+  const SmtpConfig& c = s.services.config.smtp;
   if (!CleanLineEnds(t.bdat_content, c.normalize_bare_line_ends)) {
     s.Reply(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
     s.log().Warning("refused a BDAT message with bare CR/LF or NUL");

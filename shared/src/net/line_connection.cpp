@@ -87,10 +87,22 @@ bool LineConnection::WaitForMoreInput(std::chrono::milliseconds timeout) {
   return transport_->WaitReadable(timeout);
 }
 
-bool LineConnection::ReadAvailable() {
+bool LineConnection::ReadAvailable(bool for_line) {
   if (Fill() != ReadStatus::kOk) return false;
-  if (!HasBufferedLine() && DropLongLineStart()) dropping_long_line_ = true;
+  if (for_line && !HasBufferedLine() && DropLongLineStart()) dropping_long_line_ = true;
   return true;
+}
+
+ReadStatus LineConnection::ReadSome(size_t max, std::string* out, size_t& taken) {
+  taken = 0;
+  if (read_pos_ == buffer_.size()) {
+    ReadStatus s = Fill();
+    if (s != ReadStatus::kOk) return s;
+  }
+  taken = std::min(max, buffer_.size() - read_pos_);
+  if (out) out->append(buffer_, read_pos_, taken);
+  read_pos_ += taken;
+  return ReadStatus::kOk;
 }
 
 ReadStatus LineConnection::ReadExact(size_t count, std::string& out) {

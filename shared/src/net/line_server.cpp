@@ -92,8 +92,8 @@ class HandlerSession : public Session {
 
 }  // namespace
 
-bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
-                 std::chrono::milliseconds linger) {
+bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::milliseconds linger,
+                 bool whole_line) {
   if (!info.waker) return false;
   // Wait in short slices: once others queue for a thread, give this one back at once; and
   // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
@@ -101,17 +101,18 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
   // in the connection's buffer, not on a thread (issue #14).
   constexpr std::chrono::milliseconds kSlice{10};
   const auto give_up = std::chrono::steady_clock::now() + linger;
+  auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
   for (;;) {
-    if (conn.HasBufferedLine()) return false;
+    if (ready()) return false;
     const bool at_once = (info.stopping && *info.stopping) || info.waker->Busy();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         give_up - std::chrono::steady_clock::now());
     const auto slice = at_once ? std::chrono::milliseconds(0)
                                : std::clamp(left, std::chrono::milliseconds(0), kSlice);
     const bool more = conn.WaitForMoreInput(slice);
-    if (more && !conn.ReadAvailable()) return false;  // closed or failed: the read reports it
+    if (more && !conn.ReadAvailable(whole_line)) return false;  // the read says why
     // Also a client that streams a line without end gives its thread back after the linger.
-    if (at_once || left <= slice) return !conn.HasBufferedLine();
+    if (at_once || left <= slice) return !ready();
   }
 }
 

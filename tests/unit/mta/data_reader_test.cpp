@@ -80,5 +80,28 @@ TEST(DataReaderTest, EmptyMessage) {
   EXPECT_EQ(r.result.content, "");
 }
 
+// The session feeds DataBody a line at a time between parks; nothing but the lines decides.
+TEST(DataBodyTest, LinesFedOneByOneEndAtTheMarker) {
+  DataBody body(1 << 20, false);
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, "Subject: x", net::LineEnd::kCrlf));
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, "", net::LineEnd::kCrlf));
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, "..two dots", net::LineEnd::kCrlf));
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, ".", net::LineEnd::kBareLf));  // smuggling
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, ".", net::LineEnd::kCrlf));    // after a bare LF
+  EXPECT_TRUE(body.AddLine(net::ReadStatus::kOk, ".", net::LineEnd::kCrlf));
+  EXPECT_TRUE(body.result().bare_line_end);
+  EXPECT_EQ(body.result().content, "Subject: x\r\n\r\n.two dots\r\n\r\n\r\n");
+}
+
+TEST(DataBodyTest, TooBigKeepsNothingButReadsOn) {
+  DataBody body(10, false);
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kOk, "0123456789", net::LineEnd::kCrlf));
+  EXPECT_TRUE(body.result().too_big);
+  EXPECT_TRUE(body.result().content.empty());
+  EXPECT_FALSE(body.AddLine(net::ReadStatus::kTooLong, "", net::LineEnd::kCrlf));
+  EXPECT_TRUE(body.AddLine(net::ReadStatus::kOk, ".", net::LineEnd::kCrlf));
+  EXPECT_TRUE(body.result().line_too_long);
+}
+
 }  // namespace
 }  // namespace mailsuite::mta

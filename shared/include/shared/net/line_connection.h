@@ -38,6 +38,9 @@ class LineConnection {
   ReadStatus ReadExact(size_t count, std::string& out);
   // Reads and drops exactly `count` bytes (a refused LITERAL+ argument), in bounded chunks.
   ReadStatus SkipExact(size_t count);
+  // Takes up to `max` bytes (at least one; waits only when none is buffered), appended to
+  // `out`, or dropped when `out` is null; `taken` says how many.
+  ReadStatus ReadSome(size_t max, std::string* out, size_t& taken);
 
   // Buffers `data`, sending the buffer once it holds 64 KB; a piece of 64 KB or more is sent
   // at once (after what is buffered) without being copied. Either way the transport's Send
@@ -76,10 +79,11 @@ class LineConnection {
   // whatever part of a line is already buffered.
   bool WaitForMoreInput(std::chrono::milliseconds timeout);
   // After WaitForMoreInput: takes what the transport has into the buffer (Receive does not
-  // block then, but for a TLS record that has not fully arrived). Of a line that grows past
-  // max_line_length only its end is kept, and the next ReadLine reports kTooLong. False when
-  // the connection ended or failed; the next read says which.
-  bool ReadAvailable();
+  // block then, but for a TLS record that has not fully arrived). Waiting for a line
+  // (`for_line`), of one that grows past max_line_length only its end is kept, and the next
+  // ReadLine reports kTooLong. False when the connection ended or failed; the next read says
+  // which.
+  bool ReadAvailable(bool for_line = true);
   // Flushes output, then waits up to `timeout` for input (or the end of the connection);
   // true at once when input is already buffered. For IMAP IDLE.
   bool WaitReadable(std::chrono::milliseconds timeout);

@@ -80,9 +80,10 @@ using SessionHandler = std::function<void(LineConnection&, const ConnectionInfo&
 // all once the server is stopping (the park then ends at once with kStopping). The linger spares a
 // client in a quick conversation the trip through epoll; it is short, so a flood of silent
 // connections holds threads only briefly.
+// A session that waits for octets rather than a line (a BDAT chunk) passes `whole_line` false.
 inline constexpr std::chrono::milliseconds kCommandLinger{250};
-bool QuietClient(LineConnection& conn, const ConnectionInfo& info,
-                 std::chrono::milliseconds linger);
+bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::milliseconds linger,
+                 bool whole_line = true);
 // Parks until the client's next command, for `idle` at most, or for the stress timeout when the
 // session is not logged in and the server is under stress (Postfix's stress mode).
 SessionStep ParkForCommand(const ConnectionInfo& info, std::chrono::seconds idle, bool logged_in);
