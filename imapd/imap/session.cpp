@@ -196,14 +196,6 @@ void ImapSession::ProceedToAuthenticated(const Command& c, const store::User& u)
   Ok(c, "[CAPABILITY " + Capabilities() + "] Logged in");
 }
 
-std::optional<std::string> ImapSession::ReadAuthLine() {
-  std::string line;
-  net::ReadStatus st = conn_.ReadLine(line);
-  if (st == net::ReadStatus::kOk) return line;
-  if (st != net::ReadStatus::kTooLong) closing_ = true;
-  return std::nullopt;
-}
-
 Status ImapSession::Select(const store::Mailbox& mailbox, bool read_only) {
   MailboxView view(mailbox, read_only, !rev2);
   Status st = view.Load(services.store, services.mailbox_cache);
@@ -286,6 +278,20 @@ std::string ImapSession::MailboxOut(std::string_view stored) const {
 
 bool ImapSession::AwaitingLine() const {
   return !incoming_ || incoming_->step.kind == FramerStep::Kind::kReadLine;
+}
+
+bool ImapSession::ContinueAuthenticate() {
+  std::string line;
+  net::ReadStatus st = conn_.ReadLine(line);
+  if (st == net::ReadStatus::kOk || st == net::ReadStatus::kTooLong) {
+    HandleSaslResponse(*this, st == net::ReadStatus::kOk ? &line : nullptr);
+    return true;
+  }
+  if (st == net::ReadStatus::kTimeout) {
+    Untagged("BYE Autologout; idle for too long");
+    log_.Info("idle timeout");
+  }
+  return false;
 }
 
 ImapSession::Incoming ImapSession::ContinueCommand(RawCommand& raw) {
@@ -380,6 +386,10 @@ net::SessionStep ImapSession::Step(net::WakeReason reason) {
       Untagged("OK [CAPABILITY " + Capabilities() + "] mailsuite IMAP ready");
       break;
     case net::WakeReason::kReadable:
+      // Part of "DONE" waits for the rest in the lot, not on this thread. (Under a server that
+      // parks, kReadable means the transport has bytes: taking them does not wait.)
+      if (idle_ && !conn_.HasBufferedLine() && conn_.ReadAvailable() && !conn_.HasBufferedLine())
+        return ParkForIdle();
       if (idle_) EndIdle();
       break;
     case net::WakeReason::kNotified:
@@ -407,6 +417,10 @@ net::SessionStep ImapSession::CommandLoop() {
     if (net::QuietClient(conn_, info_, logged_in ? kLingerBeforePark : net::kCommandLinger,
                          AwaitingLine()))
       return ParkUntilCommand();
+    if (authenticating) {
+      if (!ContinueAuthenticate()) break;
+      continue;
+    }
     Incoming incoming = ContinueCommand(raw);
     if (incoming == Incoming::kEnd) break;
     if (incoming != Incoming::kCommand) continue;
@@ -429,8 +443,9 @@ net::SessionStep ImapSession::CommandLoop() {
 }
 
 net::SessionStep ImapSession::ParkUntilCommand() {
-  const auto wait =
-      incoming_ ? kMidCommandTimeout : std::chrono::seconds(services.config.imap.idle_timeout);
+  const auto wait = incoming_ || authenticating
+                        ? kMidCommandTimeout
+                        : std::chrono::seconds(services.config.imap.idle_timeout);
   return net::ParkForCommand(info_, wait, state_ != ImapState::kNotAuthenticated);
 }
 

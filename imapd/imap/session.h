@@ -15,6 +15,7 @@
 #include "mailbox_view.h"
 #include "parser/command_framer.h"
 #include "parser/command_parser.h"
+#include "shared/auth/sasl.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
@@ -77,9 +78,13 @@ class ImapSession : public net::Session {
   // After the credentials are verified: answers OK [CAPABILITY …] and enters authenticated,
   // or NO [LIMIT] when the user already holds imap.max_connections_per_user sessions.
   void ProceedToAuthenticated(const Command& c, const store::User& user);
-  // One line of a SASL exchange (never logged); nullopt when the client went away or the line
-  // was too long.
-  std::optional<std::string> ReadAuthLine();
+  // AUTHENTICATE waiting for the client's answer to a "+ " challenge: the session reads that
+  // line (between parks, like a command; never logged) and hands it to HandleSaslResponse.
+  struct PendingAuthenticate {
+    Command command;
+    auth::SaslExchange exchange;
+  };
+  std::optional<PendingAuthenticate> authenticating;
   // Reports other sessions' changes to the selected mailbox (RFC 3501 7.4.1: no EXPUNGE
   // while allow_expunge is false). One small read of the store when nothing changed.
   void ReportUpdates(bool allow_expunge);
@@ -149,6 +154,8 @@ class ImapSession : public net::Session {
   // Takes the framer's next step: sends its reply, and goes on for what needs no input.
   Incoming Advance(FramerStep next, RawCommand& raw);
   bool AwaitingLine() const;  // the next piece is a line (else octets of a literal)
+  // Reads the client's answer to an AUTHENTICATE challenge; false when the session ends.
+  bool ContinueAuthenticate();
   void Dispatch(const Command& c, const std::string& first_line);
   // Reads and runs commands until the session ends or IDLE parks it.
   net::SessionStep CommandLoop();
@@ -192,6 +199,9 @@ void HandleLogout(ImapSession& s, const Command& c);
 void HandleStartTls(ImapSession& s, const Command& c);
 void HandleLogin(ImapSession& s, const Command& c);
 void HandleAuthenticate(ImapSession& s, const Command& c);
+// The client's line after an AUTHENTICATE challenge; null when it was over-long or the client
+// went away.
+void HandleSaslResponse(ImapSession& s, const std::string* line);
 void HandleList(ImapSession& s, const Command& c);
 void HandleLsub(ImapSession& s, const Command& c);
 void HandleCreate(ImapSession& s, const Command& c);

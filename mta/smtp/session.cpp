@@ -130,6 +130,10 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
       continue;
     }
     net::ReadStatus s = conn_.ReadLine(line);
+    if (sasl && (s == net::ReadStatus::kOk || s == net::ReadStatus::kTooLong)) {
+      HandleSaslResponse(*this, s == net::ReadStatus::kOk ? &line : nullptr);
+      continue;
+    }
     if (s == net::ReadStatus::kTooLong) {
       Reply(500, "5.5.2", "Line too long");  // RFC 5321 4.5.3.1.10
       CountError();

@@ -14,6 +14,7 @@
 
 #include "command_parser.h"
 #include "data_reader.h"
+#include "shared/auth/sasl.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
@@ -101,6 +102,9 @@ class SmtpSession : public net::Session {
 
   std::string helo_name;
   bool esmtp = false;
+  // AUTH waiting for the client's answer to a "334" challenge: the session reads that line
+  // (between parks, like a command) and hands it to HandleSaslResponse.
+  std::optional<auth::SaslExchange> sasl;
   std::string authenticated_user;  // login address after a successful AUTH
   store::UserId authenticated_user_id = 0;
   Transaction transaction;
@@ -137,6 +141,8 @@ void HandleNoop(SmtpSession& s, const std::string& argument);
 void HandleQuit(SmtpSession& s, const std::string& argument);
 void HandleHelp(SmtpSession& s, const std::string& argument);
 void HandleVrfy(SmtpSession& s, const std::string& argument);
+// The client's line after a "334" challenge; null when it was over-long.
+void HandleSaslResponse(SmtpSession& s, const std::string* line);
 // The end of DATA and of a BDAT chunk, once the session has read all of it.
 void FinishData(SmtpSession& s, DataResult body);
 void FinishBdat(SmtpSession& s, const BdatChunk& chunk);

@@ -118,19 +118,6 @@ void Pop3Session::ProceedToTransaction(const store::User& user) {
   EnterState(Pop3State::kTransaction);
 }
 
-std::optional<std::string> Pop3Session::ReadAuthLine() {
-  std::string line;
-  net::ReadStatus st = conn_.ReadLine(line);
-  if (st == net::ReadStatus::kOk) return line;
-  if (st == net::ReadStatus::kTooLong) {
-    Err("Authentication exchange line too long");
-    CountError();
-  } else {
-    closing_ = true;
-  }
-  return std::nullopt;
-}
-
 void Pop3Session::Run() {
   net::RunSessionHere(*this, conn_, info_, std::chrono::milliseconds(500));
 }
@@ -156,6 +143,10 @@ net::SessionStep Pop3Session::Step(net::WakeReason reason) {
       return net::ParkForCommand(info_, std::chrono::seconds(services.config.pop3.idle_timeout),
                                  state_ == Pop3State::kTransaction);
     net::ReadStatus s = conn_.ReadLine(line);
+    if (sasl && (s == net::ReadStatus::kOk || s == net::ReadStatus::kTooLong)) {
+      HandleSaslResponse(*this, s == net::ReadStatus::kOk ? &line : nullptr);
+      continue;
+    }
     if (s == net::ReadStatus::kTooLong) {
       Err("Line too long");
       CountError();

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "maildrop.h"
+#include "shared/auth/sasl.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "shared/net/line_server.h"
@@ -65,9 +66,6 @@ class Pop3Session : public net::Session {
   // After the credentials are verified: locks the maildrop, reads its message list, answers,
   // and enters TRANSACTION; on failure answers -ERR and stays in AUTHORIZATION.
   void ProceedToTransaction(const store::User& user);
-  // Reads one line of a SASL exchange (never logged). nullopt when the client went away or the
-  // line was too long (answered here).
-  std::optional<std::string> ReadAuthLine();
 
   Pop3Services& services;
   net::LineConnection& conn() { return conn_; }
@@ -75,6 +73,9 @@ class Pop3Session : public net::Session {
   const SessionLog& log() const { return log_; }
   store::Store& store() { return services.store; }
 
+  // AUTH waiting for the client's answer to a "+ " challenge: the session reads that line
+  // (between parks, like a command; never logged) and hands it to HandleSaslResponse.
+  std::optional<auth::SaslExchange> sasl;
   std::string pending_user;  // the USER argument, in kUserGiven
   std::string user_address;  // the logged-in user, from TRANSACTION on
   std::optional<Maildrop> maildrop;
@@ -99,6 +100,8 @@ void HandleStls(Pop3Session& s, const std::string& argument);
 void HandleUser(Pop3Session& s, const std::string& argument);
 void HandlePass(Pop3Session& s, const std::string& argument);
 void HandleAuth(Pop3Session& s, const std::string& argument);
+// The client's line after a "+ " challenge; null when it was over-long.
+void HandleSaslResponse(Pop3Session& s, const std::string* line);
 void HandleStat(Pop3Session& s, const std::string& argument);
 void HandleList(Pop3Session& s, const std::string& argument);
 void HandleUidl(Pop3Session& s, const std::string& argument);

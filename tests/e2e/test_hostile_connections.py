@@ -114,18 +114,23 @@ class SilentConnectionsTest(unittest.TestCase):
 
 
 class StalledCommandsTest(unittest.TestCase):
-    """Clients that send part of a command line and stall (slowloris) wait without a thread,
-    like silent ones: what they sent waits in the connection's buffer, and the command runs
-    when the rest of its line arrives."""
+    """Clients that send part of a command and stall (slowloris) wait without a thread, like
+    silent ones: what they sent waits in the connection's buffer, and the command goes on when
+    the rest arrives. Part of a line, a line past the limit, a literal (LITERAL+, RFC 7888),
+    and the answer to a SASL challenge."""
     THREADS = 4
     STALLED = 300
-    # kind: (first part, rest of the line, start of the reply)
-    HALVES = {"smtp": (b"EHLO stall", b"ed.example\r\n", "250"),
-              "pop3": (b"CA", b"PA\r\n", "+OK"),
-              "imap": (b"a1 NO", b"OP\r\n", "a1 OK")}
-    OVERLONG = 10  # of the SMTP crowd stall in the middle of a line past the limit
-    # Half the IMAP crowd stalls inside a literal (LITERAL+, RFC 7888) instead.
-    IMAP_LITERAL = (b'a1 ID ("name" {5+}\r\nmai', b'lx)\r\n')
+    # kind: [(what is sent before the stall, the rest, how the replies start)], taken in turn
+    SCENARIOS = {
+        "smtp": [(b"EHLO stall", b"ed.example\r\n", ["250"]),
+                 (b"x" * 3000, b"\r\nNOOP\r\n", ["500 5.5.2", "250"]),
+                 (b"HELO a\r\nAUTH PLAIN\r\n", b"*\r\n", ["250", "334", "501 5.0.0"])],
+        "pop3": [(b"CA", b"PA\r\n", ["+OK"]),
+                 (b"AUTH PLAIN\r\n", b"*\r\n", ["+ ", "-ERR Authentication cancelled"])],
+        "imap": [(b"a1 NO", b"OP\r\n", ["a1 OK"]),
+                 (b'a1 ID ("name" {5+}\r\nmai', b"lx)\r\n", ["* ID ", "a1 OK"]),
+                 (b"a1 AUTHENTICATE PLAIN\r\n", b"*\r\n", ["+ ", "a1 BAD"])],
+    }
 
     def test_half_commands_do_not_starve_new_clients(self):
         settings = {"server.threads": str(self.THREADS),
@@ -137,16 +142,13 @@ class StalledCommandsTest(unittest.TestCase):
                     self.check_daemon(s, kind)
 
     def check_daemon(self, s, kind):
-        first, rest, reply = self.HALVES[kind]
+        scenarios = self.SCENARIOS[kind]
         port = s.port(kind)
         crowd = [silent(port, f"127.0.0.{2 + i % 3}") for i in range(self.STALLED)]
-        overlong = crowd[:self.OVERLONG] if kind == "smtp" else []
-        literal = crowd[::2] if kind == "imap" else []
-        for c in crowd:
+        for i, c in enumerate(crowd):
             self.assertTrue(read_line(c))  # the greeting
-            c.sendall(b"x" * 3000 if c in overlong else
-                      self.IMAP_LITERAL[0] if c in literal else first)
-        time.sleep(1)  # well past the linger: every session parked with its half line
+            c.sendall(scenarios[i % len(scenarios)][0])
+        time.sleep(1)  # well past the linger: every session parked in the middle of a command
         self.assertLessEqual(threads_of(s.procs[DAEMON_OF[kind]].pid), 64 + 12)
         started = time.monotonic()
         sock = s.connect(kind)
@@ -156,19 +158,12 @@ class StalledCommandsTest(unittest.TestCase):
         self.assertRegex(greeting, r"^(220 |\+OK |\* OK )")
         self.assertLess(waited, 2.0)
         self.assertTrue(ordinary_session(kind, port))
-        # The rest of each line completes its command.
-        for c in crowd:
-            c.sendall(b"\r\nNOOP\r\n" if c in overlong else
-                      self.IMAP_LITERAL[1] if c in literal else rest)
-        for c in crowd:
-            if c in literal:
-                self.assertTrue(read_line(c).startswith("* ID "))
-                self.assertTrue(read_line(c).startswith("a1 OK"))
-            elif c in overlong:
-                self.assertTrue(read_line(c).startswith("500 5.5.2"))
-                self.assertTrue(read_line(c).startswith("250"))
-            else:
-                self.assertTrue(read_line(c).startswith(reply), kind)
+        for i, c in enumerate(crowd):
+            c.sendall(scenarios[i % len(scenarios)][1])
+        for i, c in enumerate(crowd):
+            for expected in scenarios[i % len(scenarios)][2]:
+                line = read_line(c)
+                self.assertTrue(line.startswith(expected), (kind, i, line, expected))
             c.close()
 
 

@@ -52,6 +52,28 @@ void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid
 
 void Malformed(ImapSession& s, const Command& c) { s.Bad(c, "Malformed SASL response"); }
 
+// Acts on the exchange's next step. A challenge leaves the exchange in the session, which
+// reads the client's answer like its next command; every other step ends it.
+void ContinueSasl(ImapSession& s, const auth::SaslStep& step) {
+  if (step.kind == auth::SaslStep::Kind::kChallenge) return s.Write("+ " + step.challenge + "\r\n");
+  const Command c = std::move(s.authenticating->command);
+  s.authenticating.reset();
+  switch (step.kind) {
+    case auth::SaslStep::Kind::kChallenge:
+      break;
+    case auth::SaslStep::Kind::kCancelled:
+      return s.Bad(c, "Authentication cancelled");  // RFC 9051 6.2.2: BAD on "*"
+    case auth::SaslStep::Kind::kMalformed:
+      return Malformed(s, c);
+    case auth::SaslStep::Kind::kUnknownMechanism:
+      s.No(c, "Unsupported authentication mechanism");
+      return s.CountError();
+    case auth::SaslStep::Kind::kCredentials:
+      return VerifyAndLogin(s, c, step.credentials.authzid, step.credentials.authcid,
+                            step.credentials.password);
+  }
+}
+
 }  // namespace
 
 void HandleLogin(ImapSession& s, const Command& c) {
@@ -74,28 +96,17 @@ void HandleAuthenticate(ImapSession& s, const Command& c) {
     if (!c.args[1].IsAstring()) return Malformed(s, c);
     initial = c.args[1].text;  // SASL-IR (RFC 4959)
   }
-  auth::SaslExchange sasl(c.args[0].text, initial);
-  for (auth::SaslStep step = sasl.Start();;) {
-    switch (step.kind) {
-      case auth::SaslStep::Kind::kChallenge: {
-        s.Write("+ " + step.challenge + "\r\n");
-        auto line = s.ReadAuthLine();
-        if (!line) return s.Bad(c, "Authentication exchange failed");
-        step = sasl.Respond(*line);
-        continue;
-      }
-      case auth::SaslStep::Kind::kCancelled:
-        return s.Bad(c, "Authentication cancelled");  // RFC 9051 6.2.2: BAD on "*"
-      case auth::SaslStep::Kind::kMalformed:
-        return Malformed(s, c);
-      case auth::SaslStep::Kind::kUnknownMechanism:
-        s.No(c, "Unsupported authentication mechanism");
-        return s.CountError();
-      case auth::SaslStep::Kind::kCredentials:
-        return VerifyAndLogin(s, c, step.credentials.authzid, step.credentials.authcid,
-                              step.credentials.password);
-    }
+  s.authenticating.emplace(ImapSession::PendingAuthenticate{c, {c.args[0].text, initial}});
+  ContinueSasl(s, s.authenticating->exchange.Start());
+}
+
+void HandleSaslResponse(ImapSession& s, const std::string* line) {
+  if (!line) {
+    const Command c = std::move(s.authenticating->command);
+    s.authenticating.reset();
+    return s.Bad(c, "Authentication exchange failed");
   }
+  ContinueSasl(s, s.authenticating->exchange.Respond(*line));
 }
 
 }  // namespace mailsuite::imapd

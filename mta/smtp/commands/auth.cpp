@@ -12,22 +12,6 @@
 namespace mailsuite::mta {
 namespace {
 
-// Reads one client response line to a 334 challenge; nullopt if the client went away or sent
-// an over-long line (answered here).
-std::optional<std::string> ReadResponse(SmtpSession& s) {
-  std::string line;
-  net::ReadStatus st = s.conn().ReadLine(line);
-  if (st == net::ReadStatus::kTooLong) {
-    s.Reply(500, "5.5.6", "Authentication exchange line too long");
-    return std::nullopt;
-  }
-  if (st != net::ReadStatus::kOk) {
-    s.Close();
-    return std::nullopt;
-  }
-  return line;
-}
-
 void Fail(SmtpSession& s, const std::string& user, const std::string& why,
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
@@ -64,6 +48,35 @@ void Verify(SmtpSession& s, const std::string& authzid, const std::string& login
   s.Reply(235, "2.7.0", "Authentication successful");
 }
 
+// Acts on the exchange's next step. A challenge leaves the exchange in the session, which
+// reads the client's answer like its next command; every other step ends it.
+void ContinueSasl(SmtpSession& s, const auth::SaslStep& step) {
+  if (step.kind == auth::SaslStep::Kind::kChallenge) {
+    s.Reply("334 " + step.challenge);
+    return;
+  }
+  const std::string mechanism = s.sasl->mechanism();
+  s.sasl.reset();
+  switch (step.kind) {
+    case auth::SaslStep::Kind::kChallenge:
+      break;
+    case auth::SaslStep::Kind::kCancelled:
+      s.Reply(501, "5.0.0", "Authentication cancelled");
+      return;
+    case auth::SaslStep::Kind::kMalformed:
+      s.Reply(501, "5.5.2", "Malformed " + mechanism + " response");
+      s.CountError();
+      return;
+    case auth::SaslStep::Kind::kUnknownMechanism:
+      s.Reply(504, "5.5.4", "Unrecognized authentication mechanism");
+      s.CountError();
+      return;
+    case auth::SaslStep::Kind::kCredentials:
+      return Verify(s, step.credentials.authzid, step.credentials.authcid,
+                    step.credentials.password);
+  }
+}
+
 }  // namespace
 
 void HandleAuth(SmtpSession& s, const std::string& argument) {
@@ -80,32 +93,17 @@ void HandleAuth(SmtpSession& s, const std::string& argument) {
   std::string mech = SplitCommand(argument.substr(0, sp)).verb;
   std::optional<std::string_view> initial;
   if (sp != std::string::npos) initial = std::string_view(argument).substr(sp + 1);
-  auth::SaslExchange sasl(mech, initial);
-  for (auth::SaslStep step = sasl.Start();;) {
-    switch (step.kind) {
-      case auth::SaslStep::Kind::kChallenge: {
-        s.Reply("334 " + step.challenge);
-        auto line = ReadResponse(s);
-        if (!line) return;
-        step = sasl.Respond(*line);
-        continue;
-      }
-      case auth::SaslStep::Kind::kCancelled:
-        s.Reply(501, "5.0.0", "Authentication cancelled");
-        return;
-      case auth::SaslStep::Kind::kMalformed:
-        s.Reply(501, "5.5.2", "Malformed " + sasl.mechanism() + " response");
-        s.CountError();
-        return;
-      case auth::SaslStep::Kind::kUnknownMechanism:
-        s.Reply(504, "5.5.4", "Unrecognized authentication mechanism");
-        s.CountError();
-        return;
-      case auth::SaslStep::Kind::kCredentials:
-        return Verify(s, step.credentials.authzid, step.credentials.authcid,
-                      step.credentials.password);
-    }
+  s.sasl.emplace(mech, initial);
+  ContinueSasl(s, s.sasl->Start());
+}
+
+void HandleSaslResponse(SmtpSession& s, const std::string* line) {
+  if (!line) {
+    s.sasl.reset();
+    s.Reply(500, "5.5.6", "Authentication exchange line too long");
+    return;
   }
+  ContinueSasl(s, s.sasl->Respond(*line));
 }
 
 }  // namespace mailsuite::mta
