@@ -163,6 +163,56 @@ class StalledCommandsTest(unittest.TestCase):
             c.close()
 
 
+class StalledHandshakesTest(unittest.TestCase):
+    """Implicit-TLS clients that send part of a ClientHello and stall wait in the lot too: the
+    server's handshake goes on as the bytes come, and never holds a thread in between."""
+    THREADS = 4
+    STALLED = 300
+    # A TLS record header announcing a 512-octet handshake message, and its first few octets.
+    PARTIAL_HELLO = b"\x16\x03\x01\x02\x00" + b"\x01\x00\x01\xfc\x03\x03" + b"\x00" * 8
+
+    def test_half_handshakes_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.STALLED),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, daemons=("imapd",), settings=settings) as s:
+            crowd = [silent(s.port("imaps"), f"127.0.0.{2 + i % 3}")
+                     for i in range(self.STALLED)]
+            for c in crowd:
+                c.sendall(self.PARTIAL_HELLO)
+            time.sleep(1)  # every connection woke for its bytes, then parked again
+            check_new_client_served(self, s, "imaps")
+            for c in crowd:
+                c.close()
+
+
+class StartTlsHandshakeTest(unittest.TestCase):
+    """A STARTTLS handshake still waits on a thread, so it is bounded by the handshake timeout
+    (30 s; server.stress_timeout in stress mode), not by the idle timeout."""
+
+    def test_stalled_starttls_handshake_is_cut_at_the_handshake_timeout(self):
+        settings = {"server.max_connections": "10", "server.stress_timeout": "1",
+                    "server.max_connections_per_ip": "1000"}
+        with Suite(users={USER: PASSWORD}, daemons=("imapd",), settings=settings) as s:
+            crowd = [silent(s.port("imap"), "127.0.0.2") for _ in range(5)]  # stress mode on
+            sock = s.connect("imap")
+            self.assertTrue(read_line(sock).startswith("* OK"))
+            sock.sendall(b"a STARTTLS\r\n")
+            self.assertTrue(read_line(sock).startswith("a OK"))
+            sock.sendall(StalledHandshakesTest.PARTIAL_HELLO)
+            started = time.monotonic()
+            sock.settimeout(30)
+            try:
+                closed = sock.recv(100) == b""
+            except ConnectionResetError:
+                closed = True
+            self.assertTrue(closed)
+            self.assertLess(time.monotonic() - started, 8)  # the idle timeout here is 60 s
+            sock.close()
+            for c in crowd:
+                c.close()
+
+
 def smtp_reply(sock):
     """The last line of one (possibly multi-line) SMTP reply."""
     line = read_line(sock)

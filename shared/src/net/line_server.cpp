@@ -65,6 +65,8 @@ class LineServer::Live : public ParkingLot::Item {
 
  public:
   bool admitted = false;  // counted in by Admit
+  // Implicit TLS: when the ClientHello and the rest of the handshake must have come.
+  std::chrono::steady_clock::time_point handshake_deadline;
   ConnectionInfo info;
   SocketTransport transport;
   std::unique_ptr<LineConnection> conn;  // null until Begin
@@ -303,11 +305,15 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
       live->transport.Send(options_.busy_reply + "\r\n");
     return;
   }
+  // STARTTLS later: a client that stalls in its handshake is cut off after this, not after
+  // the (longer) idle timeout.
+  live->transport.SetHandshakeTimeout(HandshakeTimeout());
   if (spec.implicit_tls) {
     // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
     // in the lot like any quiet client.
-    return parking_->Park(std::move(live), "", 0,
-                          std::chrono::steady_clock::now() + HandshakeTimeout());
+    live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+    const auto deadline = live->handshake_deadline;
+    return parking_->Park(std::move(live), "", 0, deadline);
   }
   parking_->Run(std::move(live), WakeReason::kStart);
 }
@@ -319,10 +325,20 @@ std::chrono::seconds LineServer::HandshakeTimeout() const {
 void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
   ConnectionInfo& info = live->info;
   SocketTransport& transport = live->transport;
-  if (info.implicit_tls) {
-    if (reason != WakeReason::kReadable) return Finish(std::move(live));  // no ClientHello
-    transport.SetIdleTimeout(HandshakeTimeout());
-    if (!transport.StartTls()) return Finish(std::move(live));
+  if (info.implicit_tls && !transport.IsTls()) {
+    // No ClientHello, or no end of the handshake, within the handshake timeout (or stopping).
+    if (reason != WakeReason::kReadable) return Finish(std::move(live));
+    // A client that sends part of its handshake and stalls waits in the lot like a quiet one.
+    switch (transport.AdvanceServerTls()) {
+      case SocketTransport::Handshake::kDone:
+        break;
+      case SocketTransport::Handshake::kWaiting: {
+        const auto deadline = live->handshake_deadline;
+        return parking_->Park(std::move(live), "", 0, deadline);
+      }
+      case SocketTransport::Handshake::kFailed:
+        return Finish(std::move(live));
+    }
   }
   transport.SetIdleTimeout(options_.idle_timeout);
   live->conn = std::make_unique<LineConnection>(transport, options_.max_line_length);

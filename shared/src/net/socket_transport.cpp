@@ -50,13 +50,50 @@ bool SocketTransport::StartTls() {
         peer_host_name_.empty()
             ? Poco::Net::SecureStreamSocket::attach(socket_, tls_)
             : Poco::Net::SecureStreamSocket::attach(socket_, peer_host_name_, tls_);
-    secure.setReceiveTimeout(timeout);
+    secure.setReceiveTimeout(handshake_timeout_
+                                 ? Poco::Timespan(static_cast<long>(handshake_timeout_->count()), 0)
+                                 : timeout);
     secure.completeHandshake();
+    secure.setReceiveTimeout(timeout);
     socket_ = secure;
     is_tls_ = true;
     return true;
   } catch (const Poco::Exception&) {
     return false;
+  }
+}
+
+SocketTransport::Handshake SocketTransport::AdvanceServerTls() {
+  if (!CanStartTls()) return Handshake::kFailed;
+  try {
+    if (!handshaking_) {
+      // Non-blocking, the handshake reports "want read" instead of waiting (the handshake is
+      // lazy: attach only prepares it).
+      socket_.setBlocking(false);
+      handshaking_ = Poco::Net::SecureStreamSocket::attach(socket_, tls_);
+    }
+    for (;;) {
+      int rc = handshaking_->completeHandshake();
+      if (rc == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_READ) return Handshake::kWaiting;
+      if (rc == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE) {
+        // Our first flight did not fit the socket's send buffer (never with a sane buffer):
+        // wait for room briefly rather than park on the wrong condition.
+        if (!socket_.poll(Poco::Timespan(1, 0), Poco::Net::Socket::SELECT_WRITE))
+          return Handshake::kFailed;
+        continue;
+      }
+      if (rc <= 0) return Handshake::kFailed;
+      break;
+    }
+    Poco::Timespan timeout = socket_.getReceiveTimeout();
+    handshaking_->setBlocking(true);
+    handshaking_->setReceiveTimeout(timeout);
+    socket_ = *handshaking_;
+    handshaking_.reset();
+    is_tls_ = true;
+    return Handshake::kDone;
+  } catch (const Poco::Exception&) {
+    return Handshake::kFailed;
   }
 }
 

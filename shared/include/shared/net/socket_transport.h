@@ -3,7 +3,10 @@
 #pragma once
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
+
+#include <optional>
 
 #include "shared/net/transport.h"
 
@@ -17,6 +20,14 @@ class SocketTransport : public Transport {
   ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override;
   bool Send(std::string_view data) override;
   bool StartTls() override;
+  // The server's TLS handshake without waiting for the client: each call takes what has
+  // arrived of it. kWaiting: call again once the socket is readable (the session waits in the
+  // parking lot meanwhile, holding no thread).
+  enum class Handshake { kDone, kWaiting, kFailed };
+  Handshake AdvanceServerTls();
+  // How long StartTls may wait for the peer's part of the handshake; without it, the idle
+  // timeout. A STARTTLS client that stalls mid-handshake holds its thread this long.
+  void SetHandshakeTimeout(std::chrono::seconds timeout) { handshake_timeout_ = timeout; }
   bool IsTls() const override { return is_tls_; }
   bool CanStartTls() const override { return !is_tls_ && !tls_.isNull(); }
   void SetIdleTimeout(std::chrono::seconds timeout) override;
@@ -38,6 +49,8 @@ class SocketTransport : public Transport {
   int fd_ = -1;
   Poco::Net::Context::Ptr tls_;
   bool is_tls_;
+  std::optional<Poco::Net::SecureStreamSocket> handshaking_;  // AdvanceServerTls under way
+  std::optional<std::chrono::seconds> handshake_timeout_;
   std::string peer_host_name_;
 };
 
