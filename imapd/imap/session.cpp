@@ -386,11 +386,13 @@ net::SessionStep ImapSession::Step(net::WakeReason reason) {
       Untagged("OK [CAPABILITY " + Capabilities() + "] mailsuite IMAP ready");
       break;
     case net::WakeReason::kReadable:
-      // Part of "DONE" waits for the rest in the lot, not on this thread. (Under a server that
-      // parks, kReadable means the transport has bytes: taking them does not wait.)
-      if (idle_ && !conn_.HasBufferedLine() && conn_.ReadAvailable() && !conn_.HasBufferedLine())
-        return ParkForIdle();
-      if (idle_) EndIdle();
+      if (idle_) {
+        // Part of "DONE" waits for the rest in the lot, not on this thread. (Under a server that
+        // parks, kReadable means the transport has bytes: taking them does not wait.)
+        if (!conn_.HasBufferedLine() && conn_.ReadAvailable() && !conn_.HasBufferedLine())
+          return ParkForIdle();
+        EndIdle();
+      }
       break;
     case net::WakeReason::kNotified:
       if (idle_) return ParkForIdle();

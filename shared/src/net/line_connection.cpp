@@ -108,28 +108,14 @@ ReadStatus LineConnection::ReadSome(size_t max, std::string* out, size_t& taken)
 ReadStatus LineConnection::ReadExact(size_t count, std::string& out) {
   out.clear();
   out.reserve(std::min(count, size_t{64} << 20));
-  while (out.size() < count) {
-    if (read_pos_ == buffer_.size()) {
-      ReadStatus s = Fill();
-      if (s != ReadStatus::kOk) return s;
-    }
-    size_t take = std::min(count - out.size(), buffer_.size() - read_pos_);
-    out.append(buffer_, read_pos_, take);
-    read_pos_ += take;
-  }
+  for (size_t taken = 0; out.size() < count;)
+    if (ReadStatus s = ReadSome(count - out.size(), &out, taken); s != ReadStatus::kOk) return s;
   return ReadStatus::kOk;
 }
 
 ReadStatus LineConnection::SkipExact(size_t count) {
-  while (count > 0) {
-    if (read_pos_ == buffer_.size()) {
-      ReadStatus s = Fill();
-      if (s != ReadStatus::kOk) return s;
-    }
-    size_t take = std::min(count, buffer_.size() - read_pos_);
-    read_pos_ += take;
-    count -= take;
-  }
+  for (size_t taken = 0; count > 0; count -= taken)
+    if (ReadStatus s = ReadSome(count, nullptr, taken); s != ReadStatus::kOk) return s;
   return ReadStatus::kOk;
 }
 

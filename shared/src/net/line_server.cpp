@@ -101,11 +101,11 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::
   // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
   // sends half a command and stalls is as quiet as one that sends nothing: what it sent waits
   // in the connection's buffer, not on a thread (issue #14).
+  auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
+  if (ready()) return false;  // the common case mid-message: no clock, no syscall per line
   constexpr std::chrono::milliseconds kSlice{10};
   const auto give_up = std::chrono::steady_clock::now() + linger;
-  auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
   for (;;) {
-    if (ready()) return false;
     const bool at_once = (info.stopping && *info.stopping) || info.waker->Busy();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         give_up - std::chrono::steady_clock::now());
@@ -115,6 +115,7 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::
     if (more && !conn.ReadAvailable(whole_line)) return false;  // the read says why
     // Also a client that streams a line without end gives its thread back after the linger.
     if (at_once || left <= slice) return !ready();
+    if (ready()) return false;
   }
 }
 
