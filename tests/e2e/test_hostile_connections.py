@@ -186,9 +186,126 @@ class StalledHandshakesTest(unittest.TestCase):
                 c.close()
 
 
+class StalledStartTlsTest(unittest.TestCase):
+    """Clients that ask for STARTTLS (STLS), then send part of a ClientHello and stall, wait in
+    the lot like any quiet client: the upgrade is run by the server as the bytes come."""
+    THREADS = 4
+    STALLED = 200  # per daemon
+    # What each protocol says before its client may start the handshake.
+    UPGRADE = {"smtp": [(None, "220"), (b"EHLO c\r\n", "250 "), (b"STARTTLS\r\n", "220 ")],
+               "pop3": [(None, "+OK"), (b"STLS\r\n", "+OK")],
+               "imap": [(None, "* OK"), (b"a STARTTLS\r\n", "a OK")]}
+
+    def upgrade(self, sock, listener):
+        for command, expected in self.UPGRADE[listener]:
+            if command:
+                sock.sendall(command)
+            reply = smtp_reply(sock) if listener == "smtp" else read_line(sock)
+            self.assertTrue(reply.startswith(expected), reply)
+        sock.sendall(StalledHandshakesTest.PARTIAL_HELLO)
+
+    def test_half_starttls_handshakes_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.STALLED),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for listener in ("smtp", "pop3", "imap"):
+                with self.subTest(listener=listener):
+                    crowd = [silent(s.port(listener), f"127.0.0.{2 + i % 3}")
+                             for i in range(self.STALLED)]
+                    for c in crowd:
+                        self.upgrade(c, listener)
+                    time.sleep(1)  # every connection woke for its bytes, then parked again
+                    check_new_client_served(self, s, listener)
+                    for c in crowd:
+                        c.close()
+
+
+def client_tls(sock):
+    """A TLS handshake as the client over `sock`, by hand (memory BIOs), so that the test can
+    then send records the way it likes: returns the TLS object and its incoming and outgoing
+    BIOs."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing)
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(outgoing.read())
+            data = sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed during the TLS handshake")
+            incoming.write(data)
+    sock.sendall(outgoing.read())
+    return tls, incoming, outgoing
+
+
+def tls_read_line(sock, tls, incoming):
+    """The next line the server sends over `tls` (after client_tls), skipping continuation lines
+    of a multi-line SMTP reply."""
+    data = b""
+    sock.settimeout(10)
+    while True:
+        try:
+            data += tls.read(4096)
+        except ssl.SSLWantReadError:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            incoming.write(chunk)
+            continue
+        lines = data.split(b"\r\n")
+        for line in lines[:-1]:
+            if line[3:4] != b"-":
+                return line.decode()
+
+
+class StalledTlsRecordsTest(unittest.TestCase):
+    """Clients under TLS that send part of a record (the first half of their next command,
+    encrypted) and stall wait in the lot too: a record that has not fully arrived is not read on
+    a thread."""
+    THREADS = 4
+    STALLED = 200  # per daemon
+    COMMAND = {"smtp": b"EHLO c\r\n", "pop3": b"CAPA\r\n", "imap": b"a NOOP\r\n"}
+
+    def test_half_records_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.STALLED),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for listener in ("smtp", "pop3", "imap"):
+                with self.subTest(listener=listener):
+                    crowd = []
+                    for i in range(self.STALLED):
+                        c = silent(s.port(listener), f"127.0.0.{2 + i % 3}")
+                        for command, expected in StalledStartTlsTest.UPGRADE[listener]:
+                            if command:
+                                c.sendall(command)
+                            reply = smtp_reply(c) if listener == "smtp" else read_line(c)
+                            self.assertTrue(reply.startswith(expected), reply)
+                        tls, incoming, outgoing = client_tls(c)
+                        tls.write(self.COMMAND[listener])
+                        record = outgoing.read()
+                        c.sendall(record[:len(record) // 2])
+                        crowd.append((c, tls, incoming, record[len(record) // 2:]))
+                    time.sleep(1)  # every connection woke for its bytes, then parked again
+                    check_new_client_served(self, s, listener)
+                    # The rest of the record completes the command where it stopped.
+                    for c, tls, incoming, rest in crowd[:3]:
+                        c.sendall(rest)
+                        reply = tls_read_line(c, tls, incoming)
+                        self.assertRegex(reply, r"^(250|\+OK|a OK)", reply)
+                    for c, _, _, _ in crowd:
+                        c.close()
+
+
 class StartTlsHandshakeTest(unittest.TestCase):
-    """A STARTTLS handshake still waits on a thread, so it is bounded by the handshake timeout
-    (30 s; server.stress_timeout in stress mode), not by the idle timeout."""
+    """A STARTTLS handshake has the handshake timeout (30 s; server.stress_timeout in stress
+    mode), not the idle timeout."""
 
     def test_stalled_starttls_handshake_is_cut_at_the_handshake_timeout(self):
         settings = {"server.max_connections": "10", "server.stress_timeout": "1",

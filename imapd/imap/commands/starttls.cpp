@@ -11,7 +11,7 @@ void HandleStartTls(ImapSession& s, const Command& c) {
   if (!s.conn().CanStartTls())
     return s.Bad(c, s.conn().IsTls() ? "TLS already active" : "TLS not available");
   s.Ok(c, "Begin TLS negotiation now");
-  if (!net::UpgradeToTls(s.conn(), s.log(), "STARTTLS")) s.Close();
+  if (!net::BeginTls(s.conn(), s.log(), "STARTTLS")) s.Close();
 }
 
 }  // namespace mailsuite::imapd

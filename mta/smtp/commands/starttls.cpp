@@ -18,7 +18,7 @@ void HandleStartTls(SmtpSession& s, const std::string& argument) {
     return;
   }
   s.Reply(220, "2.0.0", "Ready to start TLS");
-  if (!net::UpgradeToTls(s.conn(), s.log(), "STARTTLS")) {
+  if (!net::BeginTls(s.conn(), s.log(), "STARTTLS")) {
     s.Close();
     return;
   }

@@ -18,7 +18,7 @@ void HandleStls(Pop3Session& s, const std::string& argument) {
     return;
   }
   s.Ok("Begin TLS negotiation");
-  if (!net::UpgradeToTls(s.conn(), s.log(), "STLS")) {
+  if (!net::BeginTls(s.conn(), s.log(), "STLS")) {
     s.Close();
     return;
   }

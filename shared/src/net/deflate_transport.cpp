@@ -103,6 +103,14 @@ void DeflateTransport::Inflate(char* out, size_t size, size_t& got) {
 }
 
 ReceiveStatus DeflateTransport::Receive(char* buffer, size_t size, size_t& got) {
+  return Take(buffer, size, got, true);
+}
+
+ReceiveStatus DeflateTransport::ReceiveNow(char* buffer, size_t size, size_t& got) {
+  return Take(buffer, size, got, false);
+}
+
+ReceiveStatus DeflateTransport::Take(char* buffer, size_t size, size_t& got, bool wait) {
   got = 0;
   if (size == 0) return ReceiveStatus::kData;
   if (!peeked_.empty()) {
@@ -111,8 +119,9 @@ ReceiveStatus DeflateTransport::Receive(char* buffer, size_t size, size_t& got) 
     peeked_.erase(0, got);
     return ReceiveStatus::kData;
   }
-  // Each pass either inflates something or blocks in the transport below for more input, so
-  // this loop never spins; a stream of empty blocks costs the peer bandwidth like NOOPs do.
+  // Each pass either inflates something or reads more input from below (waiting for it, or
+  // saying kNotYet), so this loop never spins; a stream of empty blocks costs the peer
+  // bandwidth like NOOPs do.
   for (;;) {
     if (end_ == End::kError) return ReceiveStatus::kError;
     if (end_ == End::kStreamEnd) return ReceiveStatus::kClosed;
@@ -123,7 +132,8 @@ ReceiveStatus DeflateTransport::Receive(char* buffer, size_t size, size_t& got) 
     input_.resize(kReadChunk);
     in_pos_ = 0;
     size_t n = 0;
-    ReceiveStatus st = below_.Receive(input_.data(), input_.size(), n);
+    ReceiveStatus st = wait ? below_.Receive(input_.data(), input_.size(), n)
+                            : below_.ReceiveNow(input_.data(), input_.size(), n);
     input_.resize(st == ReceiveStatus::kData ? n : 0);
     if (st != ReceiveStatus::kData) return st;
     stats_.compressed_in += n;

@@ -23,16 +23,19 @@ void LineConnection::Compact() {
   read_pos_ = 0;
 }
 
-ReadStatus LineConnection::Fill() {
+ReadStatus LineConnection::Fill(bool wait) {
   if (!Flush()) return ReadStatus::kError;
+  if (std::exchange(tls_requested_, false) && !transport_->StartTls()) return ReadStatus::kError;
   Compact();
   size_t old = buffer_.size();
   buffer_.resize(old + kReadChunk);
   size_t got = 0;
-  ReceiveStatus s = transport_->Receive(buffer_.data() + old, kReadChunk, got);
+  ReceiveStatus s = wait ? transport_->Receive(buffer_.data() + old, kReadChunk, got)
+                         : transport_->ReceiveNow(buffer_.data() + old, kReadChunk, got);
   buffer_.resize(old + (s == ReceiveStatus::kData ? got : 0));
   switch (s) {
     case ReceiveStatus::kData:
+    case ReceiveStatus::kNotYet:
       return ReadStatus::kOk;
     case ReceiveStatus::kClosed:
       return ReadStatus::kClosed;
@@ -83,12 +86,13 @@ bool LineConnection::HasBufferedLine() const {
 }
 
 bool LineConnection::WaitForMoreInput(std::chrono::milliseconds timeout) {
-  if (!Flush()) return true;  // the peer is gone: let the next read say so
+  if (!Flush()) return true;        // the peer is gone: let the next read say so
+  if (tls_requested_) return true;  // the handshake comes first: the next read runs it
   return transport_->WaitReadable(timeout);
 }
 
 bool LineConnection::ReadAvailable(bool for_line) {
-  if (Fill() != ReadStatus::kOk) return false;
+  if (Fill(/*wait=*/false) != ReadStatus::kOk) return false;
   if (for_line && !HasBufferedLine() && DropLongLineStart()) dropping_long_line_ = true;
   return true;
 }
@@ -148,7 +152,7 @@ bool LineConnection::Flush() {
 }
 
 bool LineConnection::WaitReadable(std::chrono::milliseconds timeout) {
-  if (HasBufferedInput()) return true;
+  if (HasBufferedInput() || tls_requested_) return true;
   if (!Flush()) return true;  // the peer is gone: let the next read say so
   return transport_->WaitReadable(timeout);
 }
@@ -173,11 +177,18 @@ void LineConnection::ReleaseIdleBuffers() {
 }
 
 bool LineConnection::StartTls(size_t* discarded) {
+  if (!RequestTls(discarded)) return false;
+  tls_requested_ = false;
+  return transport_->StartTls();
+}
+
+bool LineConnection::RequestTls(size_t* discarded) {
   if (!Flush()) return false;
   if (discarded) *discarded = buffer_.size() - read_pos_;
   buffer_.clear();
   read_pos_ = 0;
-  return transport_->StartTls();
+  tls_requested_ = true;
+  return true;
 }
 
 }  // namespace mailsuite::net

@@ -101,6 +101,8 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::
   // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
   // sends half a command and stalls is as quiet as one that sends nothing: what it sent waits
   // in the connection's buffer, not on a thread (issue #14).
+  // STARTTLS was answered: the server runs the handshake while the session is parked.
+  if (conn.TlsRequested()) return true;
   auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
   if (ready()) return false;  // the common case mid-message: no clock, no syscall per line
   constexpr std::chrono::milliseconds kSlice{10};
@@ -196,10 +198,12 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
   parking_ = std::make_unique<ParkingLot>(
       [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
         std::unique_ptr<Live> live(static_cast<Live*>(item.release()));
-        if (live->conn)
-          Continue(std::move(live), reason);
-        else
+        if (!live->conn)
           Begin(std::move(live), reason);
+        else if (live->conn->TlsRequested())
+          AdvanceStartTls(std::move(live), reason);
+        else
+          Continue(std::move(live), reason);
       },
       // Sessions linger for their next command only while fewer than server.threads work.
       // A session blocked mid-command on a slow client keeps its thread; the others must
@@ -306,9 +310,6 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
       live->transport.Send(options_.busy_reply + "\r\n");
     return;
   }
-  // STARTTLS later: a client that stalls in its handshake is cut off after this, not after
-  // the (longer) idle timeout.
-  live->transport.SetHandshakeTimeout(HandshakeTimeout());
   if (spec.implicit_tls) {
     // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
     // in the lot like any quiet client.
@@ -374,6 +375,10 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
       step = {};
     }
     if (!step.park) return Finish(std::move(live));
+    if (live->conn->TlsRequested()) {
+      live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+      return AdvanceStartTls(std::move(live), WakeReason::kReadable);
+    }
     if (stopping_) {
       reason = WakeReason::kStopping;
       continue;
@@ -388,6 +393,28 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
     live->conn->ReleaseIdleBuffers();
     const std::string key = step.key;
     return parking_->Park(std::move(live), key, step.generation, step.deadline);
+  }
+}
+
+void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) {
+  const SessionLog log(live->info.session_id, live->info.peer_address);
+  if (stopping_ || reason != WakeReason::kReadable) {
+    log.Info(stopping_ ? "ended by shutdown during the TLS handshake" : "TLS handshake timed out");
+    return Finish(std::move(live));
+  }
+  switch (live->transport.AdvanceServerTls()) {
+    case SocketTransport::Handshake::kDone:
+      live->conn->TlsStarted();
+      log.Info("TLS started");
+      // The session's first command under TLS may already be inside the last record.
+      return Continue(std::move(live), WakeReason::kReadable);
+    case SocketTransport::Handshake::kWaiting: {
+      const auto deadline = live->handshake_deadline;
+      return parking_->Park(std::move(live), "", 0, deadline);
+    }
+    case SocketTransport::Handshake::kFailed:
+      log.Info("TLS handshake failed");
+      return Finish(std::move(live));
   }
 }
 

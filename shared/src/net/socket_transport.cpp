@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <climits>
+
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Timespan.h>
@@ -10,7 +13,7 @@ namespace mailsuite::net {
 
 SocketTransport::SocketTransport(Poco::Net::StreamSocket socket, Poco::Net::Context::Ptr tls,
                                  bool is_tls)
-    : socket_(std::move(socket)), tls_(std::move(tls)), is_tls_(is_tls) {
+    : tcp_(socket), socket_(std::move(socket)), tls_(std::move(tls)), is_tls_(is_tls) {
   fd_ = socket_.impl()->sockfd();
   socket_.setNoDelay(true);
 }
@@ -29,6 +32,43 @@ ReceiveStatus SocketTransport::Receive(char* buffer, size_t size, size_t& got) {
   }
 }
 
+ReceiveStatus SocketTransport::ReceiveNow(char* buffer, size_t size, size_t& got) {
+  got = 0;
+  if (!is_tls_) {
+    const ssize_t n = ::recv(fd_, buffer, size, MSG_DONTWAIT);
+    if (n > 0) {
+      got = static_cast<size_t>(n);
+      return ReceiveStatus::kData;
+    }
+    if (n == 0) return ReceiveStatus::kClosed;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? ReceiveStatus::kNotYet
+                                                                     : ReceiveStatus::kError;
+  }
+  // OpenSSL takes what has arrived of a record and says "want read" for the rest instead of
+  // waiting for it, once the TCP socket is non-blocking.
+  int n = 0;
+  try {
+    tcp_.setBlocking(false);
+    try {
+      n = socket_.receiveBytes(buffer, static_cast<int>(size));
+    } catch (const Poco::Exception&) {
+      n = INT_MIN;
+    }
+    tcp_.setBlocking(true);
+  } catch (const Poco::Exception&) {
+    return ReceiveStatus::kError;
+  }
+  if (n > 0) {
+    got = static_cast<size_t>(n);
+    return ReceiveStatus::kData;
+  }
+  if (n == 0) return ReceiveStatus::kClosed;
+  return n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_READ ||
+                 n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE
+             ? ReceiveStatus::kNotYet
+             : ReceiveStatus::kError;
+}
+
 bool SocketTransport::Send(std::string_view data) {
   try {
     while (!data.empty()) {
@@ -45,16 +85,11 @@ bool SocketTransport::Send(std::string_view data) {
 bool SocketTransport::StartTls() {
   if (!CanStartTls()) return false;
   try {
-    Poco::Timespan timeout = socket_.getReceiveTimeout();
     Poco::Net::SecureStreamSocket secure =
         peer_host_name_.empty()
             ? Poco::Net::SecureStreamSocket::attach(socket_, tls_)
             : Poco::Net::SecureStreamSocket::attach(socket_, peer_host_name_, tls_);
-    secure.setReceiveTimeout(handshake_timeout_
-                                 ? Poco::Timespan(static_cast<long>(handshake_timeout_->count()), 0)
-                                 : timeout);
     secure.completeHandshake();
-    secure.setReceiveTimeout(timeout);
     socket_ = secure;
     is_tls_ = true;
     return true;
@@ -69,7 +104,7 @@ SocketTransport::Handshake SocketTransport::AdvanceServerTls() {
     if (!handshaking_) {
       // Non-blocking, the handshake reports "want read" instead of waiting (the handshake is
       // lazy: attach only prepares it).
-      socket_.setBlocking(false);
+      tcp_.setBlocking(false);
       handshaking_ = Poco::Net::SecureStreamSocket::attach(socket_, tls_);
     }
     for (;;) {
@@ -86,7 +121,7 @@ SocketTransport::Handshake SocketTransport::AdvanceServerTls() {
       break;
     }
     Poco::Timespan timeout = socket_.getReceiveTimeout();
-    handshaking_->setBlocking(true);
+    tcp_.setBlocking(true);
     handshaking_->setReceiveTimeout(timeout);
     socket_ = *handshaking_;
     handshaking_.reset();

@@ -28,6 +28,17 @@ class ScriptedWaitTransport : public MemoryTransport {
   int waits = 0;
 };
 
+// Input that arrives in parts: ReceiveNow says kNotYet once what has arrived is taken, the way a
+// socket with nothing more to read does.
+class ArrivingTransport : public MemoryTransport {
+ public:
+  ArrivingTransport() : MemoryTransport("") {}
+  ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override {
+    ReceiveStatus s = Receive(buffer, size, got);
+    return s == ReceiveStatus::kClosed ? ReceiveStatus::kNotYet : s;
+  }
+};
+
 std::string ReceiveAll(Transport& t, size_t buffer_size, ReceiveStatus* last = nullptr) {
   std::string all;
   std::string buf(buffer_size, '\0');
@@ -243,6 +254,25 @@ TEST(LineConnectionLayerTest, AFailedFactoryChangesNothing) {
   EXPECT_EQ(conn.layer_count(), 0u);
   ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk);
   EXPECT_EQ(line, "b NOOP");
+}
+
+TEST(DeflateTransportTest, ReceiveNowSaysNotYetForPartOfABlock) {
+  DeflatePeer client;
+  const std::string wire = client.Compress("a NOOP\r\n");
+  ASSERT_GT(wire.size(), 4u);
+  ArrivingTransport below;
+  below.AddInput(wire.substr(0, 2));  // too little to inflate a byte
+  auto t = DeflateTransport::Create(below);
+  LineConnection conn(*t, 1000);
+  // What a parked session does when its socket turned readable: must not wait for the rest.
+  EXPECT_TRUE(conn.ReadAvailable());
+  EXPECT_FALSE(conn.HasBufferedLine());
+  below.AddInput(wire.substr(2));
+  EXPECT_TRUE(conn.ReadAvailable());
+  ASSERT_TRUE(conn.HasBufferedLine());
+  std::string line;
+  ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk);
+  EXPECT_EQ(line, "a NOOP");
 }
 
 }  // namespace

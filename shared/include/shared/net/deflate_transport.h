@@ -46,6 +46,8 @@ class DeflateTransport : public Transport {
   // kData with at most `size` inflated bytes; kClosed once the peer ended the deflate stream
   // (or the connection); kError on a corrupt stream (final: every later call says kError too).
   ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override;
+  // kNotYet when the compressed input so far inflates to nothing (part of a block).
+  ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override;
   // Compresses `data` and sync-flushes it below in one Send.
   bool Send(std::string_view data) override;
   bool StartTls() override { return false; }  // TLS belongs below compression, never above
@@ -68,6 +70,8 @@ class DeflateTransport : public Transport {
   DeflateTransport(Transport& below, std::unique_ptr<Zlib> z, std::string_view pipelined);
   // Inflates the compressed bytes already here into `out`; never reads from below.
   void Inflate(char* out, size_t size, size_t& got);
+  // Receive (`wait`) or ReceiveNow.
+  ReceiveStatus Take(char* buffer, size_t size, size_t& got, bool wait);
 
   Transport& below_;
   std::unique_ptr<Zlib> z_;

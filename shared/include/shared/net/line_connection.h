@@ -54,6 +54,15 @@ class LineConnection {
   // input the client pipelined after the command (CVE-2011-0411), then handshakes. Returns the
   // number of discarded bytes through `discarded`.
   bool StartTls(size_t* discarded = nullptr);
+  // STARTTLS for a server session, which must not wait for the client's handshake on its
+  // thread: flushes and discards as StartTls does, and leaves the handshake to whoever reads
+  // next. A server that parks sessions runs it while the session waits in the lot (QuietClient
+  // says to park, and LineServer advances the handshake as the client's bytes come); any other
+  // reader (RunSessionHere) runs it at its next read, waiting for it. False when the flush failed.
+  bool RequestTls(size_t* discarded = nullptr);
+  bool TlsRequested() const { return tls_requested_; }
+  // The server ran the handshake RequestTls asked for.
+  void TlsStarted() { tls_requested_ = false; }
   bool IsTls() const { return transport_->IsTls(); }
   bool CanStartTls() const { return transport_->CanStartTls(); }
 
@@ -78,8 +87,8 @@ class LineConnection {
   // output, then waits up to `timeout` for the transport to have something for Receive,
   // whatever part of a line is already buffered.
   bool WaitForMoreInput(std::chrono::milliseconds timeout);
-  // After WaitForMoreInput: takes what the transport has into the buffer (Receive does not
-  // block then, but for a TLS record that has not fully arrived). Waiting for a line
+  // After WaitForMoreInput: takes what the transport has into the buffer, never waiting (part
+  // of a TLS record or of a deflate block stays below until the rest comes). Waiting for a line
   // (`for_line`), of one that grows past max_line_length only its end is kept, and the next
   // ReadLine reports kTooLong. False when the connection ended or failed; the next read says
   // which.
@@ -97,7 +106,9 @@ class LineConnection {
   bool write_failed() const { return write_failed_; }
 
  private:
-  ReadStatus Fill();         // appends at least one byte to buffer_ or returns why not
+  // Appends at least one byte to buffer_ or returns why not; without `wait`, appends what has
+  // arrived, maybe nothing (kOk either way).
+  ReadStatus Fill(bool wait = true);
   bool DropLongLineStart();  // true when the unread part had no line end and was over the limit
   void Compact();
 
@@ -107,6 +118,7 @@ class LineConnection {
   std::string buffer_;
   size_t read_pos_ = 0;
   bool dropping_long_line_ = false;  // ReadAvailable dropped the start of the buffered line
+  bool tls_requested_ = false;       // RequestTls: the next read handshakes first
   std::string out_;
   bool write_failed_ = false;
 };

@@ -6,7 +6,8 @@
 // runs on a pool thread only while it has work, and whenever it is about to wait for its
 // client's next command (or for IMAP IDLE to end) it returns a park request and lives in the
 // ParkingLot's epoll set until its client speaks, it is woken, its deadline passes or the
-// server stops. An implicit-TLS connection waits there for its ClientHello too.
+// server stops. A TLS handshake (implicit TLS, or after STARTTLS) waits there for the client's
+// part of it too.
 #pragma once
 
 #include <atomic>
@@ -165,6 +166,9 @@ class LineServer {
   std::chrono::seconds HandshakeTimeout() const;
   // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
   void Begin(std::unique_ptr<Live> live, WakeReason reason);
+  // On a pool thread: the handshake a session asked for with STARTTLS, as far as the client's
+  // bytes go; parks until more come, or steps the session on once TLS is up.
+  void AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason);
   // Steps a session until it ends (then closes it) or parks.
   void Continue(std::unique_ptr<Live> live, WakeReason reason);
   void Finish(std::unique_ptr<Live> live);

@@ -31,6 +31,10 @@ class MemoryTransport : public Transport {
     pos_ += got;
     return ReceiveStatus::kData;
   }
+  // Scripted input is always there, or its end is.
+  ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override {
+    return Receive(buffer, size, got);
+  }
   bool Send(std::string_view data) override {
     output_.append(data);
     return true;

@@ -1,5 +1,6 @@
 // SocketTransport: a Transport over a Poco StreamSocket, plain or already TLS (implicit-TLS
-// ports), which StartTls() upgrades in place using the server context.
+// ports), which StartTls() (blocking: the relay's client side) or AdvanceServerTls() (a server
+// session's STARTTLS, without waiting) upgrades in place.
 #pragma once
 
 #include <Poco/Net/Context.h>
@@ -18,6 +19,7 @@ class SocketTransport : public Transport {
   SocketTransport(Poco::Net::StreamSocket socket, Poco::Net::Context::Ptr tls, bool is_tls);
 
   ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override;
+  ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override;
   bool Send(std::string_view data) override;
   bool StartTls() override;
   // The server's TLS handshake without waiting for the client: each call takes what has
@@ -25,9 +27,6 @@ class SocketTransport : public Transport {
   // parking lot meanwhile, holding no thread).
   enum class Handshake { kDone, kWaiting, kFailed };
   Handshake AdvanceServerTls();
-  // How long StartTls may wait for the peer's part of the handshake; without it, the idle
-  // timeout. A STARTTLS client that stalls mid-handshake holds its thread this long.
-  void SetHandshakeTimeout(std::chrono::seconds timeout) { handshake_timeout_ = timeout; }
   bool IsTls() const override { return is_tls_; }
   bool CanStartTls() const override { return !is_tls_ && !tls_.isNull(); }
   void SetIdleTimeout(std::chrono::seconds timeout) override;
@@ -45,12 +44,14 @@ class SocketTransport : public Transport {
   void SetPeerHostName(std::string name) { peer_host_name_ = std::move(name); }
 
  private:
-  Poco::Net::StreamSocket socket_;
+  // The TCP socket under TLS. Its blocking flag is the one Poco's TLS reads and writes obey
+  // (a blocking one retries "want read" until the timeout; otherwise they return at once).
+  Poco::Net::StreamSocket tcp_;
+  Poco::Net::StreamSocket socket_;  // tcp_, or TLS over it
   int fd_ = -1;
   Poco::Net::Context::Ptr tls_;
   bool is_tls_;
   std::optional<Poco::Net::SecureStreamSocket> handshaking_;  // AdvanceServerTls under way
-  std::optional<std::chrono::seconds> handshake_timeout_;
   std::string peer_host_name_;
 };
 

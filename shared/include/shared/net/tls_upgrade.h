@@ -1,6 +1,8 @@
-// The server side of STARTTLS/STLS after the "go ahead" reply: upgrade the connection, log what
-// happened, and say whether the session may go on. Every protocol then forgets what it learned
-// before TLS (RFC 3207 4.2, RFC 2595 3.1), in its own way.
+// The server side of STARTTLS/STLS after the "go ahead" reply: ask for the upgrade and log what
+// was discarded. The handshake itself runs once the session's step returns (LineServer, while
+// the session waits in the parking lot), which logs "TLS started" or why not. Every protocol
+// forgets at once what it learned before TLS (RFC 3207 4.2, RFC 2595 3.1), in its own way: the
+// next command it reads is the first one under TLS.
 #pragma once
 
 #include <string>
@@ -10,8 +12,8 @@
 
 namespace mailsuite::net {
 
-// False when the handshake failed: the connection is then unusable and the session must end.
+// False when the reply could not be sent: the connection is gone and the session must end.
 // Plaintext the client pipelined after `command` is discarded (CVE-2011-0411) and logged.
-bool UpgradeToTls(LineConnection& conn, const SessionLog& log, const std::string& command);
+bool BeginTls(LineConnection& conn, const SessionLog& log, const std::string& command);
 
 }  // namespace mailsuite::net

@@ -9,7 +9,8 @@
 
 namespace mailsuite::net {
 
-enum class ReceiveStatus { kData, kClosed, kTimeout, kError };
+// kNotYet: only from ReceiveNow, when what has arrived does not make a byte yet.
+enum class ReceiveStatus { kData, kClosed, kTimeout, kError, kNotYet };
 
 class Transport {
  public:
@@ -17,6 +18,11 @@ class Transport {
   // Blocks until some bytes arrive (sets `got`), the peer closes, the idle timeout passes or
   // the connection fails.
   virtual ReceiveStatus Receive(char* buffer, size_t size, size_t& got) = 0;
+  // Like Receive, but never waits: takes what has arrived, and says kNotYet when that is not a
+  // byte of data yet (part of a TLS record, part of a deflate block). A session that has waited
+  // for input without a thread reads with this, so that a client sending half a record cannot
+  // make it wait on one.
+  virtual ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) = 0;
   // Sends everything or returns false.
   virtual bool Send(std::string_view data) = 0;
   // Handshakes TLS as the server over the existing connection. False if TLS is not configured
