@@ -336,7 +336,7 @@ ImapSession::Incoming ImapSession::Advance(FramerStep next, RawCommand& raw) {
       case FramerStep::Kind::kReadLiteral:
         if (!step.reply.empty()) {
           conn_.WriteLine(step.reply);
-          conn_.Flush();
+          conn_.FlushNow();  // the client waits for it; the rest, if any, goes before a park
         }
         in.left = step.size;
         in.literal.clear();
@@ -439,7 +439,8 @@ net::SessionStep ImapSession::CommandLoop() {
     }
     Dispatch(std::get<Command>(parsed), raw.lines[0]);
   }
-  conn_.Flush();
+  // What the client has room for; LineServer waits (parked, briefly) for it to take the rest.
+  conn_.FlushNow();
   log_.Info("disconnect");
   return {};
 }

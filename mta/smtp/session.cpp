@@ -162,7 +162,8 @@ net::SessionStep SmtpSession::TimedOut() {
 }
 
 net::SessionStep SmtpSession::End() {
-  conn_.Flush();
+  // What the client has room for; LineServer waits (parked, briefly) for it to take the rest.
+  conn_.FlushNow();
   log_.Info("disconnect");
   return {};
 }

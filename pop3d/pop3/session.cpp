@@ -175,7 +175,8 @@ net::SessionStep Pop3Session::TimedOut() {
 }
 
 net::SessionStep Pop3Session::End() {
-  conn_.Flush();
+  // What the client has room for; LineServer waits (parked, briefly) for it to take the rest.
+  conn_.FlushNow();
   log_.Info("disconnect");
   return {};
 }

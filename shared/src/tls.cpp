@@ -56,6 +56,9 @@ Result<Poco::Net::Context::Ptr> MakeServerTlsContext(const TlsConfig& config) {
     ctx->enableSessionCache(true, "mailsuite");
     // Idle connections (parked IMAP IDLE) then hold no 16 KB+ record buffers.
     SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_RELEASE_BUFFERS);
+    // A write the client's full window refused is retried later from the connection's output
+    // buffer, which may have moved (and grown) meanwhile (SocketTransport::SendNow).
+    SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     // A key of another certificate loads fine but fails every handshake: refuse it here.
     if (SSL_CTX_check_private_key(ctx->sslContext()) != 1)
       return Status::Error(config.private_key + " is not the key of " + config.certificate);

@@ -303,6 +303,50 @@ class StalledTlsRecordsTest(unittest.TestCase):
                         c.close()
 
 
+class NonReadingClientsTest(unittest.TestCase):
+    """Clients that pipeline commands and never read the replies (with a small receive window)
+    stop being served once their replies fill the socket, and wait for room in the lot: a send
+    the client refuses does not hold a thread."""
+    THREADS = 4
+    CROWD = 200  # per daemon
+    # Several hundred KB of replies each: far more than the socket buffers take.
+    COMMANDS = {"smtp": b"NOOP\r\n" * 20000, "pop3": b"CAPA\r\n" * 3000,
+                "imap": b"a NOOP\r\n" * 15000}
+
+    def test_clients_that_do_not_read_do_not_starve_new_clients(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "server.max_connections_per_ip": str(self.CROWD),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            for listener in ("smtp", "pop3", "imap"):
+                with self.subTest(listener=listener):
+                    crowd = []
+                    for i in range(self.CROWD):
+                        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                        c.setsockopt(socket.IPPROTO_IP, 24, 1)  # IP_BIND_ADDRESS_NO_PORT
+                        c.bind((f"127.0.0.{2 + i % 3}", 0))
+                        c.settimeout(10)
+                        c.connect(("127.0.0.1", s.port(listener)))
+                        c.sendall(self.COMMANDS[listener])
+                        crowd.append(c)
+                    time.sleep(2)  # every session answered until its client's window closed
+                    check_new_client_served(self, s, listener)
+                    # A client that starts reading gets every reply, in order.
+                    c = crowd[0]
+                    c.settimeout(10)
+                    data = b""
+                    want = self.COMMANDS[listener].count(b"\n")
+                    ends = {"smtp": b"250 2.0.0", "pop3": b"\r\n.\r\n", "imap": b"a OK"}
+                    while data.count(ends[listener]) < want:
+                        chunk = c.recv(65536)
+                        self.assertTrue(chunk, "closed after %d replies" %
+                                        data.count(ends[listener]))
+                        data += chunk
+                    for c in crowd:
+                        c.close()
+
+
 class StartTlsHandshakeTest(unittest.TestCase):
     """A STARTTLS handshake has the handshake timeout (30 s; server.stress_timeout in stress
     mode), not the idle timeout."""

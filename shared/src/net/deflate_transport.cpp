@@ -140,25 +140,44 @@ ReceiveStatus DeflateTransport::Take(char* buffer, size_t size, size_t& got, boo
   }
 }
 
-bool DeflateTransport::Send(std::string_view data) {
+bool DeflateTransport::Compress(std::string_view data) {
   z_stream& s = z_->deflater;
   s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   s.avail_in = static_cast<uInt>(data.size());
-  std::string out;
+  const size_t before = held_.size();
   // Z_SYNC_FLUSH ends the batch on a byte boundary with an empty stored block, so the peer can
   // inflate all of it now. zlib: call again while the output space was used up.
   do {
-    size_t used = out.size();
-    out.resize(used + kSendChunk);
-    s.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    size_t used = held_.size();
+    held_.resize(used + kSendChunk);
+    s.next_out = reinterpret_cast<Bytef*>(held_.data() + used);
     s.avail_out = static_cast<uInt>(kSendChunk);
     int rc = deflate(&s, Z_SYNC_FLUSH);
-    out.resize(out.size() - s.avail_out);
+    held_.resize(held_.size() - s.avail_out);
     if (rc != Z_OK && rc != Z_BUF_ERROR) return false;
   } while (s.avail_out == 0);
   stats_.plain_out += data.size();
-  stats_.compressed_out += out.size();
-  return below_.Send(out);
+  stats_.compressed_out += held_.size() - before;
+  return true;
+}
+
+bool DeflateTransport::Send(std::string_view data) {
+  if (!data.empty() && !Compress(data)) return false;
+  const bool sent = held_.empty() || below_.Send(held_);
+  std::string().swap(held_);
+  return sent;
+}
+
+SendStatus DeflateTransport::SendNow(std::string_view data, size_t& taken) {
+  taken = 0;
+  if (!data.empty() && !Compress(data)) return SendStatus::kFailed;
+  taken = data.size();
+  if (held_.empty()) return SendStatus::kDone;
+  size_t sent = 0;
+  const SendStatus status = below_.SendNow(held_, sent);
+  held_.erase(0, sent);
+  if (held_.empty()) std::string().swap(held_);
+  return status;
 }
 
 bool DeflateTransport::WaitReadable(std::chrono::milliseconds timeout) {

@@ -7,6 +7,9 @@ namespace mailsuite::net {
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kFlushThreshold = 64 * 1024;
+// Output a client has not taken yet that a command may add to before it waits for the client
+// (a reply bigger than this, a FETCH of a large message, is sent waiting for the client).
+constexpr size_t kMaxHeldOutput = 1024 * 1024;
 }  // namespace
 
 LineConnection::LineConnection(Transport& transport, size_t max_line_length)
@@ -24,7 +27,7 @@ void LineConnection::Compact() {
 }
 
 ReadStatus LineConnection::Fill(bool wait) {
-  if (!Flush()) return ReadStatus::kError;
+  if (wait ? !Flush() : FlushNow() == SendStatus::kFailed) return ReadStatus::kError;
   if (std::exchange(tls_requested_, false) && !transport_->StartTls()) return ReadStatus::kError;
   Compact();
   size_t old = buffer_.size();
@@ -86,7 +89,7 @@ bool LineConnection::HasBufferedLine() const {
 }
 
 bool LineConnection::WaitForMoreInput(std::chrono::milliseconds timeout) {
-  if (!Flush()) return true;        // the peer is gone: let the next read say so
+  if (FlushNow() == SendStatus::kFailed) return true;  // the peer is gone: the read says so
   if (tls_requested_) return true;  // the handshake comes first: the next read runs it
   return transport_->WaitReadable(timeout);
 }
@@ -134,20 +137,41 @@ void LineConnection::Write(std::string_view data) {
     return;
   }
   out_.append(data);
-  if (out_.size() >= kFlushThreshold) Flush();
+  if (out_.size() >= kFlushThreshold) FlushSome();
 }
 
 void LineConnection::WriteLine(std::string_view line) {
   out_.append(line);
   out_.append("\r\n");
-  if (out_.size() >= kFlushThreshold) Flush();
+  if (out_.size() >= kFlushThreshold) FlushSome();
+}
+
+void LineConnection::FlushSome() {
+  // Replies pile up while a client pipelines without reading them; the session waits for it
+  // (parked) at its next command, so this waits only for one command's large output.
+  if (FlushNow() == SendStatus::kPending && out_.size() >= kMaxHeldOutput) Flush();
+}
+
+SendStatus LineConnection::FlushNow() {
+  if (write_failed_) return SendStatus::kFailed;
+  if (out_.empty() && !output_held_) return SendStatus::kDone;
+  size_t taken = 0;
+  const SendStatus status = transport_->SendNow(out_, taken);
+  out_.erase(0, taken);
+  output_held_ = status == SendStatus::kPending;
+  if (status == SendStatus::kFailed) {
+    write_failed_ = true;
+    out_.clear();
+  }
+  return status;
 }
 
 bool LineConnection::Flush() {
   if (write_failed_) return false;
-  if (out_.empty()) return true;
+  if (out_.empty() && !output_held_) return true;
   if (!transport_->Send(out_)) write_failed_ = true;
   out_.clear();
+  output_held_ = false;
   return !write_failed_;
 }
 
@@ -169,7 +193,7 @@ bool LineConnection::PushLayer(const LayerFactory& make) {
 }
 
 void LineConnection::ReleaseIdleBuffers() {
-  if (!out_.empty()) return;
+  if (OutputPending()) return;
   // A client that stalls mid-line keeps what it sent, at its own size (Fill reserves 16 KB).
   std::string(buffer_, read_pos_).swap(buffer_);
   std::string().swap(out_);

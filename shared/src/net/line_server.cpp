@@ -65,8 +65,10 @@ class LineServer::Live : public ParkingLot::Item {
 
  public:
   bool admitted = false;  // counted in by Admit
-  // Implicit TLS: when the ClientHello and the rest of the handshake must have come.
+  // When the TLS handshake (implicit, or after STARTTLS) must be done; once the session is
+  // over (`closing`), when its last replies must have been taken.
   std::chrono::steady_clock::time_point handshake_deadline;
+  bool closing = false;
   ConnectionInfo info;
   SocketTransport transport;
   std::unique_ptr<LineConnection> conn;  // null until Begin
@@ -103,6 +105,9 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::
   // in the connection's buffer, not on a thread (issue #14).
   // STARTTLS was answered: the server runs the handshake while the session is parked.
   if (conn.TlsRequested()) return true;
+  // A client that does not take its replies gets no more of them until it does: the session
+  // waits for room, parked (the pipelining client that never reads, issue #14).
+  if (conn.OutputPending() && conn.FlushNow() == SendStatus::kPending) return true;
   auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
   if (ready()) return false;  // the common case mid-message: no clock, no syscall per line
   constexpr std::chrono::milliseconds kSlice{10};
@@ -198,6 +203,11 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
   parking_ = std::make_unique<ParkingLot>(
       [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
         std::unique_ptr<Live> live(static_cast<Live*>(item.release()));
+        if (live->closing) {
+          // Room for the last replies, or no more time for them.
+          if (reason == WakeReason::kReadable) Finish(std::move(live));
+          return;
+        }
         if (!live->conn)
           Begin(std::move(live), reason);
         else if (live->conn->TlsRequested())
@@ -383,6 +393,16 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
       reason = WakeReason::kStopping;
       continue;
     }
+    if (live->conn->OutputPending()) {
+      const SendStatus sent = live->conn->FlushNow();
+      if (sent == SendStatus::kFailed) return Finish(std::move(live));
+      if (sent == SendStatus::kPending) {
+        // Its client is not reading: wait for room (resumed as kReadable), not for input.
+        const SessionStep wait = step;
+        return parking_->Park(std::move(live), wait.key, wait.generation, wait.deadline,
+                              ParkingLot::Await::kOutputRoom);
+      }
+    }
     // Input that is already here (a pipelined line, or bytes held inside TLS) would never
     // wake epoll; part of a line waits there for the rest.
     if (live->conn->HasBufferedLine() ||
@@ -419,8 +439,16 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
 }
 
 void LineServer::Finish(std::unique_ptr<Live> live) {
-  if (live->conn) live->conn->Flush();
-  // ~Live ends the session and counts the connection out.
+  if (!live->conn) return;  // ~Live counts the connection out
+  live->session.reset();    // over: its locks go now, its last replies may still wait
+  if (live->conn->FlushNow() != SendStatus::kPending) return;
+  // A client that does not read gets its last replies if it takes them soon; no thread waits.
+  if (!live->closing) {
+    live->closing = true;
+    live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+  }
+  const auto deadline = live->handshake_deadline;
+  parking_->Park(std::move(live), "", 0, deadline, ParkingLot::Await::kOutputRoom);
 }
 
 size_t LineServer::parked_sessions() const { return parking_ ? parking_->parked() : 0; }

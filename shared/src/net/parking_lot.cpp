@@ -71,7 +71,7 @@ void ParkingLot::Run(std::unique_ptr<Item> item, WakeReason reason) {
 }
 
 void ParkingLot::Park(std::unique_ptr<Item> item, const std::string& key, uint64_t generation,
-                      Clock::time_point deadline) {
+                      Clock::time_point deadline, Await await) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return EnqueueLocked(std::move(item), WakeReason::kStopping);
   if (!key.empty()) {
@@ -81,7 +81,9 @@ void ParkingLot::Park(std::unique_ptr<Item> item, const std::string& key, uint64
   }
   const uint64_t id = next_id_++;
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
+  // Not EPOLLRDHUP for output: a client that half-closed and does not read would wake it
+  // forever (EPOLLERR and EPOLLHUP come either way).
+  ev.events = await == Await::kInput ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   ev.data.u64 = id;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, item->fd(), &ev) != 0)
     return EnqueueLocked(std::move(item), WakeReason::kReadable);

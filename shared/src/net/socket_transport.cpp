@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -80,6 +81,52 @@ bool SocketTransport::Send(std::string_view data) {
   } catch (const Poco::Exception&) {
     return false;
   }
+}
+
+SendStatus SocketTransport::SendNow(std::string_view data, size_t& taken) {
+  taken = 0;
+  if (!is_tls_) {
+    while (taken < data.size()) {
+      const ssize_t n =
+          ::send(fd_, data.data() + taken, data.size() - taken, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        taken += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? SendStatus::kPending
+                                                                : SendStatus::kFailed;
+    }
+    return SendStatus::kDone;
+  }
+  // One record at a time: OpenSSL finishes a refused record when it is asked again with at
+  // least as many bytes, which the caller's buffer (still starting with them) provides.
+  constexpr size_t kRecord = 16 * 1024;
+  SendStatus status = SendStatus::kDone;
+  try {
+    tcp_.setBlocking(false);
+    try {
+      while (taken < data.size()) {
+        const int n = socket_.sendBytes(data.data() + taken,
+                                        static_cast<int>(std::min(kRecord, data.size() - taken)));
+        if (n > 0) {
+          taken += static_cast<size_t>(n);
+          continue;
+        }
+        status = n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE ||
+                         n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_READ
+                     ? SendStatus::kPending
+                     : SendStatus::kFailed;
+        break;
+      }
+    } catch (const Poco::Exception&) {
+      status = SendStatus::kFailed;
+    }
+    tcp_.setBlocking(true);
+  } catch (const Poco::Exception&) {
+    return SendStatus::kFailed;
+  }
+  return status;
 }
 
 bool SocketTransport::StartTls() {

@@ -50,6 +50,8 @@ class DeflateTransport : public Transport {
   ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override;
   // Compresses `data` and sync-flushes it below in one Send.
   bool Send(std::string_view data) override;
+  // Compresses all of `data` (taken whole) and sends what the transport below takes now.
+  SendStatus SendNow(std::string_view data, size_t& taken) override;
   bool StartTls() override { return false; }  // TLS belongs below compression, never above
   bool IsTls() const override { return below_.IsTls(); }
   bool CanStartTls() const override { return false; }
@@ -72,12 +74,15 @@ class DeflateTransport : public Transport {
   void Inflate(char* out, size_t size, size_t& got);
   // Receive (`wait`) or ReceiveNow.
   ReceiveStatus Take(char* buffer, size_t size, size_t& got, bool wait);
+  // Appends `data`, compressed and sync-flushed, to held_.
+  bool Compress(std::string_view data);
 
   Transport& below_;
   std::unique_ptr<Zlib> z_;
   std::string input_;  // compressed bytes from below; zlib has not consumed input_[in_pos_..]
   size_t in_pos_ = 0;
-  std::string peeked_;            // inflated by WaitReadable; Receive hands these out first
+  std::string held_;    // compressed output the transport below has not taken yet (SendNow)
+  std::string peeked_;  // inflated by WaitReadable; Receive hands these out first
   bool output_was_full_ = false;  // the last inflate filled its buffer: zlib may hold more
   End end_ = End::kNone;
   Stats stats_;

@@ -42,13 +42,18 @@ class LineConnection {
   // `out`, or dropped when `out` is null; `taken` says how many.
   ReadStatus ReadSome(size_t max, std::string* out, size_t& taken);
 
-  // Buffers `data`, sending the buffer once it holds 64 KB; a piece of 64 KB or more is sent
-  // at once (after what is buffered) without being copied. Either way the transport's Send
-  // blocks until the peer has taken the bytes, so memory stays bounded when a message is
-  // written in chunks.
+  // Buffers `data`, sending the buffer once it holds 64 KB as far as the client takes it
+  // without waiting (up to 1 MB may wait for it: see OutputPending); a piece of 64 KB or more
+  // is sent at once (after what is buffered) without being copied, waiting until the client
+  // has taken it, so memory stays bounded when a message is written in chunks.
   void Write(std::string_view data);
   void WriteLine(std::string_view line);  // appends CRLF
   bool Flush();                           // false if the peer is gone
+  // Sends what the client has room for now, without waiting; the rest stays pending.
+  SendStatus FlushNow();
+  // Output the client has not taken yet (FlushNow said kPending): a session waits for room,
+  // parked, before it reads another command.
+  bool OutputPending() const { return !out_.empty() || output_held_; }
 
   // STARTTLS: flushes pending output (the "ready" reply goes out in plaintext), DISCARDS any
   // input the client pipelined after the command (CVE-2011-0411), then handshakes. Returns the
@@ -84,8 +89,8 @@ class LineConnection {
   // buffered.
   bool HasBufferedLine() const;
   // For a session that waits for its client's next line without holding a thread. Flushes
-  // output, then waits up to `timeout` for the transport to have something for Receive,
-  // whatever part of a line is already buffered.
+  // what output the client takes at once (FlushNow), then waits up to `timeout` for the
+  // transport to have something for Receive, whatever part of a line is already buffered.
   bool WaitForMoreInput(std::chrono::milliseconds timeout);
   // After WaitForMoreInput: takes what the transport has into the buffer, never waiting (part
   // of a TLS record or of a deflate block stays below until the rest comes). Waiting for a line
@@ -111,6 +116,8 @@ class LineConnection {
   ReadStatus Fill(bool wait = true);
   bool DropLongLineStart();  // true when the unread part had no line end and was over the limit
   void Compact();
+  // At the flush threshold: FlushNow, and Flush (waiting) once over kMaxHeldOutput.
+  void FlushSome();
 
   Transport* transport_;  // the top: the connection's transport or the last layer
   std::vector<std::unique_ptr<Transport>> layers_;  // bottom first; each reads the one below
@@ -120,6 +127,7 @@ class LineConnection {
   bool dropping_long_line_ = false;  // ReadAvailable dropped the start of the buffered line
   bool tls_requested_ = false;       // RequestTls: the next read handshakes first
   std::string out_;
+  bool output_held_ = false;  // a transport layer holds output back (FlushNow said kPending)
   bool write_failed_ = false;
 };
 

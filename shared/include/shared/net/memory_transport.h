@@ -39,6 +39,13 @@ class MemoryTransport : public Transport {
     output_.append(data);
     return true;
   }
+  // Room for everything, always (through Send, which a test transport may count).
+  SendStatus SendNow(std::string_view data, size_t& taken) override {
+    taken = 0;
+    if (!Send(data)) return SendStatus::kFailed;
+    taken = data.size();
+    return SendStatus::kDone;
+  }
   bool StartTls() override {
     if (!CanStartTls()) return false;
     is_tls_ = true;

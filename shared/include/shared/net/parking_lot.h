@@ -66,11 +66,14 @@ class ParkingLot : public Waker {
   // Queues `item` for a pool thread at once (a connection just accepted).
   void Run(std::unique_ptr<Item> item, WakeReason reason);
 
+  // What ends a park besides a wake-up, the deadline and stopping: the client's input, or
+  // room for output the client has not taken yet (both resume with kReadable).
+  enum class Await { kInput, kOutputRoom };
   // Parks `item` under `key` (empty: never notified) until `deadline`. Resumes it at once
   // when Generation(key) is no longer `generation`, when the lot is stopping, or when the fd
   // cannot be watched (kReadable: the read then tells what happened).
   void Park(std::unique_ptr<Item> item, const std::string& key, uint64_t generation,
-            Clock::time_point deadline);
+            Clock::time_point deadline, Await await = Await::kInput);
 
   uint64_t Generation(const std::string& key) const override;
   void Wake(const std::string& key) override;

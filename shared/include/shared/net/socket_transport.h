@@ -21,6 +21,7 @@ class SocketTransport : public Transport {
   ReceiveStatus Receive(char* buffer, size_t size, size_t& got) override;
   ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) override;
   bool Send(std::string_view data) override;
+  SendStatus SendNow(std::string_view data, size_t& taken) override;
   bool StartTls() override;
   // The server's TLS handshake without waiting for the client: each call takes what has
   // arrived of it. kWaiting: call again once the socket is readable (the session waits in the

@@ -11,6 +11,8 @@ namespace mailsuite::net {
 
 // kNotYet: only from ReceiveNow, when what has arrived does not make a byte yet.
 enum class ReceiveStatus { kData, kClosed, kTimeout, kError, kNotYet };
+// kPending: the peer is not taking more now; part of the output is held back.
+enum class SendStatus { kDone, kPending, kFailed };
 
 class Transport {
  public:
@@ -23,8 +25,13 @@ class Transport {
   // for input without a thread reads with this, so that a client sending half a record cannot
   // make it wait on one.
   virtual ReceiveStatus ReceiveNow(char* buffer, size_t size, size_t& got) = 0;
-  // Sends everything or returns false.
+  // Sends everything (after anything SendNow held back) or returns false.
   virtual bool Send(std::string_view data) = 0;
+  // Sends what the peer has room for without waiting. `taken`: how much of `data` this
+  // transport took (sent, or holds to send first). kDone when nothing is held back here or
+  // below; a client that does not read its replies then makes its session wait, parked, for
+  // room instead of on a thread.
+  virtual SendStatus SendNow(std::string_view data, size_t& taken) = 0;
   // Handshakes TLS as the server over the existing connection. False if TLS is not configured
   // or the handshake fails (the connection is then unusable).
   virtual bool StartTls() = 0;
