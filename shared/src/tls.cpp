@@ -75,6 +75,7 @@ Poco::Net::Context::Ptr MakeClientTlsContext() {
   params.loadDefaultCAs = false;
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
   ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);  // as the server's
   return ctx;
 }
 
@@ -85,6 +86,7 @@ Poco::Net::Context::Ptr MakeVerifyingClientTlsContext() {
   params.loadDefaultCAs = true;
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
   ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);  // as the server's
   return ctx;
 }
 

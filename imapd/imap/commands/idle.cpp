@@ -30,7 +30,9 @@ net::SessionStep ImapSession::ParkForIdle() {
   // The generation first, then the look at the store: a change committed after this look
   // bumps the generation, and the park ends at once (ParkingLot's lost-wake-up rule).
   step.generation = info_.waker ? info_.waker->Generation(step.key) : 0;
-  if (state_ == ImapState::kSelected) ReportUpdates(true);
+  // A client that has not taken the last updates gets the next ones once it has (the server
+  // resumes the session when there is room): they never pile up here.
+  if (state_ == ImapState::kSelected && !conn_.OutputPending()) ReportUpdates(true);
   step.deadline = idle_->deadline;
   return step;
 }

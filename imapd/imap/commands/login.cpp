@@ -18,7 +18,7 @@ void Fail(ImapSession& s, const Command& c, const std::string& user, const std::
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().Flush();
+  s.conn().FlushNow();
   std::this_thread::sleep_for(delay);
   s.No(c, "[AUTHENTICATIONFAILED] Authentication failed");
   s.CountError();

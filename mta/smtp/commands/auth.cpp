@@ -16,7 +16,7 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why,
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().Flush();
+  s.conn().FlushNow();
   std::this_thread::sleep_for(delay);
   s.Reply(535, "5.7.8", "Authentication credentials invalid");
   s.CountError();

@@ -12,7 +12,7 @@ void Fail(Pop3Session& s, const std::string& user, const std::string& why,
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().Flush();
+  s.conn().FlushNow();
   std::this_thread::sleep_for(delay);
   s.Err("[AUTH] Authentication failed");  // RFC 3206 4: the credentials are at fault
   s.EnterState(Pop3State::kAuthorization);

@@ -12,6 +12,7 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;  // compressed bytes read from below at a time
 constexpr size_t kSendChunk = 16 * 1024;  // deflate output grows in steps of this
 constexpr size_t kPeekChunk = 512;        // what WaitReadable inflates to look ahead
+constexpr size_t kMaxHeld = 1024 * 1024;  // compressed output SendNow keeps for a slow client
 constexpr size_t kAllocHeader = alignof(std::max_align_t);
 
 // zlib allocators that count, so a connection's zlib memory can be measured and reported.
@@ -174,9 +175,12 @@ SendStatus DeflateTransport::SendNow(std::string_view data, size_t& taken) {
   taken = data.size();
   if (held_.empty()) return SendStatus::kDone;
   size_t sent = 0;
-  const SendStatus status = below_.SendNow(held_, sent);
+  SendStatus status = below_.SendNow(held_, sent);
   held_.erase(0, sent);
-  if (held_.empty()) std::string().swap(held_);
+  // As LineConnection does uncompressed: past a bound, wait for the client to take it.
+  if (status == SendStatus::kPending && held_.size() >= kMaxHeld)
+    status = below_.Send(held_) ? SendStatus::kDone : SendStatus::kFailed;
+  if (status != SendStatus::kPending) std::string().swap(held_);
   return status;
 }
 

@@ -201,13 +201,15 @@ void LineConnection::ReleaseIdleBuffers() {
 }
 
 bool LineConnection::StartTls(size_t* discarded) {
-  if (!RequestTls(discarded)) return false;
+  if (!RequestTls(discarded) || !Flush()) return false;
   tls_requested_ = false;
   return transport_->StartTls();
 }
 
 bool LineConnection::RequestTls(size_t* discarded) {
-  if (!Flush()) return false;
+  // The reply goes out before the handshake starts: here as far as the client takes it, the
+  // rest by whoever runs the handshake (LineServer waits for room first, Fill flushes).
+  if (FlushNow() == SendStatus::kFailed) return false;
   if (discarded) *discarded = buffer_.size() - read_pos_;
   buffer_.clear();
   read_pos_ = 0;

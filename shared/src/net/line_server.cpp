@@ -56,6 +56,9 @@ class LineServer::Live : public ParkingLot::Item {
   // and before its transport is gone (Stop may Abort every counted transport).
   ~Live() override {
     session.reset();
+    conn.reset();
+    // TLS's close_notify must not wait for a client that does not read.
+    transport.PrepareClose();
     if (admitted) server_.Release(*this);
   }
   int fd() const override { return transport.fd(); }
@@ -155,6 +158,7 @@ void RunSessionHere(Session& session, LineConnection& conn, const ConnectionInfo
     }
     step = session.Step(reason);
   }
+  conn.Flush();  // a session's end sends what the client takes at once; here, wait for the rest
 }
 
 LineServer::LineServer(ServerOptions options, Poco::Net::Context::Ptr tls, SessionFactory factory)
@@ -421,6 +425,17 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
   if (stopping_ || reason != WakeReason::kReadable) {
     log.Info(stopping_ ? "ended by shutdown during the TLS handshake" : "TLS handshake timed out");
     return Finish(std::move(live));
+  }
+  // The go-ahead reply must be out, whole, before the first byte of the handshake.
+  switch (live->conn->FlushNow()) {
+    case SendStatus::kFailed:
+      return Finish(std::move(live));
+    case SendStatus::kPending: {
+      const auto deadline = live->handshake_deadline;
+      return parking_->Park(std::move(live), "", 0, deadline, ParkingLot::Await::kOutputRoom);
+    }
+    case SendStatus::kDone:
+      break;
   }
   switch (live->transport.AdvanceServerTls()) {
     case SocketTransport::Handshake::kDone:

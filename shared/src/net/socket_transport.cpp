@@ -113,10 +113,10 @@ SendStatus SocketTransport::SendNow(std::string_view data, size_t& taken) {
           taken += static_cast<size_t>(n);
           continue;
         }
-        status = n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE ||
-                         n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_READ
-                     ? SendStatus::kPending
-                     : SendStatus::kFailed;
+        // Want-read (renegotiation, which OpenSSL refuses by default) would never wake an
+        // EPOLLOUT park: fail rather than spin.
+        status = n == Poco::Net::SecureStreamSocket::ERR_SSL_WANT_WRITE ? SendStatus::kPending
+                                                                        : SendStatus::kFailed;
         break;
       }
     } catch (const Poco::Exception&) {
@@ -197,6 +197,14 @@ bool SocketTransport::WaitReadable(std::chrono::milliseconds timeout) {
 }
 
 int SocketTransport::fd() const { return fd_; }
+
+void SocketTransport::PrepareClose() {
+  try {
+    tcp_.setBlocking(false);
+  } catch (const Poco::Exception&) {
+    // closing anyway
+  }
+}
 
 void SocketTransport::Abort() {
   // The raw descriptor: Poco's shutdown() of a TLS socket runs SSL_shutdown, on an SSL object

@@ -37,6 +37,8 @@ class SocketTransport : public Transport {
   // this is read once: Abort may ask from another thread while StartTls replaces socket_.
   int fd() const;
 
+  // Before the socket is destroyed: TLS's close_notify is sent only if there is room.
+  void PrepareClose();
   // Ends the connection from another thread (shutdown at the end of the grace period).
   void Abort();
 
