@@ -137,6 +137,10 @@ const KeySpec kKeys[] = {
      "Under stress (half of server.max_connections open), seconds a client that has not "
      "logged in may stay silent (Postfix's stress mode).",
      INT_KEY(server.stress_timeout, 1, 3600)},
+    {"server", "send_buffer_kb", "0",
+     "Kernel send buffer per connection in KB; 0 lets the kernel size it (up to the maximum of "
+     "net.ipv4.tcp_wmem). A small one bounds the kernel memory a crowd of slow readers takes.",
+     INT_KEY(server.send_buffer_kb, 0, 65536)},
     {"server", "max_connections_per_ip", "50",
      "Concurrent connections from one address (Thunderbird opens ~5 per account and device).",
      INT_KEY(server.max_connections_per_ip, 1, 100000)},

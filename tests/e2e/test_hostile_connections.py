@@ -5,6 +5,7 @@ past server.max_connections new connections are refused with the protocol's busy
 
 The full-size figure (10,000 silent connections per daemon) is tests/bench/silent_bench.py.
 """
+import base64
 import imaplib
 import os
 import poplib
@@ -304,18 +305,21 @@ class StalledTlsRecordsTest(unittest.TestCase):
 
 
 class NonReadingClientsTest(unittest.TestCase):
-    """Clients that pipeline commands and never read the replies (with a small receive window)
-    stop being served once their replies fill the socket, and wait for room in the lot: a send
-    the client refuses does not hold a thread."""
+    """Clients that pipeline commands and never read the replies stop being served once their
+    replies fill the socket, and wait for room in the lot: a send the client refuses does not
+    hold a thread. The daemon's send buffer is fixed small (server.send_buffer_kb), as a client
+    that advertises no window gets on the internet; on loopback the kernel would otherwise
+    grow it to megabytes."""
     THREADS = 4
     CROWD = 200  # per daemon
-    # Several hundred KB of replies each: far more than the socket buffers take.
-    COMMANDS = {"smtp": b"NOOP\r\n" * 20000, "pop3": b"CAPA\r\n" * 3000,
-                "imap": b"a NOOP\r\n" * 15000}
+    COUNT = 1000  # commands per client: 150-350 KB of replies, far more than the buffers take
+    COMMANDS = {"smtp": b"EHLO c\r\n", "pop3": b"CAPA\r\n", "imap": b"a CAPABILITY\r\n"}
+    REPLY_END = {"smtp": b"250 ", "pop3": b"\r\n.\r\n", "imap": b"a OK"}
 
     def test_clients_that_do_not_read_do_not_starve_new_clients(self):
         settings = {"server.threads": str(self.THREADS),
                     "server.max_connections_per_ip": str(self.CROWD),
+                    "server.send_buffer_kb": "16",
                     "log.level": "information"}
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for listener in ("smtp", "pop3", "imap"):
@@ -328,23 +332,79 @@ class NonReadingClientsTest(unittest.TestCase):
                         c.bind((f"127.0.0.{2 + i % 3}", 0))
                         c.settimeout(10)
                         c.connect(("127.0.0.1", s.port(listener)))
-                        c.sendall(self.COMMANDS[listener])
+                        c.sendall(self.COMMANDS[listener] * self.COUNT)
                         crowd.append(c)
                     time.sleep(2)  # every session answered until its client's window closed
                     check_new_client_served(self, s, listener)
-                    # A client that starts reading gets every reply, in order.
+                    # A client that starts reading gets every reply.
                     c = crowd[0]
-                    c.settimeout(10)
                     data = b""
-                    want = self.COMMANDS[listener].count(b"\n")
-                    ends = {"smtp": b"250 2.0.0", "pop3": b"\r\n.\r\n", "imap": b"a OK"}
-                    while data.count(ends[listener]) < want:
+                    end = self.REPLY_END[listener]
+                    while data.count(end) < self.COUNT:
                         chunk = c.recv(65536)
-                        self.assertTrue(chunk, "closed after %d replies" %
-                                        data.count(ends[listener]))
+                        self.assertTrue(chunk, "closed after %d replies" % data.count(end))
                         data += chunk
                     for c in crowd:
                         c.close()
+
+
+class FailedLoginsTest(unittest.TestCase):
+    """The delay before a failed login is answered (auth.failure_delay_ms, per address and per
+    account) is spent parked: failed logins from many addresses at once do not take the
+    threads, and each answer still comes only after the delay."""
+    THREADS = 4
+    CROWD = 150  # each from its own address: the delay is per address
+    DELAY_S = 8
+
+    def assert_not_answered_yet(self, sock):
+        sock.setblocking(False)
+        with self.assertRaises(BlockingIOError):
+            sock.recv(100, socket.MSG_PEEK)
+        sock.settimeout(30)
+
+    def test_failed_logins_wait_without_threads(self):
+        settings = {"server.threads": str(self.THREADS),
+                    "auth.failure_delay_ms": str(self.DELAY_S * 1000),
+                    "log.level": "information"}
+        with Suite(users={USER: PASSWORD}, settings=settings) as s:
+            # IMAP: over-long credentials fail without a password hash to compute (argon2id
+            # would make a crowd cost seconds of CPU), with the same delay.
+            # Sent without waiting for the greeting, so that the crowd is there at once.
+            crowd = []
+            for i in range(self.CROWD):
+                c = silent(s.port("imap"), f"127.0.3.{1 + i}")
+                c.sendall(b"a LOGIN " + b"x" * 300 + b" wrong\r\n")
+                crowd.append(c)
+            sent = time.monotonic()
+            # SMTP and POP3: an ordinary wrong password, one each.
+            smtp = silent(s.port("smtp"), "127.0.1.1")
+            self.assertTrue(smtp_reply(smtp).startswith("220"))
+            smtp.sendall(b"EHLO c\r\n")
+            self.assertTrue(smtp_reply(smtp).startswith("250 "))
+            smtp.sendall(b"AUTH PLAIN " + base64.b64encode(f"\0{USER}\0wrong".encode()) +
+                         b"\r\n")
+            pop3 = silent(s.port("pop3"), "127.0.2.1")
+            self.assertTrue(read_line(pop3).startswith("+OK"))
+            pop3.sendall(f"USER guess@example.test\r\n".encode())
+            self.assertTrue(read_line(pop3).startswith("+OK"))
+            pop3.sendall(b"PASS wrong\r\n")
+            time.sleep(1)  # every failure is being delayed now
+            check_new_client_served(self, s, "imap")
+            self.assertLess(time.monotonic() - sent, self.DELAY_S - 2)
+            for c in crowd:
+                self.assertTrue(read_line(c).startswith("* OK"))
+            for c in crowd[-3:] + [smtp, pop3]:
+                self.assert_not_answered_yet(c)
+            self.assertTrue(smtp_reply(smtp).startswith("535 "))
+            self.assertTrue(read_line(pop3, 30).startswith("-ERR [AUTH]"))
+            for c in crowd:
+                self.assertTrue(read_line(c, 30).startswith("a NO [AUTHENTICATIONFAILED]"))
+            self.assertGreaterEqual(time.monotonic() - sent, self.DELAY_S - 1)
+            # The session goes on after its answer.
+            smtp.sendall(b"NOOP\r\n")
+            self.assertTrue(smtp_reply(smtp).startswith("250"))
+            for c in crowd + [smtp, pop3]:
+                c.close()
 
 
 class StartTlsHandshakeTest(unittest.TestCase):

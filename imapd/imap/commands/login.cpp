@@ -3,7 +3,6 @@
 // before TLS unless the peer is on loopback or auth.allow_cleartext is set (LOGINDISABLED).
 // Every failure waits the AuthFailureTracker's growing delay and logs one fail2ban-friendly
 // "auth failed user=… rip=…" line. Credentials are never logged.
-#include <thread>
 
 #include "../format.h"
 #include "../session.h"
@@ -18,8 +17,7 @@ void Fail(ImapSession& s, const Command& c, const std::string& user, const std::
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().FlushNow();
-  std::this_thread::sleep_for(delay);
+  s.conn().HoldOutput(delay);  // the session waits without a thread (issue #14)
   s.No(c, "[AUTHENTICATIONFAILED] Authentication failed");
   s.CountError();
 }

@@ -2,7 +2,6 @@
 // loopback or auth.allow_cleartext is set. A failure is answered after a per-address delay that
 // grows with each failure, and logged with the peer address (one line, fail2ban-friendly).
 // Credentials are never logged.
-#include <thread>
 
 #include "../session.h"
 #include "shared/auth/password.h"
@@ -16,8 +15,7 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why,
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().FlushNow();
-  std::this_thread::sleep_for(delay);
+  s.conn().HoldOutput(delay);  // the session waits without a thread (issue #14)
   s.Reply(535, "5.7.8", "Authentication credentials invalid");
   s.CountError();
 }

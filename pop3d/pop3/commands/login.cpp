@@ -1,7 +1,5 @@
 #include "login.h"
 
-#include <thread>
-
 #include "shared/auth/password.h"
 #include "store/authenticate.h"
 
@@ -12,8 +10,7 @@ void Fail(Pop3Session& s, const std::string& user, const std::string& why,
           std::chrono::milliseconds delay) {
   s.log().Warning("auth failed user=" + Printable(user, 80) + " reason=" + why +
                   " rip=" + s.info().peer_address);
-  s.conn().FlushNow();
-  std::this_thread::sleep_for(delay);
+  s.conn().HoldOutput(delay);             // the session waits without a thread (issue #14)
   s.Err("[AUTH] Authentication failed");  // RFC 3206 4: the credentials are at fault
   s.EnterState(Pop3State::kAuthorization);
   s.CountError();

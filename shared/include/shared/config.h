@@ -47,6 +47,7 @@ struct ServerConfig {
   int max_connections = 0;         // open connections per daemon
   int stress_timeout = 0;          // pre-login silence allowed under stress, seconds
   int max_connections_per_ip = 0;  // concurrent connections from one address
+  int send_buffer_kb = 0;          // SO_SNDBUF per connection; 0: the kernel sizes it
   int shutdown_grace_seconds = 0;  // how long SIGTERM waits for sessions to finish
   std::string ports_file;          // where to write "name host:port" lines once bound
   std::string user;                // started as root: run as this user after binding

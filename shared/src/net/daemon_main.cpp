@@ -143,6 +143,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   options.stress_timeout = std::chrono::seconds(config->server.stress_timeout);
   RaiseDescriptorLimit(options.max_connections, log);
   options.max_connections_per_ip = config->server.max_connections_per_ip;
+  options.send_buffer_bytes = config->server.send_buffer_kb * 1024;
   LineServer server = setup->factory ? LineServer(options, tls, setup->factory)
                                      : LineServer(options, tls, setup->handler);
   if (Status s = server.StartBound(std::move(bound)); !s) return Fatal(spec.program, s.message());

@@ -1,6 +1,7 @@
 #include "shared/net/line_connection.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace mailsuite::net {
@@ -152,9 +153,15 @@ void LineConnection::FlushSome() {
   if (FlushNow() == SendStatus::kPending && out_.size() >= kMaxHeldOutput) Flush();
 }
 
+void LineConnection::HoldOutput(std::chrono::milliseconds delay) {
+  FlushNow();
+  held_until_ = std::chrono::steady_clock::now() + delay;
+}
+
 SendStatus LineConnection::FlushNow() {
   if (write_failed_) return SendStatus::kFailed;
   if (out_.empty() && !output_held_) return SendStatus::kDone;
+  if (std::chrono::steady_clock::now() < held_until_) return SendStatus::kPending;
   size_t taken = 0;
   const SendStatus status = transport_->SendNow(out_, taken);
   out_.erase(0, taken);
@@ -169,6 +176,7 @@ SendStatus LineConnection::FlushNow() {
 bool LineConnection::Flush() {
   if (write_failed_) return false;
   if (out_.empty() && !output_held_) return true;
+  std::this_thread::sleep_until(held_until_);  // a held answer (no server parks this session)
   if (!transport_->Send(out_)) write_failed_ = true;
   out_.clear();
   output_held_ = false;

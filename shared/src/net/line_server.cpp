@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
@@ -72,6 +73,7 @@ class LineServer::Live : public ParkingLot::Item {
   // over (`closing`), when its last replies must have been taken.
   std::chrono::steady_clock::time_point handshake_deadline;
   bool closing = false;
+  bool holding = false;  // parked until a held answer may go (ParkUntilSent)
   ConnectionInfo info;
   SocketTransport transport;
   std::unique_ptr<LineConnection> conn;  // null until Begin
@@ -101,7 +103,12 @@ class HandlerSession : public Session {
 
 bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::milliseconds linger,
                  bool whole_line) {
-  if (!info.waker) return false;
+  if (!info.waker) {
+    // Nothing parks this session: a held answer (a failed login) is waited out here, before
+    // the next command, as the lot would.
+    if (std::chrono::steady_clock::now() < conn.held_until()) conn.Flush();
+    return false;
+  }
   // Wait in short slices: once others queue for a thread, give this one back at once; and
   // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
   // sends half a command and stalls is as quiet as one that sends nothing: what it sent waits
@@ -207,6 +214,9 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
   parking_ = std::make_unique<ParkingLot>(
       [this](std::unique_ptr<ParkingLot::Item> item, WakeReason reason) {
         std::unique_ptr<Live> live(static_cast<Live*>(item.release()));
+        if (std::exchange(live->holding, false) && reason == WakeReason::kDeadline &&
+            std::chrono::steady_clock::now() >= live->conn->held_until())
+          reason = WakeReason::kReadable;  // the held answer may go now: carry on
         if (live->closing) {
           // Room for the last replies, or no more time for them.
           if (reason == WakeReason::kReadable) Finish(std::move(live));
@@ -292,6 +302,10 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
   // once this line ends: Poco counts socket references with atomics ThreadSanitizer cannot see,
   // so a reference the accept thread still held after handing the session to a worker would
   // make its close race the worker's last send.
+  if (options_.send_buffer_bytes > 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
+                   sizeof options_.send_buffer_bytes) != 0)
+    Log().warning(std::string("SO_SNDBUF: ") + strerror(errno));
   auto live = std::make_unique<Live>(
       *this, Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)), tls_context());
   ConnectionInfo& info = live->info;
@@ -403,8 +417,7 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
       if (sent == SendStatus::kPending) {
         // Its client is not reading: wait for room (resumed as kReadable), not for input.
         const SessionStep wait = step;
-        return parking_->Park(std::move(live), wait.key, wait.generation, wait.deadline,
-                              ParkingLot::Await::kOutputRoom);
+        return ParkUntilSent(std::move(live), wait.key, wait.generation, wait.deadline);
       }
     }
     // Input that is already here (a pipelined line, or bytes held inside TLS) would never
@@ -432,7 +445,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
       return Finish(std::move(live));
     case SendStatus::kPending: {
       const auto deadline = live->handshake_deadline;
-      return parking_->Park(std::move(live), "", 0, deadline, ParkingLot::Await::kOutputRoom);
+      return ParkUntilSent(std::move(live), "", 0, deadline);
     }
     case SendStatus::kDone:
       break;
@@ -463,7 +476,20 @@ void LineServer::Finish(std::unique_ptr<Live> live) {
     live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
   }
   const auto deadline = live->handshake_deadline;
-  parking_->Park(std::move(live), "", 0, deadline, ParkingLot::Await::kOutputRoom);
+  ParkUntilSent(std::move(live), "", 0, deadline);
+}
+
+void LineServer::ParkUntilSent(std::unique_ptr<Live> live, const std::string& key,
+                               uint64_t generation,
+                               std::chrono::steady_clock::time_point deadline) {
+  const auto held = live->conn->held_until();
+  if (std::chrono::steady_clock::now() < held) {
+    // An answer held back (a failed login): only time ends this wait, not the socket.
+    live->holding = true;
+    return parking_->Park(std::move(live), key, generation, std::min(deadline, held),
+                          ParkingLot::Await::kDeadlineOnly);
+  }
+  parking_->Park(std::move(live), key, generation, deadline, ParkingLot::Await::kOutputRoom);
 }
 
 size_t LineServer::parked_sessions() const { return parking_ ? parking_->parked() : 0; }

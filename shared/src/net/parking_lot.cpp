@@ -85,7 +85,7 @@ void ParkingLot::Park(std::unique_ptr<Item> item, const std::string& key, uint64
   // forever (EPOLLERR and EPOLLHUP come either way).
   ev.events = await == Await::kInput ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   ev.data.u64 = id;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, item->fd(), &ev) != 0)
+  if (await != Await::kDeadlineOnly && ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, item->fd(), &ev) != 0)
     return EnqueueLocked(std::move(item), WakeReason::kReadable);
   Entry entry{std::move(item), key, deadlines_.emplace(deadline, id)};
   if (!key.empty()) by_key_[key].insert(id);
@@ -154,7 +154,7 @@ void ParkingLot::ReleaseLocked(uint64_t id, WakeReason reason) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;  // already resumed for another reason
   Entry& entry = it->second;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.item->fd(), nullptr);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.item->fd(), nullptr);  // ENOENT: deadline only
   if (!entry.key.empty()) {
     auto k = by_key_.find(entry.key);
     if (k != by_key_.end()) {

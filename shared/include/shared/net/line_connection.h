@@ -54,6 +54,12 @@ class LineConnection {
   // Output the client has not taken yet (FlushNow said kPending): a session waits for room,
   // parked, before it reads another command.
   bool OutputPending() const { return !out_.empty() || output_held_; }
+  // Sends what is pending now, then holds what is written next back for `delay` (the answer
+  // to a failed login): FlushNow keeps it pending, a session waits (parked, without a thread)
+  // before it reads another command, and a waiting Flush sleeps out the rest.
+  void HoldOutput(std::chrono::milliseconds delay);
+  // When held output may go (a time in the past when none is held).
+  std::chrono::steady_clock::time_point held_until() const { return held_until_; }
 
   // STARTTLS: flushes pending output (the "ready" reply goes out in plaintext), DISCARDS any
   // input the client pipelined after the command (CVE-2011-0411), then handshakes. Returns the
@@ -128,6 +134,7 @@ class LineConnection {
   bool tls_requested_ = false;       // RequestTls: the next read handshakes first
   std::string out_;
   bool output_held_ = false;  // a transport layer holds output back (FlushNow said kPending)
+  std::chrono::steady_clock::time_point held_until_;  // HoldOutput
   bool write_failed_ = false;
 };
 

@@ -101,6 +101,7 @@ struct ServerOptions {
   int threads = 64;
   int max_connections = 15000;  // open connections; the next one gets busy_reply
   int max_connections_per_ip = 50;
+  int send_buffer_bytes = 0;  // SO_SNDBUF of each connection; 0: the kernel's autotuning
   // Stress mode starts at half of max_connections and ends below three eighths.
   std::chrono::seconds stress_timeout{10};
   size_t max_line_length = 1000;
@@ -172,6 +173,9 @@ class LineServer {
   // Steps a session until it ends (then closes it) or parks.
   void Continue(std::unique_ptr<Live> live, WakeReason reason);
   void Finish(std::unique_ptr<Live> live);
+  // Parks a connection whose output waits: for room, or for the time a held answer may go.
+  void ParkUntilSent(std::unique_ptr<Live> live, const std::string& key, uint64_t generation,
+                     std::chrono::steady_clock::time_point deadline);
 
   enum class Admission { kAdmitted, kPerIpCap, kFull };
   // Counts the connection in, or says which cap refuses it.

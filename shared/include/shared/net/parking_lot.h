@@ -67,8 +67,9 @@ class ParkingLot : public Waker {
   void Run(std::unique_ptr<Item> item, WakeReason reason);
 
   // What ends a park besides a wake-up, the deadline and stopping: the client's input, or
-  // room for output the client has not taken yet (both resume with kReadable).
-  enum class Await { kInput, kOutputRoom };
+  // room for output the client has not taken yet (both resume with kReadable), or nothing
+  // (a reply held back until the deadline).
+  enum class Await { kInput, kOutputRoom, kDeadlineOnly };
   // Parks `item` under `key` (empty: never notified) until `deadline`. Resumes it at once
   // when Generation(key) is no longer `generation`, when the lot is stopping, or when the fd
   // cannot be watched (kReadable: the read then tells what happened).
