@@ -36,6 +36,8 @@ constexpr std::chrono::seconds kFullLogInterval{10};
 // them have closed.
 constexpr int kTrimAfterPeak = 1000;
 constexpr std::chrono::seconds kTrimDelay{2};
+// After that trim, when the pool's idle threads have retired (ParkingLot: a minute idle).
+constexpr std::chrono::seconds kRetiredTrimDelay{65};
 
 bool IsLoopback(const Poco::Net::IPAddress& ip) {
   if (ip.isLoopback()) return true;
@@ -285,11 +287,23 @@ void LineServer::AcceptLoop() {
 }
 
 void LineServer::TrimMemoryIfDue() {
+  const int threads = parking_ ? parking_->threads() : 0;
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!trim_due_ || std::chrono::steady_clock::now() < trim_at_) return;
-    trim_due_ = false;
-    peak_ = active_;
+    if (trim_due_ && now >= trim_at_) {
+      trim_due_ = false;
+      peak_ = active_;
+      // The threads that served the crowd retire after a minute without work, and what they
+      // free on the way out (thread-local caches, glibc's per-thread tcache) needs one more trim.
+      retire_trim_at_ = now + kRetiredTrimDelay;
+      threads_at_trim_ = threads;
+    } else if (retire_trim_at_ && now >= *retire_trim_at_) {
+      retire_trim_at_.reset();
+      if (threads >= threads_at_trim_) return;  // still busy: nothing retired
+    } else {
+      return;
+    }
   }
   // glibc keeps freed memory in its arenas (one per thread that ever ran a session); after a
   // crowd of sessions has gone, give it back so RSS follows the connections that remain.

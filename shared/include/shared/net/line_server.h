@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -204,6 +205,9 @@ class LineServer {
   int peak_ = 0;           // most connections open since the last trim
   bool trim_due_ = false;  // set by Release, done by the accept thread at trim_at_
   std::chrono::steady_clock::time_point trim_at_;
+  // Once the threads of a crowd have retired (accept thread only, under mu_).
+  std::optional<std::chrono::steady_clock::time_point> retire_trim_at_;
+  int threads_at_trim_ = 0;
 };
 
 }  // namespace mailsuite::net
