@@ -74,6 +74,22 @@ def ordinary_session(kind, port):
     return typ == "OK"
 
 
+def crowd_settings(threads, per_ip, more=None):
+    """A daemon with a small pool (`threads`: the pool tops out at 64) that lets a crowd of
+    `per_ip` connections in from each loopback address."""
+    return {"server.threads": str(threads), "server.max_connections_per_ip": str(per_ip),
+            "log.level": "information", **(more or {})}
+
+
+def converse(test, sock, listener, steps):
+    """Sends each step's command (None: just read) and checks how the reply starts."""
+    for command, expected in steps:
+        if command:
+            sock.sendall(command)
+        reply = smtp_reply(sock) if listener == "smtp" else read_line(sock)
+        test.assertTrue(reply.startswith(expected), reply)
+
+
 def check_new_client_served(test, s, listener):
     """With a crowd open: the daemon's threads stay within the pool's bound (4 x server.threads,
     at least 64, and a few of its own), a new client on `listener` is greeted at once, and an
@@ -104,9 +120,7 @@ class SilentConnectionsTest(unittest.TestCase):
     SILENT = 300
 
     def test_silent_crowd_does_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.SILENT),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.SILENT)
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for listener in ("smtp", "pop3", "imap", "imaps"):
                 with self.subTest(listener=listener):
@@ -138,9 +152,7 @@ class StalledCommandsTest(unittest.TestCase):
     }
 
     def test_half_commands_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.STALLED),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.STALLED)
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for kind in ("smtp", "pop3", "imap"):
                 with self.subTest(kind=kind):
@@ -173,9 +185,7 @@ class StalledHandshakesTest(unittest.TestCase):
     PARTIAL_HELLO = b"\x16\x03\x01\x02\x00" + b"\x01\x00\x01\xfc\x03\x03" + b"\x00" * 8
 
     def test_half_handshakes_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.STALLED),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.STALLED)
         with Suite(users={USER: PASSWORD}, daemons=("imapd",), settings=settings) as s:
             crowd = [silent(s.port("imaps"), f"127.0.0.{2 + i % 3}")
                      for i in range(self.STALLED)]
@@ -198,17 +208,11 @@ class StalledStartTlsTest(unittest.TestCase):
                "imap": [(None, "* OK"), (b"a STARTTLS\r\n", "a OK")]}
 
     def upgrade(self, sock, listener):
-        for command, expected in self.UPGRADE[listener]:
-            if command:
-                sock.sendall(command)
-            reply = smtp_reply(sock) if listener == "smtp" else read_line(sock)
-            self.assertTrue(reply.startswith(expected), reply)
+        converse(self, sock, listener, self.UPGRADE[listener])
         sock.sendall(StalledHandshakesTest.PARTIAL_HELLO)
 
     def test_half_starttls_handshakes_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.STALLED),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.STALLED)
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for listener in ("smtp", "pop3", "imap"):
                 with self.subTest(listener=listener):
@@ -274,20 +278,14 @@ class StalledTlsRecordsTest(unittest.TestCase):
     COMMAND = {"smtp": b"EHLO c\r\n", "pop3": b"CAPA\r\n", "imap": b"a NOOP\r\n"}
 
     def test_half_records_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.STALLED),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.STALLED)
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for listener in ("smtp", "pop3", "imap"):
                 with self.subTest(listener=listener):
                     crowd = []
                     for i in range(self.STALLED):
                         c = silent(s.port(listener), f"127.0.0.{2 + i % 3}")
-                        for command, expected in StalledStartTlsTest.UPGRADE[listener]:
-                            if command:
-                                c.sendall(command)
-                            reply = smtp_reply(c) if listener == "smtp" else read_line(c)
-                            self.assertTrue(reply.startswith(expected), reply)
+                        converse(self, c, listener, StalledStartTlsTest.UPGRADE[listener])
                         tls, incoming, outgoing = client_tls(c)
                         tls.write(self.COMMAND[listener])
                         record = outgoing.read()
@@ -317,10 +315,7 @@ class NonReadingClientsTest(unittest.TestCase):
     REPLY_END = {"smtp": b"250 ", "pop3": b"\r\n.\r\n", "imap": b"a OK"}
 
     def test_clients_that_do_not_read_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.CROWD),
-                    "server.send_buffer_kb": "16",
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.CROWD, {"server.send_buffer_kb": "16"})
         with Suite(users={USER: PASSWORD}, settings=settings) as s:
             for listener in ("smtp", "pop3", "imap"):
                 with self.subTest(listener=listener):
@@ -450,9 +445,7 @@ class StalledMessagesTest(unittest.TestCase):
     BODY = b"Subject: stalled\r\n\r\n" + b"body " * 20 + b"\r\n"
 
     def test_half_sent_messages_do_not_starve_new_clients(self):
-        settings = {"server.threads": str(self.THREADS),
-                    "server.max_connections_per_ip": str(self.STALLED),
-                    "log.level": "information"}
+        settings = crowd_settings(self.THREADS, self.STALLED)
         with Suite(users={USER: PASSWORD}, daemons=("mta",), settings=settings) as s:
             port = s.port("smtp")
             crowd = [silent(port, f"127.0.0.{2 + i % 3}") for i in range(self.STALLED)]

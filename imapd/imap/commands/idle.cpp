@@ -32,7 +32,7 @@ net::SessionStep ImapSession::ParkForIdle() {
   step.generation = info_.waker ? info_.waker->Generation(step.key) : 0;
   // A client that has not taken the last updates gets the next ones once it has (the server
   // resumes the session when there is room): they never pile up here.
-  if (state_ == ImapState::kSelected && !conn_.OutputPending()) ReportUpdates(true);
+  if (state_ == ImapState::kSelected && !conn_.OutputBlocked()) ReportUpdates(true);
   step.deadline = idle_->deadline;
   return step;
 }

@@ -161,7 +161,10 @@ void LineConnection::HoldOutput(std::chrono::milliseconds delay) {
 SendStatus LineConnection::FlushNow() {
   if (write_failed_) return SendStatus::kFailed;
   if (out_.empty() && !output_held_) return SendStatus::kDone;
-  if (std::chrono::steady_clock::now() < held_until_) return SendStatus::kPending;
+  if (held_until_ != TimePoint{}) {
+    if (std::chrono::steady_clock::now() < held_until_) return SendStatus::kPending;
+    held_until_ = TimePoint{};
+  }
   size_t taken = 0;
   const SendStatus status = transport_->SendNow(out_, taken);
   out_.erase(0, taken);
@@ -176,7 +179,10 @@ SendStatus LineConnection::FlushNow() {
 bool LineConnection::Flush() {
   if (write_failed_) return false;
   if (out_.empty() && !output_held_) return true;
-  std::this_thread::sleep_until(held_until_);  // a held answer (no server parks this session)
+  if (held_until_ != TimePoint{}) {
+    std::this_thread::sleep_until(held_until_);  // a held answer (no server parks this session)
+    held_until_ = TimePoint{};
+  }
   if (!transport_->Send(out_)) write_failed_ = true;
   out_.clear();
   output_held_ = false;

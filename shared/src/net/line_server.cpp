@@ -71,9 +71,9 @@ class LineServer::Live : public ParkingLot::Item {
 
  public:
   bool admitted = false;  // counted in by Admit
-  // When the TLS handshake (implicit, or after STARTTLS) must be done; once the session is
-  // over (`closing`), when its last replies must have been taken.
-  std::chrono::steady_clock::time_point handshake_deadline;
+  // The end of a wait the server runs itself, not the session: the TLS handshake (implicit,
+  // or after STARTTLS), or once the session is over (`closing`), its last replies.
+  std::chrono::steady_clock::time_point own_wait_deadline;
   bool closing = false;
   bool holding = false;  // parked until a held answer may go (ParkUntilSent)
   ConnectionInfo info;
@@ -108,20 +108,21 @@ bool QuietClient(LineConnection& conn, const ConnectionInfo& info, std::chrono::
   if (!info.waker) {
     // Nothing parks this session: a held answer (a failed login) is waited out here, before
     // the next command, as the lot would.
-    if (std::chrono::steady_clock::now() < conn.held_until()) conn.Flush();
+    if (conn.OutputBlocked()) conn.Flush();
     return false;
   }
+  // STARTTLS was answered: the server runs the handshake while the session is parked.
+  if (conn.TlsRequested()) return true;
+  // A client that does not take its replies gets no more of them until it does: the session
+  // waits for room, parked (the pipelining client that never reads, issue #14). Replies to
+  // pipelined commands otherwise gather in the buffer and go out together.
+  if (conn.OutputBlocked() && conn.FlushNow() == SendStatus::kPending) return true;
+  auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
+  if (ready()) return false;  // the common case mid-message: no clock, no syscall per line
   // Wait in short slices: once others queue for a thread, give this one back at once; and
   // stopping, a quiet client is told so at once (the park resumes as kStopping). A client that
   // sends half a command and stalls is as quiet as one that sends nothing: what it sent waits
   // in the connection's buffer, not on a thread (issue #14).
-  // STARTTLS was answered: the server runs the handshake while the session is parked.
-  if (conn.TlsRequested()) return true;
-  // A client that does not take its replies gets no more of them until it does: the session
-  // waits for room, parked (the pipelining client that never reads, issue #14).
-  if (conn.OutputPending() && conn.FlushNow() == SendStatus::kPending) return true;
-  auto ready = [&] { return whole_line ? conn.HasBufferedLine() : conn.HasBufferedInput(); };
-  if (ready()) return false;  // the common case mid-message: no clock, no syscall per line
   constexpr std::chrono::milliseconds kSlice{10};
   const auto give_up = std::chrono::steady_clock::now() + linger;
   for (;;) {
@@ -355,8 +356,8 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
   if (spec.implicit_tls) {
     // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
     // in the lot like any quiet client.
-    live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
-    const auto deadline = live->handshake_deadline;
+    live->own_wait_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+    const auto deadline = live->own_wait_deadline;
     return parking_->Park(std::move(live), "", 0, deadline);
   }
   parking_->Run(std::move(live), WakeReason::kStart);
@@ -377,7 +378,7 @@ void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
       case SocketTransport::Handshake::kDone:
         break;
       case SocketTransport::Handshake::kWaiting: {
-        const auto deadline = live->handshake_deadline;
+        const auto deadline = live->own_wait_deadline;
         return parking_->Park(std::move(live), "", 0, deadline);
       }
       case SocketTransport::Handshake::kFailed:
@@ -418,7 +419,7 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
     }
     if (!step.park) return Finish(std::move(live));
     if (live->conn->TlsRequested()) {
-      live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+      live->own_wait_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
       return AdvanceStartTls(std::move(live), WakeReason::kReadable);
     }
     if (stopping_) {
@@ -430,8 +431,7 @@ void LineServer::Continue(std::unique_ptr<Live> live, WakeReason reason) {
       if (sent == SendStatus::kFailed) return Finish(std::move(live));
       if (sent == SendStatus::kPending) {
         // Its client is not reading: wait for room (resumed as kReadable), not for input.
-        const SessionStep wait = step;
-        return ParkUntilSent(std::move(live), wait.key, wait.generation, wait.deadline);
+        return ParkUntilSent(std::move(live), step.key, step.generation, step.deadline);
       }
     }
     // Input that is already here (a pipelined line, or bytes held inside TLS) would never
@@ -458,7 +458,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
     case SendStatus::kFailed:
       return Finish(std::move(live));
     case SendStatus::kPending: {
-      const auto deadline = live->handshake_deadline;
+      const auto deadline = live->own_wait_deadline;
       return ParkUntilSent(std::move(live), "", 0, deadline);
     }
     case SendStatus::kDone:
@@ -471,7 +471,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
       // The session's first command under TLS may already be inside the last record.
       return Continue(std::move(live), WakeReason::kReadable);
     case SocketTransport::Handshake::kWaiting: {
-      const auto deadline = live->handshake_deadline;
+      const auto deadline = live->own_wait_deadline;
       return parking_->Park(std::move(live), "", 0, deadline);
     }
     case SocketTransport::Handshake::kFailed:
@@ -487,9 +487,9 @@ void LineServer::Finish(std::unique_ptr<Live> live) {
   // A client that does not read gets its last replies if it takes them soon; no thread waits.
   if (!live->closing) {
     live->closing = true;
-    live->handshake_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
+    live->own_wait_deadline = std::chrono::steady_clock::now() + HandshakeTimeout();
   }
-  const auto deadline = live->handshake_deadline;
+  const auto deadline = live->own_wait_deadline;
   ParkUntilSent(std::move(live), "", 0, deadline);
 }
 

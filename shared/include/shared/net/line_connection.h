@@ -54,11 +54,14 @@ class LineConnection {
   // Output the client has not taken yet (FlushNow said kPending): a session waits for room,
   // parked, before it reads another command.
   bool OutputPending() const { return !out_.empty() || output_held_; }
+  // The client refused output at the last try, or an answer is held back (HoldOutput): the
+  // session stops answering commands until this clears. Cheap: no clock, no syscall.
+  bool OutputBlocked() const { return output_held_ || held_until_ != TimePoint{}; }
   // Sends what is pending now, then holds what is written next back for `delay` (the answer
   // to a failed login): FlushNow keeps it pending, a session waits (parked, without a thread)
   // before it reads another command, and a waiting Flush sleeps out the rest.
   void HoldOutput(std::chrono::milliseconds delay);
-  // When held output may go (a time in the past when none is held).
+  // When held output may go (the epoch once none is held).
   std::chrono::steady_clock::time_point held_until() const { return held_until_; }
 
   // STARTTLS: flushes pending output (the "ready" reply goes out in plaintext), DISCARDS any
@@ -134,7 +137,8 @@ class LineConnection {
   bool tls_requested_ = false;       // RequestTls: the next read handshakes first
   std::string out_;
   bool output_held_ = false;  // a transport layer holds output back (FlushNow said kPending)
-  std::chrono::steady_clock::time_point held_until_;  // HoldOutput
+  using TimePoint = std::chrono::steady_clock::time_point;
+  TimePoint held_until_;  // HoldOutput; the epoch once the hold has ended
   bool write_failed_ = false;
 };
 
