@@ -1,6 +1,9 @@
 // mailsuite-mta: the SMTP daemon (inbound 25, submission 587, implicit-TLS submission 465).
 #include <memory>
 
+#include <Poco/Logger.h>
+
+#include "dkim/dkim_signer.h"
 #include "queue/queue_runner.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
@@ -16,9 +19,22 @@ struct MtaState {
   Config config;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
+  std::unique_ptr<mta::DkimSigner> dkim;
   std::unique_ptr<mta::SmtpServices> services;
   std::unique_ptr<mta::QueueRunner> runner;  // declared last: stopped before the store closes
 };
+
+// Reads the signing keys; a problem is logged, and mail goes on unsigned rather than stopping.
+void LoadDkimKeys(mta::DkimSigner& dkim, const std::string& key_dir) {
+  Poco::Logger& log = Poco::Logger::get("dkim");
+  std::vector<std::string> problems;
+  Status s = dkim.Reload(&problems);
+  for (const std::string& p : problems) log.error(p);
+  if (!s)
+    log.error("DKIM keys not loaded: " + s.message());
+  else
+    log.information(std::to_string(dkim.KeyCount()) + " DKIM signing keys in " + key_dir);
+}
 
 }  // namespace
 
@@ -41,10 +57,14 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    state->runner = std::make_unique<mta::QueueRunner>(state->config, *state->store);
+    state->dkim = std::make_unique<mta::DkimSigner>(config.dkim.key_dir);
+    LoadDkimKeys(*state->dkim, config.dkim.key_dir);
+    state->runner =
+        std::make_unique<mta::QueueRunner>(state->config, *state->store, state->dkim.get());
     mta::QueueRunner* runner = state->runner.get();
-    state->services = std::make_unique<mta::SmtpServices>(mta::SmtpServices{
-        state->config, *state->store, *state->auth_failures, [runner] { runner->Wake(); }});
+    state->services = std::make_unique<mta::SmtpServices>(
+        mta::SmtpServices{state->config, *state->store, *state->auth_failures,
+                          [runner] { runner->Wake(); }, state->dkim.get()});
     state->runner->Start();
 
     net::DaemonSetup setup;
@@ -57,6 +77,9 @@ int main(int argc, char** argv) {
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<mta::SmtpSession>(*services, conn, info);
     };
+    mta::DkimSigner* dkim = state->dkim.get();
+    // New keys (a rotation) sign from the next message on; dkim.key_dir itself needs a restart.
+    setup.reload = [dkim, dir = config.dkim.key_dir](const Config&) { LoadDkimKeys(*dkim, dir); };
     setup.keep_alive = state;
     return setup;
   };

@@ -2,6 +2,7 @@
 
 #include <Poco/Logger.h>
 
+#include "../dkim/dkim_signer.h"
 #include "delivery.h"
 #include "shared/logging.h"
 #include "shared/mail/address.h"
@@ -9,7 +10,7 @@
 namespace mailsuite::mta {
 
 Status SendDsn(store::Store& store, const DsnInput& in, const std::vector<DsnRecipient>& recipients,
-               const std::string& original) {
+               const std::string& original, const DkimSigner* dkim) {
   // RFC 5321 4.5.5 / RFC 3461 6.2: never send a DSN about a message from the null sender.
   if (in.sender.empty() || recipients.empty()) return Status::Ok();
   Envelope env;
@@ -34,7 +35,15 @@ Status SendDsn(store::Store& store, const DsnInput& in, const std::vector<DsnRec
     to.local_users = *users;
   }
   env.recipients.push_back(to);
-  Status s = DeliverMessage(store, env, BuildDsn(in, recipients, original));
+  std::string dsn = BuildDsn(in, recipients, original);
+  if (dkim) {
+    auto signature = dkim->Sign(dsn);
+    if (signature)
+      dsn.insert(0, *signature);
+    else
+      Poco::Logger::get("queue").error(signature.error());
+  }
+  Status s = DeliverMessage(store, env, dsn);
   if (s)
     Poco::Logger::get("queue").information("DSN (" + recipients[0].action + ") sent to <" +
                                            Printable(in.sender) + ">");

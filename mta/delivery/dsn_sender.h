@@ -11,8 +11,12 @@
 
 namespace mailsuite::mta {
 
+class DkimSigner;
+
 // Ok also when nothing had to be sent (null sender, or a local sender that no longer exists).
+// With `dkim`, the notice is signed for its From: (MAILER-DAEMON@hostname) like local mail.
 Status SendDsn(store::Store& store, const DsnInput& input,
-               const std::vector<DsnRecipient>& recipients, const std::string& original);
+               const std::vector<DsnRecipient>& recipients, const std::string& original,
+               const DkimSigner* dkim = nullptr);
 
 }  // namespace mailsuite::mta

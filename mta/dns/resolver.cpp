@@ -140,6 +140,33 @@ void OnAddresses(void* arg, int status, int, ares_addrinfo* info) {
   if (a.addresses.empty()) a.outcome = DnsOutcome::kNoRecords;
 }
 
+void OnTxt(void* arg, int status, int, unsigned char* abuf, int alen) {
+  TxtAnswer& a = *static_cast<TxtAnswer*>(arg);
+  a.outcome = OutcomeOf(status);
+  if (status != ARES_SUCCESS) {
+    a.error = ares_strerror(status);
+    return;
+  }
+  ares_txt_ext* txt = nullptr;
+  int parsed = ares_parse_txt_reply_ext(abuf, alen, &txt);
+  if (parsed == ARES_ENODATA) {
+    a.outcome = DnsOutcome::kNoRecords;
+    return;
+  }
+  if (parsed != ARES_SUCCESS) {
+    a.outcome = DnsOutcome::kTemporary;
+    a.error = std::string("bad TXT answer: ") + ares_strerror(parsed);
+    return;
+  }
+  // A record of several strings comes as several entries; record_start marks each first one.
+  for (ares_txt_ext* t = txt; t; t = t->next) {
+    if (t->record_start || a.records.empty()) a.records.emplace_back();
+    a.records.back().append(reinterpret_cast<const char*>(t->txt), t->length);
+  }
+  ares_free_data(txt);
+  if (a.records.empty()) a.outcome = DnsOutcome::kNoRecords;
+}
+
 }  // namespace
 
 void OrderMxHosts(std::vector<MxHost>& hosts) {
@@ -183,6 +210,18 @@ AddressAnswer Resolver::LookupAddresses(const std::string& host) const {
   hints.ai_family = AF_UNSPEC;
   hints.ai_flags = ARES_AI_NOSORT;
   ares_getaddrinfo(ch.get(), host.c_str(), nullptr, &hints, OnAddresses, &answer);
+  ch.Run();
+  return answer;
+}
+
+TxtAnswer Resolver::LookupTxt(const std::string& name) const {
+  TxtAnswer answer;
+  Channel ch(servers_, timeout_);
+  if (!ch.ok()) {
+    answer.error = "cannot set up the DNS resolver";
+    return answer;
+  }
+  ares_query(ch.get(), name.c_str(), ns_c_in, ns_t_txt, OnTxt, &answer);
   ch.Run();
   return answer;
 }

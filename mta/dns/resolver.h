@@ -1,7 +1,8 @@
-// DNS lookups for relaying, with c-ares: MX records (RFC 5321 5.1, RFC 7505 null MX) and a host's
-// A/AAAA addresses. Each lookup uses its own c-ares channel, so a Resolver may be used from any
-// number of threads. Outcomes separate "the name does not exist" (permanent) from "the DNS did
-// not answer" (temporary), because that decides between a bounce and a retry.
+// DNS lookups for relaying, with c-ares: MX records (RFC 5321 5.1, RFC 7505 null MX), a host's
+// A/AAAA addresses, and TXT records (DKIM keys, SPF, DMARC). Each lookup uses its own c-ares
+// channel, so a Resolver may be used from any number of threads. Outcomes separate "the name does
+// not exist" (permanent) from "the DNS did not answer" (temporary), because that decides between a
+// bounce and a retry.
 #pragma once
 
 #include <chrono>
@@ -37,12 +38,19 @@ struct AddressAnswer {
   std::string error;
 };
 
+struct TxtAnswer {
+  DnsOutcome outcome = DnsOutcome::kTemporary;
+  std::vector<std::string> records;  // each record's character-strings joined (RFC 7208 3.3)
+  std::string error;
+};
+
 class Resolver {
  public:
   // `servers` empty uses the system configuration.
   Resolver(std::vector<Endpoint> servers, std::chrono::milliseconds timeout);
   MxAnswer LookupMx(const std::string& domain) const;
   AddressAnswer LookupAddresses(const std::string& host) const;
+  TxtAnswer LookupTxt(const std::string& name) const;
 
  private:
   std::vector<Endpoint> servers_;

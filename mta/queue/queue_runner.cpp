@@ -43,9 +43,10 @@ namespace {
 constexpr size_t kMessagesPerConnection = 50;
 }  // namespace
 
-QueueRunner::QueueRunner(const Config& config, store::Store& store)
+QueueRunner::QueueRunner(const Config& config, store::Store& store, const DkimSigner* dkim)
     : config_(config),
       store_(store),
+      dkim_(dkim),
       resolver_(config.dns.servers, std::chrono::milliseconds(config.dns.timeout_ms)) {
   relay_.helo_name = config.general.hostname;
   relay_.port = static_cast<uint16_t>(config.relay.port);
@@ -205,7 +206,7 @@ void QueueRunner::Record(const store::QueueMessage& qm,
                       " status=" + res.status + " (" + Printable(res.diagnostic, 200) + ")");
   }
   if (!relayed.empty()) {
-    Status st = SendDsn(store_, MakeDsnInput(qm, now), relayed, content);
+    Status st = SendDsn(store_, MakeDsnInput(qm, now), relayed, content, dkim_);
     if (!st) Log().error("cannot send the relayed notice for queue " + std::to_string(qm.id));
   }
 }
@@ -254,7 +255,7 @@ bool QueueRunner::SendBounce(const store::QueueMessage& m, int64_t now) {
   auto content = store_.ReadQueueContent(m.id);
   if (!content) return false;
 
-  Status s = SendDsn(store_, MakeDsnInput(m, now), failed, *content);
+  Status s = SendDsn(store_, MakeDsnInput(m, now), failed, *content, dkim_);
   if (!s) {
     Log().error("cannot send bounce for queue " + std::to_string(m.id) + ": " + s.message());
     return false;

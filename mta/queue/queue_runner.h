@@ -20,9 +20,12 @@
 
 namespace mailsuite::mta {
 
+class DkimSigner;
+
 class QueueRunner {
  public:
-  QueueRunner(const Config& config, store::Store& store);
+  // `dkim` (may be null) signs the bounces and notices the runner sends.
+  QueueRunner(const Config& config, store::Store& store, const DkimSigner* dkim = nullptr);
   ~QueueRunner();
   QueueRunner(const QueueRunner&) = delete;
   QueueRunner& operator=(const QueueRunner&) = delete;
@@ -51,6 +54,7 @@ class QueueRunner {
 
   const Config& config_;
   store::Store& store_;
+  const DkimSigner* dkim_;
   Resolver resolver_;
   RelaySettings relay_;
   std::thread thread_;

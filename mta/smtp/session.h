@@ -26,6 +26,8 @@ class AuthFailureTracker;
 
 namespace mailsuite::mta {
 
+class DkimSigner;
+
 enum class SmtpState { kConnected, kGreeted, kMail, kRcpt };
 const char* StateName(SmtpState state);
 
@@ -35,6 +37,7 @@ struct SmtpServices {
   store::Store& store;
   auth::AuthFailureTracker& auth_failures;
   std::function<void()> on_queued = nullptr;  // remote recipients were queued: wake the runner
+  const DkimSigner* dkim = nullptr;           // signs mail from local senders; null: none
 };
 
 struct Recipient {

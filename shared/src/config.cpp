@@ -283,6 +283,11 @@ const KeySpec kKeys[] = {
      INT_KEY(relay.max_connections, 1, 1000)},
     {"relay", "max_per_destination", "10", "Outbound connections to one domain at once.",
      INT_KEY(relay.max_per_destination, 1, 1000)},
+    {"dkim", "key_dir", "",
+     "DKIM signing keys, one folder per domain (mailsuite dkim keygen writes them); mail from a "
+     "local sender is signed for its From: domain when a key for it is here. Empty: the folder "
+     "dkim beside store.path.",
+     PATH_KEY(dkim.key_dir)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {
@@ -391,6 +396,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file_name,
     std::string err = spec->apply(config, Value{value, std::filesystem::current_path().string()});
     if (!err.empty()) return Status::Error("--set " + sec + "." + key + ": " + err);
   }
+  // Derived defaults: the keys live beside the database unless told otherwise.
+  if (config.dkim.key_dir.empty())
+    config.dkim.key_dir = (std::filesystem::path(config.store.path).parent_path() / "dkim")
+                              .lexically_normal()
+                              .string();
   return config;
 }
 

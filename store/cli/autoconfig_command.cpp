@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "dkim_records.h"
 #include "init_command.h"
 #include "shared/config.h"
 
@@ -47,10 +48,13 @@ std::string RenderAutoconfig(const Config& c, const std::string& domain) {
 
 std::string RenderDnsAdvice(const Config& c, const std::string& domain) {
   const std::string& host = c.general.hostname;
-  return "Publish these DNS records for " + domain + ":\n" + "  " + domain + ".  MX   10 " + host +
-         ".\n" + "  " + domain + ".  TXT  \"v=spf1 mx -all\"\n" + "  " + host +
+  std::string records;
+  for (const DnsRecord& r : DomainDnsRecords(c, domain))
+    records += "  " + FormatDnsRecord(r) + (r.note.empty() ? "" : "\n      ; " + r.note) + "\n";
+  return "Publish these DNS records for " + domain + ":\n" + records + "  " + host +
          ".  A/AAAA  <this server's public addresses>\n" + "  autoconfig." + domain + ".  CNAME  " +
-         host + ".\nServe `mailsuite autoconfig " + domain +
+         host + ".\nServe this MTA-STS policy at https://mta-sts." + domain +
+         "/.well-known/mta-sts.txt:\n" + MtaStsPolicy(c) + "Serve `mailsuite autoconfig " + domain +
          "` for Thunderbird at https://autoconfig." + domain +
          "/mail/config-v1.1.xml\nand at https://" + domain +
          "/.well-known/autoconfig/mail/config-v1.1.xml;\n"

@@ -11,8 +11,10 @@
 #include <cxxopts.hpp>
 
 #include "cli_common.h"
+#include "dkim_records.h"
 #include "shared/auth/password.h"
 #include "shared/config.h"
+#include "shared/mail/dkim_keys.h"
 #include "shared/tls.h"
 #include "store/store.h"
 
@@ -95,7 +97,20 @@ int RunInitCommand(int argc, char** argv) {
     if (!*exists) {
       Status s = (*store)->AddDomain(domain);
       if (!s) return Fail("domain " + domain + ": " + s.message());
-      std::cout << "added domain " << domain << "\n" << RenderDnsAdvice(*config, domain);
+      std::cout << "added domain " << domain << "\n";
+      // Signing keys from the start: mail from a new server without DKIM is spam to the big
+      // mailbox providers. The first key of each type signs at once.
+      for (auto type : {mail::DkimKeyType::kRsa, mail::DkimKeyType::kEd25519}) {
+        std::string selector = DefaultDkimSelector(type);
+        auto key = mail::GenerateDkimKey(config->dkim.key_dir, domain, selector, type, true);
+        if (!key) return Fail("dkim", key.error());
+        std::cout << "created DKIM " << mail::DkimKeyTypeName(type) << " key " << key->path << "\n";
+      }
+      if (Status s =
+              mail::ChownDkimKeys(config->dkim.key_dir, config->server.user, config->server.group);
+          !s)
+        return Fail("dkim", s.message());
+      std::cout << RenderDnsAdvice(*config, domain);
       // Thunderbird's autoconfig file, ready to publish.
       std::string xml_path =
           (fs::absolute(path).parent_path() / ("autoconfig-" + domain + ".xml")).string();

@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include "cli_common.h"
+#include "dkim_records.h"
 #include "init_command.h"
 
 namespace mailsuite::cli {
@@ -26,6 +27,10 @@ commands:
   alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
                                            SOURCE "@domain" is the domain's catch-all
   mailbox list ADDRESS
+  dkim keygen DOMAIN [--selector S] [--type rsa|ed25519]
+                                           DKIM signing keys (RSA and Ed25519 unless --type);
+                                           prints the DNS record to publish
+  dkim list [DOMAIN] | dkim activate DOMAIN SELECTOR | dkim remove DOMAIN SELECTOR
   check                                    is the configuration ready to start?
   backup FILE                              consistent copy of the store (daemons may run)
   autoconfig DOMAIN                        Thunderbird's config-v1.1.xml for this server
@@ -60,6 +65,7 @@ int Main(int argc, char** argv) {
   if (command == "init") return RunInitCommand(argc, argv);
   if (command == "config") return RunConfigCommand(argc, argv);
   if (command == "sendmail") return RunSendmailCommand(argc, argv);
+  if (command == "dkim") return RunDkimCommand(argc, argv);
 
   cxxopts::Options cli("mailsuite", "mailsuite administration");
   cli.add_options()("c,config", "configuration file",

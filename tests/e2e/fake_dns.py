@@ -2,18 +2,20 @@
 
     dns = FakeDns({("example.net", "MX"): [(10, "mx1.example.net")],
                    ("mx1.example.net", "A"): ["127.0.0.2"],
+                   ("s._domainkey.example.net", "TXT"): ["v=DKIM1; k=rsa; p=..."],
                    ("gone.example", "rcode"): 3})      # NXDOMAIN
     dns.start(); ... dns.port ...; dns.stop()
 
 Names absent from the table get NODATA if any record of the name exists, else NXDOMAIN.
-A ("name", "rcode") entry answers every query for the name with that rcode (2 SERVFAIL, 3 NXDOMAIN).
+A ("name", "rcode") entry answers every query for the name with that rcode (2 SERVFAIL, 3 NXDOMAIN);
+a ("name", "drop") entry leaves every query for it unanswered.
 """
 
 import socket
 import struct
 import threading
 
-TYPES = {"A": 1, "MX": 15, "AAAA": 28}
+TYPES = {"A": 1, "MX": 15, "TXT": 16, "AAAA": 28}
 
 
 def encode_name(name):
@@ -74,6 +76,8 @@ class FakeDns:
         self.queries.append((name, type_name))
 
         rcode, answers = 0, []
+        if (name, "drop") in self.records:  # a server that never answers: the client times out
+            return None
         if (name, "rcode") in self.records:
             rcode = self.records[(name, "rcode")]
         elif (name, type_name) in self.records:
@@ -84,6 +88,10 @@ class FakeDns:
         for a in answers:
             if type_name == "MX":
                 rdata = struct.pack("!H", a[0]) + encode_name(a[1])
+            elif type_name == "TXT":  # one record; long text split into 255-octet strings
+                text = a.encode()
+                rdata = b"".join(bytes([len(text[i:i + 255])]) + text[i:i + 255]
+                                 for i in range(0, max(len(text), 1), 255))
             elif type_name == "A":
                 rdata = socket.inet_pton(socket.AF_INET, a)
             else:

@@ -273,8 +273,19 @@ class ServiceTest(unittest.TestCase):
                                 "--set", "tls.private_key=k.pem"], input="s3cret\n",
                                capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("example.org.  MX   10 mail.example.org.", r.stdout)
-            self.assertIn('"v=spf1 mx -all"', r.stdout)
+            self.assertIn("example.org.  MX  10 mail.example.org.", r.stdout)
+            self.assertIn('example.org.  TXT  "v=spf1 mx -all"', r.stdout)
+            # DKIM keys from the start (issue #15), both types, with the records to publish.
+            self.assertRegex(r.stdout, r'\d{6}r\._domainkey\.example\.org\.  TXT  '
+                                       r'"v=DKIM1; k=rsa; p=MIIBIjAN[^"]{229}" "[^"]+"')
+            self.assertRegex(r.stdout, r'\d{6}e\._domainkey\.example\.org\.  TXT  '
+                                       r'"v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}="')
+            self.assertEqual(len(os.listdir(os.path.join(d, "dkim", "example.org"))), 2)
+            self.assertIn('_dmarc.example.org.  TXT  "v=DMARC1; p=quarantine; '
+                          'rua=mailto:postmaster@example.org"', r.stdout)
+            self.assertIn('_mta-sts.example.org.  TXT  "v=STSv1; id=1"', r.stdout)
+            self.assertIn('_smtp._tls.example.org.  TXT  "v=TLSRPTv1;', r.stdout)
+            self.assertIn("version: STSv1\nmode: testing\nmx: mail.example.org\n", r.stdout)
             self.assertIn("added user admin@example.org", r.stdout)
             with open(os.path.join(d, "autoconfig-example.org.xml")) as f:
                 self.assertIn("<hostname>mail.example.org</hostname>", f.read())

@@ -5,6 +5,7 @@
 
 #include "../../delivery/delivery.h"
 #include "../../delivery/dsn_sender.h"
+#include "../../dkim/dkim_signer.h"
 #include "../session.h"
 #include "../trace_headers.h"
 #include "shared/mail/header_scan.h"
@@ -67,6 +68,18 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   std::string prefix = BuildReceived(ri);
   if (s.is_submission()) prefix += MissingSubmissionHeaders(content, s.hostname(), id, now);
   content.insert(0, prefix);
+  // Our own users' mail is signed for its From: domain, over the header we just completed; a
+  // stranger's never (we would vouch for a forgery). Signing after Received: keeps that line
+  // out of the signature, and the signature goes on top (RFC 6376 5.6).
+  bool known_sender =
+      !s.authenticated_user.empty() || net::InNetworks(s.info().peer_address, c.trusted_networks);
+  if (known_sender && s.services.dkim) {
+    auto signature = s.services.dkim->Sign(content);
+    if (signature)
+      content.insert(0, *signature);
+    else
+      s.log().Error(signature.error() + "; " + id + " goes unsigned");
+  }
 
   Envelope env;
   env.id = id;
@@ -89,10 +102,8 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
   bool remote = false;
   std::vector<DsnRecipient> delivered;  // RFC 3461: NOTIFY=SUCCESS for a local mailbox
-  // Only for senders we know: a stranger on port 25 could otherwise make us mail a forged
-  // sender (backscatter, SECURITY.md 3).
-  bool known_sender =
-      !s.authenticated_user.empty() || net::InNetworks(s.info().peer_address, c.trusted_networks);
+  // Only for senders we know (known_sender above): a stranger on port 25 could otherwise make
+  // us mail a forged sender (backscatter, SECURITY.md 3).
   for (const Recipient& r : env.recipients) {
     remote = remote || r.local_users.empty();
     if (known_sender && !r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
@@ -102,7 +113,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   if (remote && s.services.on_queued) s.services.on_queued();
   if (!delivered.empty()) {
     DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
-    if (Status st = SendDsn(s.services.store, in, delivered, content); !st)
+    if (Status st = SendDsn(s.services.store, in, delivered, content, s.services.dkim); !st)
       s.log().Error("cannot send the delivery notice for " + id + ": " + st.message());
   }
   s.ResetTransaction();

@@ -114,6 +114,10 @@ struct RelayConfig {
   int max_per_destination = 0;          // of which to one domain
 };
 
+struct DkimConfig {
+  std::string key_dir;  // <domain>/<selector>.key files (shared/mail/dkim_keys.h)
+};
+
 struct Config {
   std::string source;  // the file it was read from, for messages
   GeneralConfig general;
@@ -128,6 +132,7 @@ struct Config {
   QueueConfig queue;
   DnsConfig dns;
   RelayConfig relay;
+  DkimConfig dkim;
 };
 
 // Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are

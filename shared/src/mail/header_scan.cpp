@@ -6,6 +6,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include <Poco/String.h>
+
+#include "shared/mail/address.h"
+#include "shared/mail/mime.h"
+
 namespace mailsuite::mail {
 
 size_t HeaderEnd(std::string_view m) {
@@ -34,6 +39,42 @@ int CountHeaderFields(std::string_view m, std::string_view name) {
     pos = eol + 1;
   }
   return count;
+}
+
+std::vector<std::string> HeaderFieldValues(std::string_view m, std::string_view name) {
+  std::string_view header = m.substr(0, HeaderEnd(m));
+  std::vector<std::string> values;
+  bool in_field = false;  // continuation lines belong to the last matching field
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t eol = header.find('\n', pos);
+    if (eol == std::string_view::npos) eol = header.size();
+    std::string_view line = header.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = eol + 1;
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (in_field) values.back() += line;
+      continue;
+    }
+    in_field = line.size() > name.size() && line[name.size()] == ':' &&
+               strncasecmp(line.data(), name.data(), name.size()) == 0;
+    if (in_field) values.emplace_back(line.substr(name.size() + 1));
+  }
+  for (std::string& v : values) Poco::trimInPlace(v);
+  return values;
+}
+
+std::string AuthorDomain(std::string_view message) {
+  std::vector<std::string> from = HeaderFieldValues(message, "From");
+  if (from.size() != 1) return "";
+  std::string domain;
+  for (const EnvelopeAddress& a : ParseAddresses(from[0])) {
+    if (!a.host || a.host->empty()) return "";
+    std::string host = ToLower(*a.host);
+    if (!domain.empty() && host != domain) return "";
+    domain = host;
+  }
+  return domain;
 }
 
 std::string FormatRfc5322Date(int64_t unix_time) {

@@ -184,6 +184,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
         } else {
           log.error("SIGHUP: keeping the old TLS certificate: " + fresh.error());
         }
+        if (setup->reload) setup->reload(*reread);
       }
       NotifySystemd("READY=1");
       continue;

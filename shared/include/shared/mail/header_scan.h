@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailsuite::mail {
 
@@ -15,6 +16,14 @@ size_t HeaderEnd(std::string_view message);
 
 // Number of header fields named `name` (case-insensitive), continuation lines not counted.
 int CountHeaderFields(std::string_view message, std::string_view name);
+
+// The values of every field named `name` (case-insensitive), in order, unfolded (RFC 5322
+// 2.2.3: CRLF before WSP removed) and trimmed.
+std::vector<std::string> HeaderFieldValues(std::string_view message, std::string_view name);
+
+// The RFC 5322.From domain (RFC 7489 3.1 "Author Domain"), lower case: "" unless the message has
+// exactly one From: field naming exactly one domain (several mailboxes of one domain are fine).
+std::string AuthorDomain(std::string_view message);
 
 inline bool HasHeaderField(std::string_view message, std::string_view name) {
   return CountHeaderFields(message, name) > 0;

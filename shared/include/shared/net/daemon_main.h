@@ -2,7 +2,8 @@
 // validates the config (exit 2 on any problem, before listening), sets up logging and TLS, asks
 // the daemon for its listeners and session handler, binds, writes server.ports_file, and on
 // SIGTERM/SIGINT stops accepting and lets sessions finish within server.shutdown_grace_seconds;
-// SIGHUP reloads the TLS certificate and key. Tells systemd when it is ready (Type=notify).
+// SIGHUP reloads the TLS certificate and key, and whatever DaemonSetup::reload reloads. Tells
+// systemd when it is ready (Type=notify).
 #pragma once
 
 #include <functional>
@@ -25,6 +26,8 @@ struct DaemonSetup {
   // for helpers that need the server, such as the thread that wakes parked sessions.
   std::function<void(LineServer&)> started;
   std::function<void()> stopped;
+  // Called on SIGHUP with the configuration read again, for what the daemon itself reloads.
+  std::function<void(const Config&)> reload;
   // Anything the handler needs kept alive (the store, caches) while the daemon runs.
   std::shared_ptr<void> keep_alive;
 };
