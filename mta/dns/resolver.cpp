@@ -167,6 +167,79 @@ void OnTxt(void* arg, int status, int, unsigned char* abuf, int alen) {
   if (a.records.empty()) a.outcome = DnsOutcome::kNoRecords;
 }
 
+// Raw A/AAAA answers (ares_addrinfo would follow the system's search rules and mix families).
+struct FamilyState {
+  AddressAnswer* answer;
+  bool ipv6;
+};
+
+void OnFamily(void* arg, int status, int, unsigned char* abuf, int alen) {
+  auto* st = static_cast<FamilyState*>(arg);
+  AddressAnswer& a = *st->answer;
+  a.outcome = OutcomeOf(status);
+  if (status != ARES_SUCCESS) {
+    a.error = ares_strerror(status);
+    return;
+  }
+  int parsed = ARES_SUCCESS;
+  char buf[INET6_ADDRSTRLEN];
+  if (st->ipv6) {
+    ares_addr6ttl ttls[64];
+    int n = 64;
+    parsed = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
+    for (int i = 0; parsed == ARES_SUCCESS && i < n; ++i)
+      if (inet_ntop(AF_INET6, &ttls[i].ip6addr, buf, sizeof buf)) a.addresses.push_back(buf);
+  } else {
+    ares_addrttl ttls[64];
+    int n = 64;
+    parsed = ares_parse_a_reply(abuf, alen, nullptr, ttls, &n);
+    for (int i = 0; parsed == ARES_SUCCESS && i < n; ++i)
+      if (inet_ntop(AF_INET, &ttls[i].ipaddr, buf, sizeof buf)) a.addresses.push_back(buf);
+  }
+  if (parsed == ARES_ENODATA || (parsed == ARES_SUCCESS && a.addresses.empty())) {
+    a.outcome = DnsOutcome::kNoRecords;
+  } else if (parsed != ARES_SUCCESS) {
+    a.outcome = DnsOutcome::kTemporary;
+    a.error = std::string("bad address answer: ") + ares_strerror(parsed);
+  }
+}
+
+void OnPtr(void* arg, int status, int, unsigned char* abuf, int alen) {
+  PtrAnswer& a = *static_cast<PtrAnswer*>(arg);
+  a.outcome = OutcomeOf(status);
+  if (status != ARES_SUCCESS) {
+    a.error = ares_strerror(status);
+    return;
+  }
+  hostent* host = nullptr;
+  int parsed = ares_parse_ptr_reply(abuf, alen, nullptr, 0, AF_INET, &host);
+  if (parsed != ARES_SUCCESS) {
+    a.outcome = parsed == ARES_ENODATA ? DnsOutcome::kNoRecords : DnsOutcome::kTemporary;
+    return;
+  }
+  if (host->h_name) a.names.push_back(host->h_name);
+  for (char** alias = host->h_aliases; alias && *alias; ++alias) a.names.push_back(*alias);
+  ares_free_hostent(host);
+}
+
+// "192.0.2.7" -> "7.2.0.192.in-addr.arpa", IPv6 in nibbles under ip6.arpa.
+std::string ReverseName(const std::string& address) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET, address.c_str(), b) == 1)
+    return std::to_string(b[3]) + "." + std::to_string(b[2]) + "." + std::to_string(b[1]) + "." +
+           std::to_string(b[0]) + ".in-addr.arpa";
+  if (inet_pton(AF_INET6, address.c_str(), b) != 1) return "";
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 15; i >= 0; --i) {
+    out += kHex[b[i] & 15];
+    out += '.';
+    out += kHex[b[i] >> 4];
+    out += '.';
+  }
+  return out + "ip6.arpa";
+}
+
 }  // namespace
 
 void OrderMxHosts(std::vector<MxHost>& hosts) {
@@ -210,6 +283,32 @@ AddressAnswer Resolver::LookupAddresses(const std::string& host) const {
   hints.ai_family = AF_UNSPEC;
   hints.ai_flags = ARES_AI_NOSORT;
   ares_getaddrinfo(ch.get(), host.c_str(), nullptr, &hints, OnAddresses, &answer);
+  ch.Run();
+  return answer;
+}
+
+AddressAnswer Resolver::LookupAddressFamily(const std::string& name, bool ipv6) const {
+  AddressAnswer answer;
+  Channel ch(servers_, timeout_);
+  if (!ch.ok()) {
+    answer.error = "cannot set up the DNS resolver";
+    return answer;
+  }
+  FamilyState state{&answer, ipv6};
+  ares_query(ch.get(), name.c_str(), ns_c_in, ipv6 ? ns_t_aaaa : ns_t_a, OnFamily, &state);
+  ch.Run();
+  return answer;
+}
+
+PtrAnswer Resolver::LookupPtr(const std::string& address) const {
+  PtrAnswer answer;
+  std::string name = ReverseName(address);
+  Channel ch(servers_, timeout_);
+  if (name.empty() || !ch.ok()) {
+    answer.error = "cannot look up " + address;
+    return answer;
+  }
+  ares_query(ch.get(), name.c_str(), ns_c_in, ns_t_ptr, OnPtr, &answer);
   ch.Run();
   return answer;
 }

@@ -44,6 +44,12 @@ struct TxtAnswer {
   std::string error;
 };
 
+struct PtrAnswer {
+  DnsOutcome outcome = DnsOutcome::kTemporary;
+  std::vector<std::string> names;
+  std::string error;
+};
+
 class Resolver {
  public:
   // `servers` empty uses the system configuration.
@@ -51,6 +57,9 @@ class Resolver {
   MxAnswer LookupMx(const std::string& domain) const;
   AddressAnswer LookupAddresses(const std::string& host) const;
   TxtAnswer LookupTxt(const std::string& name) const;
+  // A (or, with `ipv6`, AAAA) records only, as SPF asks (RFC 7208 5.3).
+  AddressAnswer LookupAddressFamily(const std::string& name, bool ipv6) const;
+  PtrAnswer LookupPtr(const std::string& address) const;
 
  private:
   std::vector<Endpoint> servers_;
