@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev  # libFuzzer for tests/fuzz/run.sh
   openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail isync
+  publicsuffix  # the Public Suffix List for DMARC alignment (mta/dmarc)
   python3-dkim  # dkimpy: the independent DKIM implementation the interop tests check against
 )
 

@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include "dkim/dkim_signer.h"
+#include "inbound/inbound_checks.h"
 #include "queue/queue_runner.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
@@ -20,6 +21,8 @@ struct MtaState {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
   std::unique_ptr<mta::DkimSigner> dkim;
+  std::unique_ptr<mta::Resolver> resolver;  // for the inbound checks
+  std::unique_ptr<mta::InboundChecker> inbound;
   std::unique_ptr<mta::SmtpServices> services;
   std::unique_ptr<mta::QueueRunner> runner;  // declared last: stopped before the store closes
 };
@@ -62,9 +65,25 @@ int main(int argc, char** argv) {
     state->runner =
         std::make_unique<mta::QueueRunner>(state->config, *state->store, state->dkim.get());
     mta::QueueRunner* runner = state->runner.get();
+    if (config.smtp.authentication_checks) {
+      state->resolver = std::make_unique<mta::Resolver>(
+          config.dns.servers, std::chrono::milliseconds(config.dns.timeout_ms));
+      auto psl = mta::dmarc::PublicSuffixList::Load(config.smtp.public_suffix_list);
+      if (!psl)  // DMARC still works, with "the last two labels" as Organizational Domains
+        Poco::Logger::get("dmarc").warning(psl.error() +
+                                           "; relaxed alignment falls back to the last two "
+                                           "labels (install the publicsuffix package)");
+      auto on_reject = config.smtp.dmarc_reject_policy == "junk" ? mta::DmarcRejectAction::kJunk
+                       : config.smtp.dmarc_reject_policy == "none"
+                           ? mta::DmarcRejectAction::kNone
+                           : mta::DmarcRejectAction::kReject;
+      state->inbound = std::make_unique<mta::InboundChecker>(
+          *state->resolver, psl ? std::move(psl.value()) : mta::dmarc::PublicSuffixList(),
+          on_reject);
+    }
     state->services = std::make_unique<mta::SmtpServices>(
         mta::SmtpServices{state->config, *state->store, *state->auth_failures,
-                          [runner] { runner->Wake(); }, state->dkim.get()});
+                          [runner] { runner->Wake(); }, state->dkim.get(), state->inbound.get()});
     state->runner->Start();
 
     net::DaemonSetup setup;

@@ -16,6 +16,11 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       if (!user->has_value()) continue;  // removed since RCPT; nothing to deliver to
       auto inbox = store.GetMailbox(uid, "INBOX");
       if (!inbox) return inbox.status();
+      if (env.junk) {  // every user is created with a Junk folder; one deleted means INBOX
+        auto junk = store.GetMailbox(uid, "Junk");
+        if (!junk) return junk.status();
+        if (junk->has_value()) inbox = std::move(junk);
+      }
       if (!inbox->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
       store::DeliveryTarget t;
       t.mailbox = (*inbox)->id;

@@ -1,4 +1,5 @@
 // DeliverMessage: what happens to an accepted message. Local recipients get it in their INBOX
+// (or Junk, when the envelope says so)
 // (content stored once, with a per-recipient Return-Path:/Delivered-To: prefix); remote ones go
 // to the outbound queue with their DSN parameters. When it returns Ok, everything is on disk.
 #pragma once
@@ -19,6 +20,7 @@ struct Envelope {
   MailFrom mail;       // DSN RET/ENVID, BODY, SMTPUTF8
   std::vector<Recipient> recipients;
   int64_t received_at = 0;
+  bool junk = false;  // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
 };
 
 Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content);

@@ -27,6 +27,7 @@ class AuthFailureTracker;
 namespace mailsuite::mta {
 
 class DkimSigner;
+class InboundChecker;
 
 enum class SmtpState { kConnected, kGreeted, kMail, kRcpt };
 const char* StateName(SmtpState state);
@@ -38,6 +39,7 @@ struct SmtpServices {
   auth::AuthFailureTracker& auth_failures;
   std::function<void()> on_queued = nullptr;  // remote recipients were queued: wake the runner
   const DkimSigner* dkim = nullptr;           // signs mail from local senders; null: none
+  const InboundChecker* inbound = nullptr;    // SPF/DKIM/DMARC of strangers' mail; null: off
 };
 
 struct Recipient {

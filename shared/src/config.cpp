@@ -210,6 +210,23 @@ const KeySpec kKeys[] = {
     {"smtp", "require_sender_ownership", "true",
      "Submission: MAIL FROM must be the authenticated user's address or alias (else 553 5.7.1).",
      BOOL_KEY(smtp.require_sender_ownership)},
+    {"smtp", "authentication_checks", "true",
+     "Check SPF, DKIM and DMARC on mail from other servers (port 25, not trusted networks), "
+     "record them in an Authentication-Results: field, and apply the sender domain's DMARC "
+     "policy: p=quarantine goes to the recipient's Junk folder.",
+     [](Config& c, const Value& v) { return ParseBool(v.text, c.smtp.authentication_checks); }},
+    {"smtp", "dmarc_reject_policy", "reject",
+     "What a message failing a p=reject DMARC policy gets: reject (550 5.7.1 at the end of DATA), "
+     "junk (the Junk folder) or none (delivered, with the result recorded).",
+     [](Config& c, const Value& v) {
+       if (v.text != "reject" && v.text != "junk" && v.text != "none")
+         return std::string("'" + v.text + "' is not reject, junk or none");
+       c.smtp.dmarc_reject_policy = v.text;
+       return std::string();
+     }},
+    {"smtp", "public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat",
+     "The Public Suffix List (Debian package publicsuffix), for DMARC's relaxed alignment.",
+     PATH_KEY(smtp.public_suffix_list)},
     {"pop3", "listen", "0.0.0.0:110", "POP3 with STLS.", LISTEN_KEY(pop3.listen)},
     {"pop3", "tls_listen", "0.0.0.0:995", "POP3 over implicit TLS.", LISTEN_KEY(pop3.tls_listen)},
     {"pop3", "max_line_length", "1024", "Longest command line in octets.",

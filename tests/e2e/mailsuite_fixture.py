@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 import time
 
+from fake_dns import FakeDns
+
 BUILD_DIR = os.environ.get(
     "MAILSUITE_BUILD_DIR",
     os.path.join(os.path.dirname(__file__), "..", "..", "build"))
@@ -46,6 +48,7 @@ class Suite:
         self.settings = dict(settings or {})
         self.procs = {}
         self.ports = {}
+        self.dns = None  # the empty fake DNS a suite without dns.servers gets
 
     # --- setup ---------------------------------------------------------------------------
     def cli(self, *args, input_text=None, check=True):
@@ -65,6 +68,11 @@ class Suite:
             for key in keys:
                 sets[key] = "127.0.0.1:0"
         sets.update(self.settings)
+        if "dns.servers" not in sets:
+            # Test traffic stays on loopback: the SPF/DKIM/DMARC checks of port 25 (and any
+            # relay) ask an empty fake DNS, which answers every name with NXDOMAIN at once.
+            self.dns = FakeDns({}).start()
+            sets["dns.servers"] = f"127.0.0.1:{self.dns.port}"
         args = ["init"]
         for k, v in sets.items():
             args += ["--set", f"{k}={v}"]
@@ -152,6 +160,8 @@ class Suite:
             # with the directory: keep its end in the failure so CI shows why.
             report = "".join(f"\n--- end of {n}.log ---\n{self.log(n)[-12000:]}" for n in bad)
         finally:
+            if self.dns:
+                self.dns.stop()
             if os.environ.get("MAILSUITE_KEEP_E2E_DIR") is None:
                 shutil.rmtree(self.dir, ignore_errors=True)
         if bad and exc[0] is None:

@@ -6,6 +6,7 @@
 #include "../../delivery/delivery.h"
 #include "../../delivery/dsn_sender.h"
 #include "../../dkim/dkim_signer.h"
+#include "../../inbound/inbound_checks.h"
 #include "../session.h"
 #include "../trace_headers.h"
 #include "shared/mail/header_scan.h"
@@ -41,6 +42,14 @@ bool CleanLineEnds(std::string& content, bool normalize) {
   return true;
 }
 
+// "pass", "none", or each signature's result: "fail,pass".
+std::string DkimSummary(const std::vector<DkimResult>& results) {
+  std::string out;
+  for (const DkimResult& r : results)
+    out += (out.empty() ? "" : ",") + std::string(DkimOutcomeName(r.outcome));
+  return out.empty() ? "none" : out;
+}
+
 void AcceptMessage(SmtpSession& s, std::string content) {
   const SmtpConfig& c = s.services.config.smtp;
   Transaction& t = s.transaction;
@@ -54,6 +63,47 @@ void AcceptMessage(SmtpSession& s, std::string content) {
 
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   std::string id = s.NextMessageId();
+  // Our own users and trusted networks are known; everyone else on port 25 is a stranger whose
+  // claims (From:, MAIL FROM, signatures) are checked.
+  bool known_sender =
+      !s.authenticated_user.empty() || net::InNetworks(s.info().peer_address, c.trusted_networks);
+  std::string authentication_results;
+  bool junk = false;
+  if (!known_sender && s.services.inbound) {
+    InboundFacts facts{s.info().peer_address, s.helo_name,
+                       t.mail.null_sender ? "" : t.mail.sender.ToString()};
+    InboundResults results = s.services.inbound->Check(content, facts);
+    std::string summary = "spf=" + std::string(spf::ResultName(results.spf.result)) +
+                          " dkim=" + DkimSummary(results.dkim) +
+                          " dmarc=" + dmarc::OutcomeName(results.dmarc.outcome) +
+                          " (p=" + dmarc::PolicyName(results.dmarc.policy) +
+                          ") from=" + Printable(results.author_domain);
+    switch (DecideInbound(results, s.services.inbound->on_reject())) {
+      case InboundAction::kReject:  // RFC 7489 7.3 / RFC 7372 5.7.1
+        s.log().Info("refused " + id + ": " + summary);
+        s.Reply(550, "5.7.1",
+                "Message rejected: it fails the DMARC policy of " + results.dmarc.policy_domain);
+        s.ResetTransaction();
+        return;
+      case InboundAction::kDefer:
+        s.log().Info("deferred " + id + ": " + summary + ": " + results.dmarc.reason);
+        s.Reply(451, "4.7.0", "Temporary DNS failure while checking the sender; try again later");
+        s.ResetTransaction();
+        return;
+      case InboundAction::kJunk:
+        junk = true;
+        break;
+      case InboundAction::kDeliver:
+        break;
+    }
+    s.log().Info(id + ": " + summary + (junk ? " -> Junk" : ""));
+    int forged = 0;
+    content = RemoveOurAuthenticationResults(content, s.hostname(), &forged);
+    if (forged)
+      s.log().Info(id + ": removed " + std::to_string(forged) +
+                   " Authentication-Results field(s) claiming to be ours");
+    authentication_results = FormatAuthenticationResults(s.hostname(), results);
+  }
   ReceivedInfo ri;
   ri.helo = s.helo_name;
   ri.peer_address = s.info().peer_address;
@@ -65,14 +115,12 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   ri.id = id;
   if (t.recipients.size() == 1) ri.for_address = t.recipients[0].address;
   ri.time = now;
-  std::string prefix = BuildReceived(ri);
+  std::string prefix = authentication_results + BuildReceived(ri);
   if (s.is_submission()) prefix += MissingSubmissionHeaders(content, s.hostname(), id, now);
   content.insert(0, prefix);
   // Our own users' mail is signed for its From: domain, over the header we just completed; a
   // stranger's never (we would vouch for a forgery). Signing after Received: keeps that line
   // out of the signature, and the signature goes on top (RFC 6376 5.6).
-  bool known_sender =
-      !s.authenticated_user.empty() || net::InNetworks(s.info().peer_address, c.trusted_networks);
   if (known_sender && s.services.dkim) {
     auto signature = s.services.dkim->Sign(content);
     if (signature)
@@ -87,6 +135,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   env.mail = t.mail;
   env.recipients = t.recipients;
   env.received_at = now;
+  env.junk = junk;
   Status st = DeliverMessage(s.services.store, env, content);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());

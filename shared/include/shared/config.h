@@ -73,6 +73,9 @@ struct SmtpConfig {
   bool normalize_bare_line_ends = false;       // else a bare CR or LF in DATA rejects the message
   std::vector<net::Network> trusted_networks;  // may relay to other domains without AUTH
   bool require_sender_ownership = true;        // submission: MAIL FROM must be the user's address
+  bool authentication_checks = true;           // SPF/DKIM/DMARC on mail from strangers (port 25)
+  std::string dmarc_reject_policy;             // "reject", "junk" or "none" for p=reject failures
+  std::string public_suffix_list;              // for DMARC's Organizational Domains
 };
 
 struct Pop3Config {
