@@ -1,6 +1,7 @@
 #include "dkim_canon.h"
 
-#include <strings.h>
+#include <cctype>
+#include <unordered_map>
 
 namespace mailsuite::mta::dkim {
 namespace {
@@ -27,6 +28,8 @@ void AppendRelaxed(std::string& out, std::string_view text) {
 SplitMessage SplitHeader(std::string_view m) {
   SplitMessage out;
   size_t pos = 0;
+  size_t field_start = 0;
+  bool extendable = false;  // the line before was part of the last field
   while (pos < m.size()) {
     size_t eol = m.find('\n', pos);
     size_t next = eol == std::string_view::npos ? m.size() : eol + 1;
@@ -35,17 +38,20 @@ SplitMessage SplitHeader(std::string_view m) {
       out.body = m.substr(next);
       return out;
     }
-    if (IsWsp(line[0]) && !out.fields.empty()) {
-      HeaderField& last = out.fields.back();
-      last.raw = std::string_view(last.raw.data(), last.raw.size() + line.size());
+    if (IsWsp(line[0])) {
+      // A continuation belongs to the field right above it; after a line that is no field it
+      // belongs to nothing (a field's text is always one contiguous range).
+      if (extendable) out.fields.back().raw = m.substr(field_start, next - field_start);
     } else {
       size_t colon = line.find(':');
-      if (colon == std::string_view::npos) {  // not a field: kept out of every selection
+      extendable = colon != std::string_view::npos;
+      if (!extendable) {  // not a field: kept out of every selection
         pos = next;
         continue;
       }
       std::string_view name = line.substr(0, colon);
       while (!name.empty() && IsWsp(name.back())) name.remove_suffix(1);
+      field_start = pos;
       out.fields.push_back(HeaderField{name, line});
     }
     pos = next;
@@ -99,17 +105,21 @@ std::string CanonicalBody(std::string_view body, Canon canon) {
 
 std::vector<std::string_view> SelectHeaders(const std::vector<HeaderField>& fields,
                                             const std::vector<std::string>& signed_names) {
-  std::vector<bool> used(fields.size(), false);
+  // One pass over the fields, then one step per name: a message of many fields and a long h=
+  // cost their sum, not their product.
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::unordered_map<std::string, std::vector<size_t>> by_name;  // top to bottom
+  for (size_t i = 0; i < fields.size(); ++i) by_name[lower(fields[i].name)].push_back(i);
   std::vector<std::string_view> out;
   for (const std::string& name : signed_names) {
-    for (size_t i = fields.size(); i-- > 0;) {
-      if (used[i] || fields[i].name.size() != name.size() ||
-          strncasecmp(fields[i].name.data(), name.data(), name.size()) != 0)
-        continue;
-      used[i] = true;
-      out.push_back(fields[i].raw);
-      break;
-    }
+    auto it = by_name.find(lower(name));
+    if (it == by_name.end() || it->second.empty()) continue;
+    out.push_back(fields[it->second.back()].raw);  // the lowest one not used yet
+    it->second.pop_back();
   }
   return out;
 }

@@ -69,6 +69,8 @@ Result<KeyPtr> LoadPublicKey(const KeyRecord& record) {
   if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
     return Status::Error("unusable RSA key");
   if (EVP_PKEY_get_bits(key.get()) < 1024) return Status::Error("RSA key shorter than 1024 bits");
+  if (EVP_PKEY_get_bits(key.get()) > 8192)  // RFC 8301 3.2 asks for 4096; more is only cost
+    return Status::Error("RSA key longer than 8192 bits");
   return key;
 }
 

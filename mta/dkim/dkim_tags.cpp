@@ -6,6 +6,8 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
 
+#include "shared/mail/address.h"
+
 namespace mailsuite::mta::dkim {
 namespace {
 
@@ -43,6 +45,21 @@ std::optional<uint64_t> Number(std::string_view s) {
     v = v * 10 + static_cast<uint64_t>(c - '0');
   }
   return v;
+}
+
+// selector = sub-domain *("." sub-domain); an underscore is tolerated, as some signers use it.
+bool ValidSelector(const std::string& s) {
+  size_t start = 0;
+  for (;;) {
+    size_t dot = s.find('.', start);
+    size_t len = (dot == std::string::npos ? s.size() : dot) - start;
+    if (len == 0 || len > 63) return false;
+    for (size_t i = start; i < start + len; ++i)
+      if (!std::isalnum(static_cast<unsigned char>(s[i])) && s[i] != '-' && s[i] != '_')
+        return false;
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
 }
 
 bool ParseCanon(std::string_view s, Canon& out) {
@@ -129,12 +146,13 @@ Result<Signature> ParseSignature(std::string_view value) {
   sig.domain = Lower(*get("d"));
   sig.selector = *get("s");
   if (sig.domain.empty() || sig.selector.empty()) return Status::Error("empty d= or s=");
-  // d= and s= become a DNS name: no room for anything but labels.
-  for (const std::string* name : {&sig.domain, &sig.selector})
-    for (char c : *name)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
-        return Status::Error("malformed d= or s=");
+  // d= and s= become the DNS name <s>._domainkey.<d>: whole labels only, no empty one, no
+  // trailing dot (RFC 6376 3.1, 3.5), or "example.org." would align with anything under "org.".
+  if (!mail::IsValidDomain(sig.domain, false) || sig.domain.find('.') == std::string::npos ||
+      !ValidSelector(sig.selector) || sig.selector.size() + sig.domain.size() > 240)
+    return Status::Error("malformed d= or s=");
   sig.signed_names = SplitColons(*get("h"));
+  if (sig.signed_names.size() > kMaxSignedFields) return Status::Error("h= names too many fields");
   bool has_from = false;
   for (const std::string& n : sig.signed_names) {
     if (n.empty()) return Status::Error("malformed h=");

@@ -15,6 +15,9 @@
 namespace mailsuite::mta::dkim {
 
 enum class Algorithm { kRsaSha256, kEd25519Sha256 };
+
+// More names in h= are a permerror: real signers list a few dozen, and each costs a lookup.
+inline constexpr size_t kMaxSignedFields = 128;
 const char* AlgorithmName(Algorithm a);  // "rsa-sha256", "ed25519-sha256"
 
 // tag=value pairs with FWS around names and values removed; nullopt for a malformed list or a

@@ -20,15 +20,17 @@ bool Aligned(const std::string& a, const std::string& b, bool strict, const Publ
   return psl.OrganizationalDomain(a) == psl.OrganizationalDomain(b);
 }
 
-// One policy discovery step: kFound with a record, kNone, or kTempError.
-enum class Lookup { kFound, kNone, kTempError };
+// One policy discovery step: kFound with a record, kNone, kSeveral (6.6.3 step 5: DMARC does not
+// apply, and discovery stops), or kTempError.
+enum class Lookup { kFound, kNone, kSeveral, kTempError };
 Lookup Discover(const std::string& domain, const TxtLookup& lookup, Record& out) {
   TxtLookupAnswer answer = lookup("_dmarc." + domain);
   if (answer.status == TxtLookupAnswer::Status::kTemporary) return Lookup::kTempError;
   std::vector<std::string> candidates;
   for (const std::string& r : answer.records)
-    if (r.rfind("v=DMARC1", 0) == 0) candidates.push_back(r);
-  if (candidates.size() != 1) return Lookup::kNone;  // 6.6.3: none, or several, is no policy
+    if (ParseRecord(r) || r.rfind("v=DMARC1", 0) == 0) candidates.push_back(r);
+  if (candidates.empty()) return Lookup::kNone;
+  if (candidates.size() > 1) return Lookup::kSeveral;
   auto record = ParseRecord(candidates[0]);
   if (!record) return Lookup::kNone;
   out = *record;
@@ -67,7 +69,10 @@ const char* OutcomeName(Outcome o) {
 
 std::optional<Record> ParseRecord(std::string_view text) {
   auto tags = dkim::ParseTagList(text);
-  if (!tags || text.substr(0, 8) != "v=DMARC1") return std::nullopt;  // 6.4: v= first, exact
+  size_t first = text.find_first_not_of(" \t");
+  if (!tags || first == std::string_view::npos || text[first] != 'v' ||
+      (*tags)["v"] != "DMARC1")  // 6.4: v=DMARC1 comes first
+    return std::nullopt;
   Record r;
   auto get = [&](const char* name) -> std::optional<std::string> {
     auto it = tags->find(name);
@@ -118,8 +123,8 @@ Verdict Evaluate(const Input& in, const TxtLookup& lookup, const PublicSuffixLis
     v.reason = "DMARC record lookup failed";
     return v;
   }
-  if (found == Lookup::kNone) {
-    v.reason = "no DMARC record";
+  if (found == Lookup::kNone || found == Lookup::kSeveral) {
+    v.reason = found == Lookup::kNone ? "no DMARC record" : "several DMARC records";
     return v;
   }
 

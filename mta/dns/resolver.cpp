@@ -25,6 +25,7 @@ DnsOutcome OutcomeOf(int status) {
     case ARES_ENODATA:
       return DnsOutcome::kNoRecords;
     case ARES_ENOTFOUND:
+    case ARES_EBADNAME:  // a name that cannot exist (a label over 63 octets, an empty one)
       return DnsOutcome::kNoDomain;
     default:
       return DnsOutcome::kTemporary;

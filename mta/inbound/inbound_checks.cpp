@@ -16,11 +16,12 @@ std::string DomainOf(const std::string& address) {
   return mail::ToLower(at == std::string::npos ? address : address.substr(at + 1));
 }
 
-// A comment of ours for the A-R field: printable ASCII without parentheses or backslashes.
+// A comment of ours for the A-R field: printable ASCII without parentheses or backslashes, short
+// (reasons can quote DNS text, and a header line must stay under 998 octets).
 std::string Comment(const std::string& text) {
   std::string out;
   for (char c : text)
-    if (c >= 0x20 && c < 0x7f && c != '(' && c != ')' && c != '\\') out += c;
+    if (c >= 0x20 && c < 0x7f && c != '(' && c != ')' && c != '\\' && out.size() < 80) out += c;
   return out.empty() ? "" : " (" + out + ")";
 }
 
@@ -56,8 +57,35 @@ std::string AuthservId(std::string_view value) {
       break;
     }
   }
+  if (i < value.size() && value[i] == '"') {  // a quoted-string (RFC 8601 2.2, RFC 5322 3.2.4)
+    std::string id;
+    for (++i; i < value.size() && value[i] != '"'; ++i) {
+      if (value[i] == '\\' && i + 1 < value.size()) ++i;
+      id += value[i];
+    }
+    return id;
+  }
   size_t end = value.find_first_of(" \t\r\n;(", i);
   return std::string(value.substr(i, end == std::string_view::npos ? value.size() - i : end - i));
+}
+
+constexpr size_t kMaxAuthorDomains = 4;
+
+// How bad a DMARC verdict is for the message: a failure under a stricter policy is worse.
+int Severity(const dmarc::Verdict& v) {
+  switch (v.outcome) {
+    case dmarc::Outcome::kFail:
+      return 10 + static_cast<int>(v.policy);
+    case dmarc::Outcome::kTempError:
+      return 5;
+    case dmarc::Outcome::kPass:
+      return 2;
+    case dmarc::Outcome::kNone:
+      return 1;
+    case dmarc::Outcome::kPermError:
+      return 0;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -79,10 +107,26 @@ InboundResults CheckInbound(std::string_view message, const InboundFacts& f, spf
     r.spf = spf::CheckHost(dns, f.ip, r.spf_domain, f.mail_from, f.helo);
   }
   r.dkim = VerifyDkim(message, txt);
-  r.author_domain = mail::AuthorDomain(message);
+  auto authors = mail::AuthorDomains(message);
+  if (!authors || authors->size() > kMaxAuthorDomains) {
+    // RFC 7489 6.6.1: such a From: is how a forger hides the real author; treated as a failure
+    // of the strictest policy (smtp.dmarc_reject_policy decides what that means).
+    r.author_unusable = true;
+    r.dmarc.outcome = dmarc::Outcome::kFail;
+    r.dmarc.policy = dmarc::Policy::kReject;
+    r.dmarc.reason = "the From: field names no single author";
+    return r;
+  }
+  if (authors->empty()) r.dmarc.reason = "no From: field";
   thread_local std::mt19937 rng(std::random_device{}());
-  dmarc::Input in{r.author_domain, r.spf.result, r.spf_domain, r.dkim};
-  r.dmarc = dmarc::Evaluate(in, txt, psl, [] { return static_cast<int>(rng() % 100); });
+  for (const std::string& domain : *authors) {  // several mailboxes: the strictest result wins
+    dmarc::Input in{domain, r.spf.result, r.spf_domain, r.dkim};
+    dmarc::Verdict v = dmarc::Evaluate(in, txt, psl, [] { return static_cast<int>(rng() % 100); });
+    if (r.author_domain.empty() || Severity(v) > Severity(r.dmarc)) {
+      r.dmarc = v;
+      r.author_domain = domain;
+    }
+  }
   return r;
 }
 
@@ -135,6 +179,7 @@ std::string FormatAuthenticationResults(const std::string& authserv_id, const In
            Property("header.d", d.domain) + Property("header.s", d.selector) +
            Property("header.a", d.algorithm) + Property("header.b", d.b_prefix);
   out += ";\r\n\tdmarc=" + std::string(dmarc::OutcomeName(r.dmarc.outcome));
+  if (r.author_unusable) out += Comment(r.dmarc.reason);
   if (!r.dmarc.policy_domain.empty() && r.dmarc.outcome != dmarc::Outcome::kNone)
     out += " (p=" + std::string(dmarc::PolicyName(r.dmarc.policy)) + ")";
   out += Property("header.from", r.author_domain) + "\r\n";

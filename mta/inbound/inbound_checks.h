@@ -27,8 +27,9 @@ struct InboundResults {
   spf::Outcome helo_spf;     // of the HELO name (2.3)
   std::string helo_domain;   // "" when HELO did not name a domain (then no HELO check)
   std::vector<DkimResult> dkim;
-  std::string author_domain;
-  dmarc::Verdict dmarc;
+  std::string author_domain;     // the one DMARC's verdict is about ("" without a From:)
+  bool author_unusable = false;  // several From: fields, or one naming no valid domain
+  dmarc::Verdict dmarc;          // of the author domain that fared worst (RFC 7489 6.6.1)
 };
 
 InboundResults CheckInbound(std::string_view message, const InboundFacts& facts, spf::SpfDns& dns,

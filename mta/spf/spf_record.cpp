@@ -96,6 +96,12 @@ std::string UrlEscape(const std::string& s) {
   return out;
 }
 
+// A syntax error anywhere in a record is a permerror before any term runs (RFC 7208 4.6).
+bool MacrosWellFormed(const std::string& spec) {
+  return ExpandMacros(spec, MacroFacts{"a@example.org", "example.org", "192.0.2.1", "example.org"})
+      .ok();
+}
+
 }  // namespace
 
 const char* ResultName(Result r) {
@@ -140,9 +146,14 @@ mailsuite::Result<Record> ParseRecord(std::string_view text) {
     size_t name_end = term.find_first_of(":/");
     if (eq != std::string_view::npos && (name_end == std::string_view::npos || eq < name_end)) {
       std::string name = Lower(term.substr(0, eq));
-      if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0])))
-        return Status::Error("malformed modifier " + std::string(term));
+      bool valid = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
+      for (char c : name)  // name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (RFC 7208 12)
+        valid = valid &&
+                (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+      if (!valid) return Status::Error("malformed modifier " + std::string(term));
       std::string value(term.substr(eq + 1));
+      if ((name == "redirect" || name == "exp") && !MacrosWellFormed(value))
+        return Status::Error("malformed macro in " + std::string(term));
       if (name == "redirect") {
         if (record.redirect || value.empty()) return Status::Error("redirect= twice or empty");
         record.redirect = value;
@@ -208,6 +219,7 @@ mailsuite::Result<Record> ParseRecord(std::string_view text) {
     } else {
       return Status::Error("unknown mechanism " + std::string(term));
     }
+    if (ok && !t.domain_spec.empty()) ok = MacrosWellFormed(t.domain_spec);
     if (!ok) return Status::Error("malformed mechanism " + std::string(term));
     record.terms.push_back(std::move(t));
   }

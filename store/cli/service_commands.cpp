@@ -6,6 +6,7 @@
 
 #include "cli_common.h"
 #include "shared/config.h"
+#include "shared/mail/dkim_keys.h"
 #include "shared/net/daemon_main.h"
 #include "shared/net/line_server.h"
 #include "shared/tls.h"
@@ -16,6 +17,33 @@ namespace {
 void Line(bool ok, const std::string& what, const std::string& detail) {
   std::cout << (ok ? "ok      " : "PROBLEM ") << what << (detail.empty() ? "" : ": " + detail)
             << "\n";
+}
+
+// Every local domain should sign its mail: a key file the MTA cannot read is a problem, a domain
+// without keys a warning (mail still flows, but big providers will distrust it).
+bool CheckDkimKeys(const Config& config, store::Store& store) {
+  std::vector<std::string> problems;
+  auto keys = mail::ListDkimKeys(config.dkim.key_dir, &problems);
+  if (!keys) {
+    Line(false, "DKIM keys " + config.dkim.key_dir, keys.error());
+    return false;
+  }
+  for (const std::string& p : problems) Line(false, "DKIM key", p);
+  auto domains = store.ListDomains();
+  if (!domains) return problems.empty();
+  for (const std::string& domain : *domains) {
+    std::string signing;
+    for (const mail::DkimKey& k : *keys)
+      if (k.domain == domain && k.active)
+        signing +=
+            (signing.empty() ? "" : ", ") + k.selector + " (" + mail::DkimKeyTypeName(k.type) + ")";
+    if (signing.empty())
+      std::cout << "warning DKIM for " << domain << ": no signing key; mail from " << domain
+                << " leaves unsigned (mailsuite dkim keygen " << domain << ")\n";
+    else
+      Line(true, "DKIM for " + domain, "signs with " + signing);
+  }
+  return problems.empty();
 }
 
 }  // namespace
@@ -50,6 +78,7 @@ int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>
                std::to_string(health->free_bytes / mb) + " MB free for reuse), expunge log " +
                std::to_string(health->expunge_log) + " entries");
     }
+    ok = CheckDkimKeys(*config, **store) && ok;
   }
 
   auto tls = MakeServerTlsContext(config->tls);

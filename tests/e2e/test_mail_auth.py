@@ -241,6 +241,18 @@ class MailAuthTest(unittest.TestCase):
                                    "no dmarc")
         self.assertIn("dmarc=none header.from=pass.example", ar)
 
+    def test_a_from_field_that_hides_its_author_is_refused(self):
+        # Two From: fields, or an author domain with a trailing dot that DNS still resolves:
+        # both are ways past DMARC (RFC 7489 6.6.1), refused like a p=reject failure.
+        for subject, head in (("two froms", "From: someone@pass.example\r\nFrom: ceo@reject.example"),
+                              ("trailing dot", "From: ceo@reject.example.")):
+            with self.subTest(subject):
+                message = (f"{head}\r\nTo: bob@example.test\r\nSubject: {subject}\r\n\r\n"
+                           "Pay this invoice.\r\n").encode()
+                code, text = self.send("a@pass.example", message)
+                self.assertEqual(code, 550, text)
+                self.assertIn(b"From: field must name exactly one author", text)
+
     def test_dns_failure_on_the_dmarc_record_defers(self):
         code, text = self.send("a@dnsfail.example", self.message("dnsfail.example", "dns down"))
         self.assertEqual(code, 451, text)

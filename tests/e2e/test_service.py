@@ -69,6 +69,21 @@ class ServiceTest(unittest.TestCase):
             self.assertIn(f"{other_key} is not the key of", mismatch.stdout)
             nodb = s.cli("--set", "store.path=/nonexistent/x.db", "check", check=False)
             self.assertIn("PROBLEM database /nonexistent/x.db", nodb.stdout)
+            # DKIM (issue #15): a domain without keys is a warning, an unreadable key a problem.
+            self.assertIn("warning DKIM for example.test: no signing key", good.stdout)
+            s.cli("dkim", "keygen", "example.test")
+            signing = s.cli("check", check=False)
+            self.assertEqual(signing.returncode, 0, signing.stdout)
+            self.assertRegex(signing.stdout, r"ok      DKIM for example\.test: signs with \d{6}r "
+                                             r"\(rsa\), \d{6}e \(ed25519\)|ok      DKIM for "
+                                             r"example\.test: signs with \d{6}e \(ed25519\), "
+                                             r"\d{6}r \(rsa\)")
+            with open(os.path.join(s.dir, "dkim", "example.test", "broken.key"), "w") as f:
+                f.write("not a key\n")
+            broken = s.cli("check", check=False)
+            self.assertEqual(broken.returncode, 1, broken.stdout)
+            self.assertIn("PROBLEM DKIM key: ", broken.stdout)
+            self.assertIn("broken.key: not a readable RSA or Ed25519 PEM key", broken.stdout)
 
     def test_check_reports_store_health(self):
         import sqlite3

@@ -81,8 +81,11 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     switch (DecideInbound(results, s.services.inbound->on_reject())) {
       case InboundAction::kReject:  // RFC 7489 7.3 / RFC 7372 5.7.1
         s.log().Info("refused " + id + ": " + summary);
-        s.Reply(550, "5.7.1",
-                "Message rejected: it fails the DMARC policy of " + results.dmarc.policy_domain);
+        s.Reply(
+            550, "5.7.1",
+            results.author_unusable
+                ? "Message rejected: its From: field must name exactly one author"
+                : "Message rejected: it fails the DMARC policy of " + results.dmarc.policy_domain);
         s.ResetTransaction();
         return;
       case InboundAction::kDefer:
@@ -97,13 +100,15 @@ void AcceptMessage(SmtpSession& s, std::string content) {
         break;
     }
     s.log().Info(id + ": " + summary + (junk ? " -> Junk" : ""));
-    int forged = 0;
-    content = RemoveOurAuthenticationResults(content, s.hostname(), &forged);
-    if (forged)
-      s.log().Info(id + ": removed " + std::to_string(forged) +
-                   " Authentication-Results field(s) claiming to be ours");
     authentication_results = FormatAuthenticationResults(s.hostname(), results);
   }
+  // Only we speak for our authserv-id (RFC 8601 5), whoever sent the message: a local user
+  // could otherwise plant "dkim=pass" for a local recipient too.
+  int forged = 0;
+  if (s.services.inbound) content = RemoveOurAuthenticationResults(content, s.hostname(), &forged);
+  if (forged)
+    s.log().Info(id + ": removed " + std::to_string(forged) +
+                 " Authentication-Results field(s) claiming to be ours");
   ReceivedInfo ri;
   ri.helo = s.helo_name;
   ri.peer_address = s.info().peer_address;

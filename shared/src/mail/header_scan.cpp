@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -56,25 +57,34 @@ std::vector<std::string> HeaderFieldValues(std::string_view m, std::string_view 
       if (in_field) values.back() += line;
       continue;
     }
-    in_field = line.size() > name.size() && line[name.size()] == ':' &&
+    size_t colon = name.size();
+    while (colon < line.size() && (line[colon] == ' ' || line[colon] == '\t')) ++colon;
+    in_field = colon < line.size() && line[colon] == ':' &&
                strncasecmp(line.data(), name.data(), name.size()) == 0;
-    if (in_field) values.emplace_back(line.substr(name.size() + 1));
+    if (in_field) values.emplace_back(line.substr(colon + 1));
   }
   for (std::string& v : values) Poco::trimInPlace(v);
   return values;
 }
 
-std::string AuthorDomain(std::string_view message) {
+std::optional<std::vector<std::string>> AuthorDomains(std::string_view message) {
   std::vector<std::string> from = HeaderFieldValues(message, "From");
-  if (from.size() != 1) return "";
-  std::string domain;
+  std::vector<std::string> domains;
+  if (from.empty()) return domains;
+  if (from.size() > 1) return std::nullopt;
   for (const EnvelopeAddress& a : ParseAddresses(from[0])) {
-    if (!a.host || a.host->empty()) return "";
+    if (!a.host) continue;  // the start or end of a group
     std::string host = ToLower(*a.host);
-    if (!domain.empty() && host != domain) return "";
-    domain = host;
+    if (!IsValidDomain(host, true)) return std::nullopt;  // also "" and "example.org."
+    if (std::find(domains.begin(), domains.end(), host) == domains.end()) domains.push_back(host);
   }
-  return domain;
+  if (domains.empty()) return std::nullopt;  // a From: field that names nobody
+  return domains;
+}
+
+std::string AuthorDomain(std::string_view message) {
+  auto domains = AuthorDomains(message);
+  return domains && domains->size() == 1 ? domains->front() : "";
 }
 
 std::string FormatRfc5322Date(int64_t unix_time) {

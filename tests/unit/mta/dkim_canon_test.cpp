@@ -43,6 +43,15 @@ TEST(DkimCanonTest, SplitAndSelectTakeFieldsFromTheBottom) {
   EXPECT_EQ(SplitHeader("Subject: only a header").body, "");
 }
 
+TEST(DkimCanonTest, AContinuationAfterALineThatIsNoFieldBelongsToNothing) {
+  // A field's text is one range of the message: nothing a line without a colon hides can be
+  // glued to the field above it (that once let a forged A-R field survive its removal).
+  SplitMessage m = SplitHeader("A: 1\r\nno colon here\r\n\tB: forged\r\nC: 3\r\n\r\n");
+  ASSERT_EQ(m.fields.size(), 2u);
+  EXPECT_EQ(m.fields[0].raw, "A: 1\r\n");
+  EXPECT_EQ(m.fields[1].raw, "C: 3\r\n");
+}
+
 TEST(DkimTagsTest, TagLists) {
   auto tags = ParseTagList(" v = 1 ;a=rsa-sha256;\r\n\tb=ab cd;");
   ASSERT_TRUE(tags);
@@ -74,8 +83,19 @@ TEST(DkimTagsTest, SignaturesNeedTheirTagsAndFrom) {
         good + "; l=x", std::string("v=2; a=rsa-sha256; d=e.org; s=s; h=from; bh=YWJj; b=ZGVm"),
         std::string("v=1; a=rsa-sha1; d=e.org; s=s; h=from; bh=YWJj; b=ZGVm"),
         std::string("v=1; a=rsa-sha256; d=e.org/x; s=s; h=from; bh=YWJj; b=ZGVm"),
-        std::string("v=1; a=rsa-sha256; d=e.org; s=s; h=from; bh=YWJj")})
+        std::string("v=1; a=rsa-sha256; d=e.org; s=s; h=from; bh=YWJj"),
+        // A trailing dot would make "attacker.com." align with anything under "com.".
+        std::string("v=1; a=rsa-sha256; d=example.org.; s=s; h=from; bh=YWJj; b=ZGVm"),
+        std::string("v=1; a=rsa-sha256; d=org; s=s; h=from; bh=YWJj; b=ZGVm"),
+        std::string("v=1; a=rsa-sha256; d=e..org; s=s; h=from; bh=YWJj; b=ZGVm"),
+        std::string("v=1; a=rsa-sha256; d=e.org; s=a..b; h=from; bh=YWJj; b=ZGVm"),
+        std::string("v=1; a=rsa-sha256; d=e.org; s=") + std::string(64, 'x') +
+            "; h=from; bh=YWJj; b=ZGVm"})
     EXPECT_FALSE(ParseSignature(bad).ok()) << bad;
+  std::string many = "v=1; a=rsa-sha256; d=e.org; s=s; bh=YWJj; b=ZGVm; h=from";
+  for (size_t i = 0; i < kMaxSignedFields; ++i) many += ":x";
+  EXPECT_FALSE(ParseSignature(many).ok()) << "h= is bounded";
+  EXPECT_TRUE(ParseSignature("v=1; a=rsa-sha256; d=e.org; s=a.b_c; h=from; bh=YWJj; b=ZGVm").ok());
 }
 
 TEST(DkimTagsTest, KeyRecords) {

@@ -330,6 +330,14 @@ TEST(AuthorDomainTest, OneFromFieldWithOneDomain) {
   EXPECT_EQ(mail::AuthorDomain("Subject: none\r\n\r\nFrom: a@x.example\r\n"), "");
   EXPECT_EQ(mail::AuthorDomain("From: \"Folded\r\n Name\" <a@x.example>\r\n\r\n"), "x.example");
   EXPECT_EQ(mail::AuthorDomain("From: undisclosed\r\n\r\n"), "");
+  EXPECT_EQ(mail::AuthorDomain("From: a@example.org.\r\n\r\n"), "");
+  EXPECT_EQ(mail::AuthorDomain("From : a@x.example\r\nFrom: a@x.example\r\n\r\n"), "")
+      << "the obsolete form with WSP before the colon counts as a From: field";
+  auto several = mail::AuthorDomains("From: a@x.example, b@Y.example, c@x.example\r\n\r\n");
+  ASSERT_TRUE(several);
+  EXPECT_EQ(*several, (std::vector<std::string>{"x.example", "y.example"}));
+  EXPECT_TRUE(mail::AuthorDomains("Subject: s\r\n\r\n")->empty());
+  EXPECT_FALSE(mail::AuthorDomains("From: a@x.example\r\nFrom: b@x.example\r\n\r\n"));
 }
 
 TEST(HeaderFieldValuesTest, UnfoldsAndKeepsOrder) {

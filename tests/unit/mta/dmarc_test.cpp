@@ -139,6 +139,54 @@ TEST_F(DmarcEvaluateTest, PctAppliesThePolicyOneStepSofterOutsideTheSample) {
   EXPECT_EQ(Evaluate("half.com", spf::Result::kNone, "", {}, 70).policy, Policy::kQuarantine);
 }
 
+// CheckInbound over table DNS: the strictest author domain decides, and a From: that names no
+// single author is a failure of the strictest policy.
+class TableSpfDns : public spf::SpfDns {
+ public:
+  TxtAnswer Txt(const std::string&) override { return NoDomain<TxtAnswer>(); }
+  AddressAnswer Addresses(const std::string&, bool) override { return NoDomain<AddressAnswer>(); }
+  MxAnswer Mx(const std::string&) override { return NoDomain<MxAnswer>(); }
+  PtrAnswer Ptr(const std::string&) override { return NoDomain<PtrAnswer>(); }
+  template <typename T>
+  static T NoDomain() {
+    T t;
+    t.outcome = DnsOutcome::kNoDomain;
+    return t;
+  }
+};
+
+TEST(InboundCheckTest, SeveralAuthorsAndUnusableFromFields) {
+  TableSpfDns dns;
+  TxtLookup txt = [](const std::string& name) {
+    TxtLookupAnswer a;
+    a.status = TxtLookupAnswer::Status::kNotFound;
+    if (name == "_dmarc.strict.com") {
+      a.status = TxtLookupAnswer::Status::kFound;
+      a.records = {"v=DMARC1; p=reject"};
+    }
+    return a;
+  };
+  InboundFacts facts{"192.0.2.1", "client.example", "x@other.com"};
+  auto r = CheckInbound("From: a@lax.com, b@strict.com\r\n\r\nx\r\n", facts, dns, txt, TestList());
+  EXPECT_EQ(r.author_domain, "strict.com");
+  EXPECT_EQ(r.dmarc.outcome, Outcome::kFail);
+  EXPECT_EQ(DecideInbound(r, DmarcRejectAction::kReject), InboundAction::kReject);
+  for (const char* message : {"From: a@lax.com\r\nFrom: b@strict.com\r\n\r\nx\r\n",
+                              "From : a@lax.com\r\nfrom: b@strict.com\r\n\r\nx\r\n",
+                              "From: ceo@strict.com.\r\n\r\nx\r\n", "From: nobody\r\n\r\nx\r\n"}) {
+    auto u = CheckInbound(message, facts, dns, txt, TestList());
+    EXPECT_TRUE(u.author_unusable) << message;
+    EXPECT_EQ(DecideInbound(u, DmarcRejectAction::kReject), InboundAction::kReject) << message;
+    EXPECT_EQ(DecideInbound(u, DmarcRejectAction::kJunk), InboundAction::kJunk) << message;
+  }
+  auto group = CheckInbound("From: Team: a@strict.com;\r\n\r\nx\r\n", facts, dns, txt, TestList());
+  EXPECT_FALSE(group.author_unusable);
+  EXPECT_EQ(group.author_domain, "strict.com") << "group syntax is looked through";
+  auto none = CheckInbound("Subject: no from\r\n\r\nx\r\n", facts, dns, txt, TestList());
+  EXPECT_FALSE(none.author_unusable);
+  EXPECT_EQ(none.dmarc.outcome, Outcome::kNone);
+}
+
 TEST(InboundDecisionTest, WhatEachVerdictGets) {
   InboundResults r;
   r.dmarc.policy_domain = "example.com";
@@ -193,6 +241,24 @@ TEST(AuthenticationResultsTest, FieldFormat) {
   std::string field = FormatAuthenticationResults("mx.example.test", r);
   EXPECT_NE(field.find("\tdkim=none;"), std::string::npos);
   EXPECT_EQ(field.find("header.from"), std::string::npos) << "no token, no property";
+}
+
+TEST(AuthenticationResultsTest, QuotedIdsAndHiddenContinuationsAreCaught) {
+  int removed = 0;
+  std::string out = RemoveOurAuthenticationResults(
+      "Authentication-Results: \"mx.example.test\"; dkim=pass\r\n"
+      "Authentication-Results: mx.example.test; spf=pass\r\n"
+      "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\r\n"
+      "\tAuthentication-Results: mx.example.test; dkim=pass\r\n"
+      "Subject: s\r\n\r\n",
+      "mx.example.test", &removed);
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(out.find("Authentication-Results: \"mx"), std::string::npos);
+  EXPECT_EQ(out,
+            "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\r\n"
+            "\tAuthentication-Results: mx.example.test; dkim=pass\r\n"
+            "Subject: s\r\n\r\n")
+      << "the indented line stays a continuation of a non-field, not a field of its own";
 }
 
 TEST(AuthenticationResultsTest, OnlyFieldsClaimingOurIdAreRemoved) {

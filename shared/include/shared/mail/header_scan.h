@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,16 @@ size_t HeaderEnd(std::string_view message);
 // Number of header fields named `name` (case-insensitive), continuation lines not counted.
 int CountHeaderFields(std::string_view message, std::string_view name);
 
-// The values of every field named `name` (case-insensitive), in order, unfolded (RFC 5322
-// 2.2.3: CRLF before WSP removed) and trimmed.
+// The values of every field named `name` (case-insensitive, WSP before the colon allowed as in
+// RFC 5322 4.5's obsolete syntax), in order, unfolded (2.2.3: CRLF before WSP removed), trimmed.
 std::vector<std::string> HeaderFieldValues(std::string_view message, std::string_view name);
 
-// The RFC 5322.From domain (RFC 7489 3.1 "Author Domain"), lower case: "" unless the message has
-// exactly one From: field naming exactly one domain (several mailboxes of one domain are fine).
+// The domains of the RFC5322.From field (RFC 7489 3.1 "Author Domain"), distinct, lower case,
+// group syntax looked through. An empty list when there is no From: field; nullopt when the field
+// cannot be trusted to name its author: several From: fields, or a mailbox without a valid domain.
+std::optional<std::vector<std::string>> AuthorDomains(std::string_view message);
+
+// The one author domain, or "" when there is not exactly one (AuthorDomains).
 std::string AuthorDomain(std::string_view message);
 
 inline bool HasHeaderField(std::string_view message, std::string_view name) {
