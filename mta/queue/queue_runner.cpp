@@ -54,6 +54,14 @@ QueueRunner::QueueRunner(const Config& config, store::Store& store, const DkimSi
   relay_.smarthost = config.relay.smarthost;
   relay_.smarthost_user = config.relay.smarthost_user;
   relay_.smarthost_password = ReadSecret(config.relay.smarthost_password_file);
+  relay_.tls_ca_file = config.relay.tls_ca_file;
+  if (config.relay.mta_sts) {
+    sts::FetchSettings fetch;
+    fetch.port = static_cast<uint16_t>(config.relay.mta_sts_port);
+    fetch.ca_file = config.relay.tls_ca_file;
+    mta_sts_ = std::make_unique<sts::PolicyCache>(resolver_, fetch);
+    relay_.mta_sts = mta_sts_.get();
+  }
 }
 
 QueueRunner::~QueueRunner() { Stop(); }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -56,6 +57,7 @@ class QueueRunner {
   store::Store& store_;
   const DkimSigner* dkim_;
   Resolver resolver_;
+  std::unique_ptr<sts::PolicyCache> mta_sts_;  // policies of recipient domains, while we run
   RelaySettings relay_;
   std::thread thread_;
   std::mutex mu_;

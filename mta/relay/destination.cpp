@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include <ctime>
+
 #include "shared/logging.h"
 #include "shared/mail/address.h"
 
@@ -76,7 +78,24 @@ void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessag
   }
 
   std::string last_error = "x-local; no server for " + domain + " could be reached";
+  // RFC 8461 4: under an enforced MTA-STS policy, only MX hosts the policy names, only over TLS
+  // with a certificate valid for the MX name; otherwise the mail waits (a temporary failure).
+  std::optional<sts::Policy> sts_policy;
+  if (!via_smarthost && settings.mta_sts)
+    sts_policy = settings.mta_sts->PolicyFor(domain, static_cast<int64_t>(std::time(nullptr)));
+  bool enforce = sts_policy && sts_policy->mode == sts::Mode::kEnforce;
   for (const Server& server : servers) {
+    if (sts_policy && sts_policy->mode != sts::Mode::kNone &&
+        !sts::MxMatches(*sts_policy, server.name)) {
+      log.warning("MTA-STS (" + std::string(sts::ModeName(sts_policy->mode)) + ") of " + domain +
+                  ": MX " + server.name + " is not in the policy" +
+                  (enforce ? "; skipped" : "; used anyway"));
+      if (enforce) {
+        last_error =
+            "x-local; MX " + server.name + " is not allowed by the MTA-STS policy of " + domain;
+        continue;
+      }
+    }
     AddressAnswer addrs = resolver.LookupAddresses(server.name);
     if (addrs.outcome != DnsOutcome::kOk) {
       last_error = "x-local; cannot resolve " + server.name + ": " + addrs.error;
@@ -88,7 +107,9 @@ void DeliverToDomain(const std::string& domain, const std::vector<OutboundMessag
       // A smarthost gets the password: TLS is required, and `verify` stays `verify`.
       cs.tls =
           via_smarthost && settings.tls != TlsPolicy::kVerify ? TlsPolicy::kEncrypt : settings.tls;
+      if (enforce) cs.tls = TlsPolicy::kVerify;
       cs.tls_host_name = server.name;
+      cs.tls_ca_file = settings.tls_ca_file;
       if (via_smarthost) {
         cs.auth_user = settings.smarthost_user;
         cs.auth_password = settings.smarthost_password;

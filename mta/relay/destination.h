@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../dns/resolver.h"
+#include "../sts/sts_cache.h"
 #include "shared/config.h"
 #include "smtp_client.h"
 
@@ -31,6 +32,8 @@ struct RelaySettings {
   std::string smarthost;  // "host:port" or empty
   std::string smarthost_user;
   std::string smarthost_password;
+  std::string tls_ca_file;
+  sts::PolicyCache* mta_sts = nullptr;  // null: MTA-STS is off
 };
 
 // Called once per message, as soon as its outcome is known, with one result per recipient in

@@ -86,8 +86,9 @@ std::string EncodeXtext(const std::string& text) {
 
 SmtpClient::SmtpClient(ClientSettings settings) : settings_(std::move(settings)) {
   if (settings_.tls != TlsPolicy::kNone)
-    tls_context_ = settings_.tls == TlsPolicy::kVerify ? MakeVerifyingClientTlsContext()
-                                                       : MakeClientTlsContext();
+    tls_context_ = settings_.tls == TlsPolicy::kVerify
+                       ? MakeVerifyingClientTlsContext(settings_.tls_ca_file)
+                       : MakeClientTlsContext();
 }
 
 SmtpClient::~SmtpClient() = default;

@@ -35,6 +35,7 @@ struct ClientSettings {
   std::string helo_name;
   TlsPolicy tls = TlsPolicy::kMay;
   std::string tls_host_name;  // SNI and, with kVerify, the name the certificate must carry
+  std::string tls_ca_file;    // CAs trusted besides the system's, with kVerify
   std::string auth_user;      // AUTH PLAIN when set (smarthost)
   std::string auth_password;
   std::chrono::seconds connect_timeout{30};

@@ -300,6 +300,16 @@ const KeySpec kKeys[] = {
      INT_KEY(relay.max_connections, 1, 1000)},
     {"relay", "max_per_destination", "10", "Outbound connections to one domain at once.",
      INT_KEY(relay.max_per_destination, 1, 1000)},
+    {"relay", "mta_sts", "true",
+     "Honour MTA-STS (RFC 8461): a recipient domain whose policy says enforce gets mail only "
+     "over TLS with a valid certificate, to the MX hosts the policy names, or the mail waits.",
+     [](Config& c, const Value& v) { return ParseBool(v.text, c.relay.mta_sts); }},
+    {"relay", "mta_sts_port", "443", "HTTPS port MTA-STS policies are fetched from.",
+     INT_KEY(relay.mta_sts_port, 1, 65535)},
+    {"relay", "tls_ca_file", "",
+     "PEM file of CA certificates trusted besides the system's, for relay.tls = verify and "
+     "MTA-STS (a private CA; empty: the system's only).",
+     PATH_KEY(relay.tls_ca_file)},
     {"dkim", "key_dir", "",
      "DKIM signing keys, one folder per domain (mailsuite dkim keygen writes them); mail from a "
      "local sender is signed for its From: domain when a key for it is here. Empty: the folder "

@@ -79,11 +79,12 @@ Poco::Net::Context::Ptr MakeClientTlsContext() {
   return ctx;
 }
 
-Poco::Net::Context::Ptr MakeVerifyingClientTlsContext() {
+Poco::Net::Context::Ptr MakeVerifyingClientTlsContext(const std::string& extra_ca_file) {
   InitSslOnce();
   Poco::Net::Context::Params params;
   params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
   params.loadDefaultCAs = true;
+  params.caLocation = extra_ca_file;
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
   ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   SSL_CTX_set_mode(ctx->sslContext(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);  // as the server's

@@ -115,6 +115,9 @@ struct RelayConfig {
   TlsPolicy tls = TlsPolicy::kMay;      // for MX delivery; a smarthost always needs encryption
   int max_connections = 0;              // concurrent outbound deliveries
   int max_per_destination = 0;          // of which to one domain
+  bool mta_sts = true;                  // honour the recipient domains' MTA-STS policies
+  int mta_sts_port = 0;                 // HTTPS port of mta-sts.<domain> (443; tests use another)
+  std::string tls_ca_file;              // CAs trusted besides the system's (verify, MTA-STS)
 };
 
 struct DkimConfig {

@@ -17,9 +17,10 @@ Result<Poco::Net::Context::Ptr> MakeServerTlsContext(const TlsConfig& config);
 
 // A client context that does not verify the peer (tests and opportunistic STARTTLS).
 Poco::Net::Context::Ptr MakeClientTlsContext();
-// A client context that verifies the peer's chain against the system CAs and, with a peer host
-// name given to the socket, the name. A failed check makes the handshake throw.
-Poco::Net::Context::Ptr MakeVerifyingClientTlsContext();
+// A client context that verifies the peer's chain against the system CAs (and those in
+// `extra_ca_file`, when given) and, with a peer host name given to the socket, the name. A failed
+// check makes the handshake throw.
+Poco::Net::Context::Ptr MakeVerifyingClientTlsContext(const std::string& extra_ca_file = "");
 
 // Writes a fresh RSA-2048 key (mode 0600) and a self-signed certificate for `hostname`
 // valid for ten years.
