@@ -2,12 +2,17 @@
 // and `backup FILE` (a consistent copy of the store while the daemons run).
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "cli_common.h"
+#include "dkim_records.h"
 #include "shared/config.h"
+#include "shared/mail/address.h"
 #include "shared/mail/dkim_keys.h"
 #include "shared/net/daemon_main.h"
+#include "shared/net/dns_resolver.h"
 #include "shared/net/line_server.h"
 #include "shared/tls.h"
 
@@ -46,6 +51,63 @@ bool CheckDkimKeys(const Config& config, store::Store& store) {
   return problems.empty();
 }
 
+std::string Squeeze(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    if (c != ' ' && c != '\t') out += c;
+  return out;
+}
+
+// The DNS records `init` asked for, as the resolver sees them now: each is there, differs, or is
+// missing. Warnings only: DNS is published elsewhere and may lag, so the exit code stays.
+void CheckDnsRecords(const Config& config, const std::vector<std::string>& domains) {
+  dns::Resolver resolver(config.dns.servers,
+                         std::chrono::milliseconds(std::min(config.dns.timeout_ms, 2000)));
+  for (const std::string& domain : domains) {
+    for (const DnsRecord& r : DomainDnsRecords(config, domain)) {
+      std::string name = r.name.substr(0, r.name.size() - 1);  // without the root dot
+      std::string what = "DNS " + r.name + " " + r.type;
+      std::string found;  // what is published, for "differs"
+      bool ok = false, answered = true;
+      if (r.type == "MX") {
+        dns::MxAnswer mx = resolver.LookupMx(name);
+        answered = mx.outcome != dns::DnsOutcome::kTemporary;
+        std::string want = config.general.hostname;
+        for (const dns::MxHost& h : mx.hosts) {
+          ok = ok || mail::ToLower(h.name) == mail::ToLower(want);
+          found += (found.empty() ? "" : ", ") + h.name;
+        }
+      } else if (r.type == "TXT") {
+        dns::TxtAnswer txt = resolver.LookupTxt(name);
+        answered = txt.outcome != dns::DnsOutcome::kTemporary;
+        std::string kind = r.value.substr(0, r.value.find(';'));  // "v=DKIM1", "v=DMARC1"...
+        if (kind.rfind("v=spf1", 0) == 0) kind = "v=spf1";
+        for (const std::string& t : txt.records) {
+          if (t.rfind(kind, 0) != 0) continue;
+          found = t;
+          // A DKIM key must be exactly ours; the policies may be the operator's own.
+          ok = kind == "v=DKIM1" ? Squeeze(t) == Squeeze(r.value) : true;
+          if (ok) break;
+        }
+      } else {  // CNAME: mta-sts.<domain> must lead to an address
+        dns::AddressAnswer a = resolver.LookupAddresses(name);
+        answered = a.outcome != dns::DnsOutcome::kTemporary;
+        ok = a.outcome == dns::DnsOutcome::kOk;
+      }
+      if (!answered) {
+        std::cout << "skip    DNS checks: no DNS server answered for " << name << "\n";
+        return;
+      }
+      if (ok)
+        Line(true, what, found.empty() ? "published" : found);
+      else
+        std::cout << "warning " << what << ": "
+                  << (found.empty() ? "missing" : "differs (published: " + found + ")")
+                  << "; publish " << FormatDnsRecord(r) << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>& words) {
@@ -79,6 +141,7 @@ int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>
                std::to_string(health->expunge_log) + " entries");
     }
     ok = CheckDkimKeys(*config, **store) && ok;
+    if (auto domains = (*store)->ListDomains(); domains) CheckDnsRecords(*config, *domains);
   }
 
   auto tls = MakeServerTlsContext(config->tls);

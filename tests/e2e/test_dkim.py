@@ -203,6 +203,21 @@ class DkimSigningTest(unittest.TestCase):
         r = self.suite.cli("dkim", "keygen", "example.test", "--type", "dsa", check=False)
         self.assertEqual(r.returncode, 2)
 
+    @unittest.skipUnless(os.geteuid() == 0, "only root can give files to another user")
+    def test_keys_belong_to_the_user_the_daemons_run_as(self):
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        self.suite.cli("--set", "server.user=nobody", "dkim", "keygen", "example.test",
+                       "--type", "ed25519", "--selector", "owned")
+        key = os.path.join(self.suite.dir, "dkim", "example.test", "owned.key.standby")
+        self.assertEqual(os.stat(key).st_uid, nobody.pw_uid)
+        self.assertEqual(os.stat(os.path.dirname(key)).st_uid, nobody.pw_uid)
+        self.suite.cli("dkim", "remove", "example.test", "owned")
+        os.chown(os.path.join(self.suite.dir, "dkim"), 0, 0)
+        for root, dirs, files in os.walk(os.path.join(self.suite.dir, "dkim")):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), 0, 0)
+
 
 if __name__ == "__main__":
     unittest.main()

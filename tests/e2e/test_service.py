@@ -85,6 +85,44 @@ class ServiceTest(unittest.TestCase):
             self.assertIn("PROBLEM DKIM key: ", broken.stdout)
             self.assertIn("broken.key: not a readable RSA or Ed25519 PEM key", broken.stdout)
 
+    def test_check_compares_the_dns_records_it_asked_for(self):
+        # Issue #15: `check` looks up what `init` printed and says what is missing or differs.
+        from fake_dns import FakeDns
+        import re
+        dns = FakeDns({("example.test", "MX"): [(10, "mail.example.test")],
+                       ("example.test", "TXT"): ["v=spf1 ip4:192.0.2.1 -all"],
+                       ("mta-sts.example.test", "A"): ["127.0.0.2"]}).start()
+        try:
+            with Suite(users=USERS, daemons=(),
+                       settings={"dns.servers": f"127.0.0.1:{dns.port}"}) as s:
+                s.cli("dkim", "keygen", "example.test")
+                listed = s.cli("dkim", "list").stdout
+                rsa = re.search(r"(\d{6}r)\._domainkey\.example\.test\.  TXT  (.*)", listed)
+                dns.records[(f"{rsa.group(1)}._domainkey.example.test", "TXT")] = [
+                    "".join(re.findall(r'"([^"]*)"', rsa.group(2)))]
+                ed = re.search(r"(\d{6}e)\._domainkey", listed).group(1)
+                dns.records[(f"{ed}._domainkey.example.test", "TXT")] = [
+                    "v=DKIM1; k=ed25519; p=c29tZSBvbGQga2V5IHRoYXQgaXMgbm90IG91cnMhISE="]
+                out = s.cli("check", check=False)
+                self.assertEqual(out.returncode, 0, out.stdout)
+                self.assertIn("ok      DNS example.test. MX: mail.example.test", out.stdout)
+                self.assertIn("ok      DNS example.test. TXT: v=spf1 ip4:192.0.2.1 -all",
+                              out.stdout)
+                self.assertIn(f"ok      DNS {rsa.group(1)}._domainkey.example.test. TXT",
+                              out.stdout)
+                self.assertIn(f"warning DNS {ed}._domainkey.example.test. TXT: differs",
+                              out.stdout)
+                self.assertIn("warning DNS _dmarc.example.test. TXT: missing; publish "
+                              '_dmarc.example.test.  TXT  "v=DMARC1; p=quarantine;', out.stdout)
+                self.assertIn("ok      DNS mta-sts.example.test. CNAME", out.stdout)
+        finally:
+            dns.stop()
+        # No DNS server at all: said once, not a timeout per record.
+        with Suite(users=USERS, daemons=(), settings={"dns.servers": "127.0.0.1:9"}) as s:
+            out = s.cli("check", check=False)
+            self.assertIn("skip    DNS checks: no DNS server answered", out.stdout)
+            self.assertEqual(out.stdout.count("DNS checks"), 1)
+
     def test_check_reports_store_health(self):
         import sqlite3
         with Suite(users=USERS, daemons=()) as s:

@@ -1,4 +1,4 @@
-#include "resolver.h"
+#include "shared/net/dns_resolver.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <random>
 
-namespace mailsuite::mta {
+namespace mailsuite::dns {
 namespace {
 
 void InitAresOnce() {
@@ -326,4 +326,4 @@ TxtAnswer Resolver::LookupTxt(const std::string& name) const {
   return answer;
 }
 
-}  // namespace mailsuite::mta
+}  // namespace mailsuite::dns
