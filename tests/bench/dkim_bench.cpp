@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n * 10; ++i)
     passes +=
         mta::spf::CheckHost(table, "2001:db8::7", "example.org", "a@example.org", "mx").result ==
-        mta::spf::Result::kSoftFail;
-  std::printf("SPF check_host with include: and mx (table DNS): %.1f us (%d/%d softfail)\n",
+        mta::spf::Result::kPass;  // through the include's ip6:
+  std::printf("SPF check_host, a pass through include: (table DNS): %.1f us (%d/%d pass)\n",
               MicrosPer(n * 10, start), passes, n * 10);
   std::filesystem::remove_all(dir);
   return 0;
