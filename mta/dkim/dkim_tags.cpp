@@ -106,14 +106,18 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   std::string compact;
   for (char c : text)
     if (!IsFws(c)) compact += c;
-  try {
-    std::istringstream in(compact);
-    Poco::Base64Decoder decoder(in);
-    std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-    return out;
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
+  // Read through the istream: a character that is not base64 makes the decoder throw, which
+  // istream::read turns into badbit (the exception never crosses a string under construction).
+  std::istringstream in(compact);
+  Poco::Base64Decoder decoder(in);
+  std::string out;
+  char buf[512];
+  while (decoder) {
+    decoder.read(buf, sizeof buf);
+    out.append(buf, static_cast<size_t>(decoder.gcount()));
   }
+  if (decoder.bad()) return std::nullopt;
+  return out;
 }
 
 Result<Signature> ParseSignature(std::string_view value) {

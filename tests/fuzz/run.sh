@@ -53,7 +53,7 @@ for t in "${targets[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
   corpus=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$done_line")
-  if grep -qE 'ERROR: (AddressSanitizer|libFuzzer)|runtime error:|invariant broken' "$log"; then
+  if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken' "$log"; then
     result="FINDING (see tests/fuzz/crashes/, log $log)"
     status=1
   else

@@ -62,6 +62,10 @@ TEST(DkimTagsTest, TagLists) {
   EXPECT_FALSE(ParseTagList("1v=1"));
   EXPECT_FALSE(ParseTagList("novalue"));
   EXPECT_TRUE(ParseTagList(""));
+  EXPECT_EQ(DecodeBase64("YW\r\n Jj"), "abc") << "FWS inside base64 is skipped";
+  EXPECT_FALSE(DecodeBase64("YWJj$$$$"));
+  EXPECT_FALSE(DecodeBase64("11qYAYKxCrfVS/7TyWQHcg7hOvPapiMlrwIaaPcHURo=b=ZGVm"))
+      << "data after the padding (a fuzzer found this one leaking)";
 }
 
 TEST(DkimTagsTest, SignaturesNeedTheirTagsAndFrom) {
