@@ -392,7 +392,7 @@ class FailedLoginsTest(unittest.TestCase):
                 self.assertTrue(read_line(c).startswith("* OK"))
             for c in crowd[-3:] + [smtp, pop3]:
                 self.assert_not_answered_yet(c)
-            self.assertTrue(smtp_reply(smtp).startswith("535 "))
+            self.assertTrue(smtp_reply(smtp, 30).startswith("535 "))
             self.assertTrue(read_line(pop3, 30).startswith("-ERR [AUTH]"))
             for c in crowd:
                 self.assertTrue(read_line(c, 30).startswith("a NO [AUTHENTICATIONFAILED]"))
@@ -431,11 +431,11 @@ class StartTlsHandshakeTest(unittest.TestCase):
                 c.close()
 
 
-def smtp_reply(sock):
+def smtp_reply(sock, timeout=10):
     """The last line of one (possibly multi-line) SMTP reply."""
-    line = read_line(sock)
+    line = read_line(sock, timeout)
     while line[3:4] == "-":
-        line = read_line(sock)
+        line = read_line(sock, timeout)
     return line
 
 
