@@ -3,6 +3,8 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "shared/mail/address.h"
+
 namespace mailsuite::mta::dkim {
 namespace {
 
@@ -66,7 +68,7 @@ std::string CanonicalHeader(std::string_view raw, Canon canon) {
   out.reserve(raw.size());
   std::string_view name = raw.substr(0, colon);
   while (!name.empty() && IsWsp(name.back())) name.remove_suffix(1);
-  for (char c : name) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  out += mail::ToLower(name);
   out += ':';
   // Unfold (drop CR and LF), then collapse WSP; WSP after the colon and at the end goes.
   std::string value;
@@ -107,16 +109,11 @@ std::vector<std::string_view> SelectHeaders(const std::vector<HeaderField>& fiel
                                             const std::vector<std::string>& signed_names) {
   // One pass over the fields, then one step per name: a message of many fields and a long h=
   // cost their sum, not their product.
-  auto lower = [](std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
   std::unordered_map<std::string, std::vector<size_t>> by_name;  // top to bottom
-  for (size_t i = 0; i < fields.size(); ++i) by_name[lower(fields[i].name)].push_back(i);
+  for (size_t i = 0; i < fields.size(); ++i) by_name[mail::ToLower(fields[i].name)].push_back(i);
   std::vector<std::string_view> out;
   for (const std::string& name : signed_names) {
-    auto it = by_name.find(lower(name));
+    auto it = by_name.find(mail::ToLower(name));
     if (it == by_name.end() || it->second.empty()) continue;
     out.push_back(fields[it->second.back()].raw);  // the lowest one not used yet
     it->second.pop_back();

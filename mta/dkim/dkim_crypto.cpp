@@ -74,15 +74,27 @@ Result<KeyPtr> LoadPublicKey(const KeyRecord& record) {
   return key;
 }
 
+namespace {
+
+// The octets the key itself signs, and the digest EVP applies: RSA signs the data with SHA-256
+// inside; Ed25519 is PureEdDSA over the SHA-256 of the data (RFC 8463 3), with no digest of its
+// own.
+std::string_view KeyInput(Algorithm algorithm, std::string_view data, std::string& digest) {
+  if (algorithm == Algorithm::kRsaSha256) return data;
+  digest = Sha256(data);
+  return digest;
+}
+const EVP_MD* EvpDigest(Algorithm algorithm) {
+  return algorithm == Algorithm::kRsaSha256 ? EVP_sha256() : nullptr;
+}
+
+}  // namespace
+
 Result<std::string> SignData(EVP_PKEY* key, Algorithm algorithm, std::string_view data) {
   CtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  // Ed25519 is PureEdDSA over the SHA-256 of the data (RFC 8463 3), with no digest of its own.
   std::string digest;
-  if (algorithm == Algorithm::kEd25519Sha256) {
-    digest = Sha256(data);
-    data = digest;
-  }
-  const EVP_MD* md = algorithm == Algorithm::kRsaSha256 ? EVP_sha256() : nullptr;
+  data = KeyInput(algorithm, data, digest);
+  const EVP_MD* md = EvpDigest(algorithm);
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
@@ -100,11 +112,8 @@ bool VerifyData(EVP_PKEY* key, Algorithm algorithm, std::string_view data,
                 std::string_view signature) {
   CtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   std::string digest;
-  if (algorithm == Algorithm::kEd25519Sha256) {
-    digest = Sha256(data);
-    data = digest;
-  }
-  const EVP_MD* md = algorithm == Algorithm::kRsaSha256 ? EVP_sha256() : nullptr;
+  data = KeyInput(algorithm, data, digest);
+  const EVP_MD* md = EvpDigest(algorithm);
   return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
          EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                           signature.size(), reinterpret_cast<const unsigned char*>(data.data()),

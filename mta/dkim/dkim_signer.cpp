@@ -8,6 +8,7 @@
 
 #include "dkim_canon.h"
 #include "dkim_crypto.h"
+#include "shared/mail/address.h"
 #include "shared/mail/header_scan.h"
 
 namespace mailsuite::mta {
@@ -49,12 +50,6 @@ const std::set<std::string> kSignedFields = {"from",
 const char* const kOversignedFields[] = {
     "from", "reply-to",   "subject",      "date",         "to",
     "cc",   "message-id", "mime-version", "content-type", "content-transfer-encoding"};
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Appends `items` joined by `sep`, starting a new folded line ("\r\n\t") before one that would
 // take the line past 76 columns. `column` is where the current line already is.
@@ -137,7 +132,7 @@ Result<std::string> DkimSigner::Sign(std::string_view message, int64_t now) cons
   dkim::SplitMessage split = dkim::SplitHeader(message);
   std::vector<std::string> names;
   for (const dkim::HeaderField& f : split.fields) {
-    std::string name = Lower(f.name);
+    std::string name = mail::ToLower(f.name);
     if (kSignedFields.count(name)) names.push_back(name);
   }
   for (const char* name : kOversignedFields) names.push_back(name);

@@ -19,12 +19,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<std::string> SplitColons(std::string_view s) {
   std::vector<std::string> out;
   size_t pos = 0;
@@ -131,7 +125,7 @@ Result<Signature> ParseSignature(std::string_view value) {
     if (!get(required)) return Status::Error(std::string("signature lacks ") + required + "=");
   if (*get("v") != "1") return Status::Error("signature version is not 1");
   Signature sig;
-  std::string a = Lower(*get("a"));
+  std::string a = mail::ToLower(*get("a"));
   if (a == "rsa-sha256")
     sig.algorithm = Algorithm::kRsaSha256;
   else if (a == "ed25519-sha256")
@@ -141,13 +135,13 @@ Result<Signature> ParseSignature(std::string_view value) {
   else
     return Status::Error("unknown algorithm " + a);
   if (const std::string* c = get("c")) {
-    std::string canon = Lower(*c);
+    std::string canon = mail::ToLower(*c);
     size_t slash = canon.find('/');
     if (!ParseCanon(canon.substr(0, slash), sig.header_canon) ||
         (slash != std::string::npos && !ParseCanon(canon.substr(slash + 1), sig.body_canon)))
       return Status::Error("unknown canonicalization " + canon);
   }
-  sig.domain = Lower(*get("d"));
+  sig.domain = mail::ToLower(*get("d"));
   sig.selector = *get("s");
   if (sig.domain.empty() || sig.selector.empty()) return Status::Error("empty d= or s=");
   // d= and s= become the DNS name <s>._domainkey.<d>: whole labels only, no empty one, no
@@ -160,7 +154,7 @@ Result<Signature> ParseSignature(std::string_view value) {
   bool has_from = false;
   for (const std::string& n : sig.signed_names) {
     if (n.empty()) return Status::Error("malformed h=");
-    has_from = has_from || Lower(n) == "from";
+    has_from = has_from || mail::ToLower(n) == "from";
   }
   if (!has_from) return Status::Error("From: is not signed");  // RFC 6376 5.4
   auto bh = DecodeBase64(*get("bh"));
@@ -172,7 +166,7 @@ Result<Signature> ParseSignature(std::string_view value) {
   if (const std::string* i = get("i")) {
     sig.identity = *i;
     size_t at = i->rfind('@');
-    std::string idomain = at == std::string::npos ? "" : Lower(i->substr(at + 1));
+    std::string idomain = at == std::string::npos ? "" : mail::ToLower(i->substr(at + 1));
     bool inside = idomain == sig.domain || (idomain.size() > sig.domain.size() &&
                                             idomain.compare(idomain.size() - sig.domain.size(),
                                                             std::string::npos, sig.domain) == 0 &&
@@ -202,7 +196,7 @@ Result<KeyRecord> ParseKeyRecord(std::string_view text) {
   if (v != tags->end() && Trim(text).substr(0, 1) != "v")
     return Status::Error("v= is not first in the key record");  // RFC 6376 3.6.1
   auto k = tags->find("k");
-  std::string type = k == tags->end() ? "rsa" : Lower(k->second);
+  std::string type = k == tags->end() ? "rsa" : mail::ToLower(k->second);
   if (type == "rsa")
     key.algorithm = Algorithm::kRsaSha256;
   else if (type == "ed25519")
@@ -211,7 +205,8 @@ Result<KeyRecord> ParseKeyRecord(std::string_view text) {
     return Status::Error("unknown key type " + type);
   if (auto h = tags->find("h"); h != tags->end()) {
     bool sha256 = false;
-    for (const std::string& alg : SplitColons(h->second)) sha256 = sha256 || Lower(alg) == "sha256";
+    for (const std::string& alg : SplitColons(h->second))
+      sha256 = sha256 || mail::ToLower(alg) == "sha256";
     if (!sha256) return Status::Error("key does not allow sha256");
   }
   if (auto s = tags->find("s"); s != tags->end()) {

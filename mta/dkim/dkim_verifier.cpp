@@ -8,6 +8,7 @@
 #include "dkim_canon.h"
 #include "dkim_crypto.h"
 #include "dkim_tags.h"
+#include "shared/mail/address.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -50,8 +51,7 @@ DkimResult Check(const dkim::SplitMessage& split, std::string_view raw_field, Bo
   std::string_view value = raw_field.substr(raw_field.find(':') + 1);
   // What can be told about the signer even when the signature is unusable, for the A-R line.
   if (auto tags = dkim::ParseTagList(value)) {
-    r.domain = (*tags)["d"];
-    for (char& c : r.domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.domain = mail::ToLower((*tags)["d"]);
     r.selector = (*tags)["s"];
     r.algorithm = (*tags)["a"];
     for (char c : (*tags)["b"])

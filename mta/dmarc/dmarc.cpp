@@ -1,6 +1,7 @@
 #include "dmarc.h"
 
 #include "../dkim/dkim_tags.h"
+#include "shared/mail/address.h"
 
 namespace mailsuite::mta::dmarc {
 namespace {
@@ -77,9 +78,7 @@ std::optional<Record> ParseRecord(std::string_view text) {
   auto get = [&](const char* name) -> std::optional<std::string> {
     auto it = tags->find(name);
     if (it == tags->end()) return std::nullopt;
-    std::string v = it->second;
-    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return v;
+    return mail::ToLower(it->second);
   };
   auto p = get("p");
   std::optional<Policy> policy = p ? ParsePolicy(*p) : std::nullopt;

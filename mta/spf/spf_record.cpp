@@ -7,16 +7,12 @@
 #include <cctype>
 #include <cstdio>
 
+#include "shared/mail/address.h"
+
 namespace mailsuite::mta::spf {
 namespace {
 
 using mailsuite::Status;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
@@ -145,7 +141,7 @@ mailsuite::Result<Record> ParseRecord(std::string_view text) {
     size_t eq = term.find('=');
     size_t name_end = term.find_first_of(":/");
     if (eq != std::string_view::npos && (name_end == std::string_view::npos || eq < name_end)) {
-      std::string name = Lower(term.substr(0, eq));
+      std::string name = mail::ToLower(term.substr(0, eq));
       bool valid = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
       for (char c : name)  // name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (RFC 7208 12)
         valid = valid &&
@@ -186,7 +182,7 @@ mailsuite::Result<Record> ParseRecord(std::string_view text) {
         break;
     }
     size_t sep = term.find_first_of(":/");
-    std::string name = Lower(term.substr(0, sep));
+    std::string name = mail::ToLower(term.substr(0, sep));
     std::string_view arg = sep == std::string_view::npos ? "" : term.substr(sep);
     bool ok = true;
     if (name == "all") {

@@ -124,19 +124,17 @@ Result<DkimKey> GenerateDkimKey(const std::string& key_dir, const std::string& d
                                 const std::string& selector, DkimKeyType type, bool active) {
   std::string domain = ToLower(domain_in);
   if (Status s = CheckNames(domain, selector); !s) return s;
-  auto existing = ListDkimKeys(key_dir);
-  if (!existing) return existing.status();
-  for (const DkimKey& k : *existing)
-    if (k.domain == domain && k.selector == selector)
-      return Status::Error("selector " + selector + " of " + domain + " exists: " + k.path);
-
+  fs::path folder = fs::path(key_dir) / domain;
+  std::error_code ec;
+  for (const char* suffix : {kActiveSuffix, kStandbySuffix})  // active or not, never replaced
+    if (fs::exists(folder / (selector + suffix), ec))
+      return Status::Error("selector " + selector + " of " + domain +
+                           " exists: " + (folder / (selector + suffix)).string());
   PkeyPtr key(type == DkimKeyType::kRsa ? EVP_RSA_gen(2048)
                                         : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
               EVP_PKEY_free);
   if (!key) return Status::Error("cannot generate the key");
 
-  fs::path folder = fs::path(key_dir) / domain;
-  std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) return Status::Error(folder.string() + ": " + ec.message());
   fs::permissions(key_dir, fs::perms::owner_all, ec);
