@@ -11,6 +11,8 @@ packages=(
   openssl python3 curl netcat-openbsd sqlite3 swaks libnet-ssleay-perl fetchmail isync
   publicsuffix  # the Public Suffix List for DMARC alignment (mta/dmarc)
   python3-dkim  # dkimpy: the independent DKIM implementation the interop tests check against
+  libpq-dev  # the store's PostgreSQL backend (store.backend = postgresql)
+  postgresql-15 postgresql-client-15  # the tests' private PostgreSQL cluster (tests/pg)
 )
 
 missing=()

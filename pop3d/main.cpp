@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     return listeners;
   };
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
-    auto store = store::OpenStore(config.store.path, config.store.busy_timeout_ms, false);
+    auto store = store::OpenStore(config.store, false);
     if (!store) return Status::Error(store.error());
     auto state = std::make_shared<Pop3dState>();
     state->config = config;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, then
 #   1. builds with warnings as errors and AddressSanitizer + UndefinedBehaviorSanitizer
-#      (build-test/) and runs every unit, end-to-end, conformance, fuzz-replay and chaos test;
+#      (build-test/) and runs every unit, end-to-end, conformance, fuzz-replay and chaos test,
+#      the store's unit tests and the e2e suite twice: on SQLite and on a private PostgreSQL
+#      cluster that ctest starts (tests/pg/pg_cluster.sh);
 #   2. builds with ThreadSanitizer (build-test-tsan/) and runs the same tests but the imaptest
-#      conformance run (its load run takes too long under TSan);
+#      conformance run (its load run takes too long under TSan) and the e2e suite's second run
+#      on PostgreSQL;
 #   3. fuzzes every libFuzzer target for a few seconds from its committed corpus (build-fuzz/).
 # One phase alone: --asan, --tsan or --fuzz. --no-sanitize builds build-test-plain/ without
 # sanitizers (for benchmarks) and runs every test there.
@@ -49,7 +52,8 @@ for phase in "${phases[@]}"; do
   case "$phase" in
     asan) build_and_test build-test ON OFF --timeout 600 ;;
     plain) build_and_test build-test-plain OFF OFF --timeout 600 ;;
-    tsan) build_and_test build-test-tsan OFF ON --timeout 900 -LE conformance ;;
+    # TSan runs the store's PostgreSQL unit tests but not the e2e suite a second time on it.
+    tsan) build_and_test build-test-tsan OFF ON --timeout 900 -LE conformance -E '^e2e\.pg\.' ;;
     fuzz) echo "== build-fuzz: every fuzz target, briefly"; tests/fuzz/run.sh --seconds 8 ;;
   esac
 done

@@ -1,8 +1,10 @@
 #include "queue_runner.h"
 
 #include <Poco/Logger.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -67,7 +69,18 @@ QueueRunner::QueueRunner(const Config& config, store::Store& store, const DkimSi
 QueueRunner::~QueueRunner() { Stop(); }
 
 void QueueRunner::Start() {
+  // What an earlier life of this runner claimed and never finished (it was killed) is due
+  // again now rather than when its claims run out.
+  if (Status s = store_.ReleaseClaims(RunnerName()); !s)
+    Log().error("cannot release the queue's old claims: " + s.message());
   thread_ = std::thread([this] { Loop(); });
+}
+
+std::string QueueRunner::RunnerName() const {
+  if (!config_.queue.runner_name.empty()) return config_.queue.runner_name;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
 }
 
 void QueueRunner::Stop() {
@@ -103,11 +116,13 @@ void QueueRunner::Loop() {
 }
 
 void QueueRunner::RunOnce(int64_t now, bool full_scan) {
-  auto due = store_.DueRecipients(now, 1000);
+  // Claimed, not only listed: queue runners of other nodes on the same store skip these.
+  auto due = store_.ClaimDueRecipients(now, 1000, RunnerName(), now + config_.queue.claim_lease);
   if (!due) {
     Log().error("queue scan failed: " + due.error());
     return;
   }
+  KeepClaims(now, *due);
   // Recipients by domain, then by message, in due order.
   std::map<std::string, std::map<store::QueueId, std::vector<store::QueueRecipient>>> by_domain;
   for (const store::QueueRecipient& r : *due)
@@ -136,6 +151,7 @@ void QueueRunner::RunOnce(int64_t now, bool full_scan) {
   for (size_t i = 1; i < n; ++i) workers.emplace_back(worker);
   if (n > 0) worker();
   for (auto& t : workers) t.join();
+  StopKeepingClaims();
   if (full_scan) {
     auto queue = store_.ListQueue();
     if (queue)
@@ -207,6 +223,7 @@ void QueueRunner::Record(const store::QueueMessage& qm,
       }
     }
     Status s = store_.UpdateRecipient(r.id, u);
+    ReleaseClaim(r.id);
     if (!s)
       Log().error("cannot record result for queue " + std::to_string(qm.id) + ": " + s.message());
     Log().information(what + " queue=" + std::to_string(qm.id) + " to=<" + Printable(r.address) +
@@ -217,6 +234,48 @@ void QueueRunner::Record(const store::QueueMessage& qm,
     Status st = SendDsn(store_, MakeDsnInput(qm, now), relayed, content, dkim_);
     if (!st) Log().error("cannot send the relayed notice for queue " + std::to_string(qm.id));
   }
+}
+
+void QueueRunner::KeepClaims(int64_t now, const std::vector<store::QueueRecipient>& claimed) {
+  {
+    std::lock_guard lock(claims_mu_);
+    claimed_.clear();
+    for (const store::QueueRecipient& r : claimed) claimed_.insert(r.id);
+    pass_done_ = false;
+  }
+  if (claimed.empty()) return;
+  // `now` may be a test's clock: leases move on from it by the real time the pass has taken.
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t lease = config_.queue.claim_lease;
+  claim_keeper_ = std::thread([this, now, started, lease] {
+    std::unique_lock lock(claims_mu_);
+    while (!claims_cv_.wait_for(lock, std::chrono::seconds(std::max<int64_t>(1, lease / 3)),
+                                [this] { return pass_done_; })) {
+      std::vector<store::RecipientId> ids(claimed_.begin(), claimed_.end());
+      lock.unlock();
+      auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count();
+      Status s = store_.ExtendClaims(ids, now + elapsed + lease);
+      if (!s) Log().error("cannot renew the queue's claims: " + s.message());
+      lock.lock();
+    }
+  });
+}
+
+void QueueRunner::ReleaseClaim(store::RecipientId id) {
+  std::lock_guard lock(claims_mu_);
+  claimed_.erase(id);
+}
+
+void QueueRunner::StopKeepingClaims() {
+  {
+    std::lock_guard lock(claims_mu_);
+    pass_done_ = true;
+    claimed_.clear();
+  }
+  claims_cv_.notify_all();
+  if (claim_keeper_.joinable()) claim_keeper_.join();
 }
 
 void QueueRunner::FinishIfDone(store::QueueId id, int64_t now) {

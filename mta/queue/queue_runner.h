@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "../dns/resolver.h"
@@ -52,6 +53,13 @@ class QueueRunner {
   // False when the bounce could not be stored (the message stays queued for another try).
   bool SendBounce(const store::QueueMessage& message, int64_t now);
   DsnInput MakeDsnInput(const store::QueueMessage& message, int64_t now) const;
+  // Claims of this pass (store::Store::ClaimDueRecipients): renewed every third of the lease
+  // while the pass runs, so a slow delivery keeps them, and dropped as results are recorded.
+  void KeepClaims(int64_t now, const std::vector<store::QueueRecipient>& claimed);
+  void ReleaseClaim(store::RecipientId id);
+  void StopKeepingClaims();
+  // Whose claims this runner's are: queue.runner_name, else the machine's host name.
+  std::string RunnerName() const;
 
   const Config& config_;
   store::Store& store_;
@@ -65,6 +73,11 @@ class QueueRunner {
   bool wake_ = false;
   bool stop_ = false;
   std::mutex finish_mu_;
+  std::mutex claims_mu_;
+  std::condition_variable claims_cv_;
+  std::set<store::RecipientId> claimed_;  // claimed by this pass, result not yet recorded
+  bool pass_done_ = false;
+  std::thread claim_keeper_;
 };
 
 }  // namespace mailsuite::mta

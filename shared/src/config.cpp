@@ -99,6 +99,30 @@ const KeySpec kKeys[] = {
     {"store", "busy_timeout_ms", "30000",
      "How long a writer waits for another process's write before retrying (milliseconds).",
      INT_KEY(store.busy_timeout_ms, 100, 600000)},
+    {"store", "backend", "sqlite",
+     "Where the store lives: sqlite (the file store.path, one host) or postgresql (the database "
+     "store.url, shared by any number of nodes of each daemon).",
+     [](Config& c, const Value& v) {
+       if (v.text != "sqlite" && v.text != "postgresql")
+         return "'" + v.text + "' is not a store backend (sqlite or postgresql)";
+       c.store.backend = v.text;
+       return std::string();
+     }},
+    {"store", "url", "",
+     "The PostgreSQL database (store.backend = postgresql): a libpq URI or connection string, "
+     "e.g. postgresql://mailsuite@db.example.org/mailsuite. No password here: see "
+     "store.password_file.",
+     [](Config& c, const Value& v) {
+       c.store.url = v.text;
+       return std::string();
+     }},
+    {"store", "password_file", "",
+     "A file holding the PostgreSQL password on its first line; empty: libpq's own ways "
+     "(~/.pgpass, peer or certificate authentication).",
+     PATH_KEY(store.password_file)},
+    {"store", "max_connections", "16",
+     "PostgreSQL connections each daemon opens at most (sessions beyond wait for one).",
+     INT_KEY(store.max_connections, 1, 1000)},
     {"tls", "certificate", "/etc/mailsuite/tls/cert.pem",
      "PEM certificate chain for STARTTLS and the implicit-TLS ports.", PATH_KEY(tls.certificate)},
     {"tls", "private_key", "/etc/mailsuite/tls/key.pem", "PEM private key of the certificate.",
@@ -255,6 +279,19 @@ const KeySpec kKeys[] = {
      INT_KEY(queue.max_lifetime, 1, 8640000)},
     {"queue", "scan_interval", "30", "Seconds between queue scans when nothing new arrives.",
      INT_KEY(queue.scan_interval, 1, 3600)},
+    {"queue", "claim_lease", "300",
+     "Seconds a queue runner's claim on the recipients it is delivering lasts; renewed while "
+     "it works, so another runner (of another node on a PostgreSQL store) retakes them only "
+     "after the claimant died.",
+     INT_KEY(queue.claim_lease, 3, 86400)},
+    {"queue", "runner_name", "",
+     "Names this node's queue runner in its claims; on start it takes back what it claimed "
+     "before it stopped. Empty: the machine's host name (two nodes on one machine need two "
+     "names).",
+     [](Config& c, const Value& v) {
+       c.queue.runner_name = v.text;
+       return std::string();
+     }},
     {"dns", "servers", "",
      "DNS servers as host:port, comma-separated; empty uses /etc/resolv.conf.",
      LISTEN_KEY(dns.servers)},
@@ -423,6 +460,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& file_name,
     std::string err = spec->apply(config, Value{value, std::filesystem::current_path().string()});
     if (!err.empty()) return Status::Error("--set " + sec + "." + key + ": " + err);
   }
+  if (config.store.backend == "postgresql" && config.store.url.empty())
+    return Status::Error(config.source + ": store.backend = postgresql needs store.url");
   // Derived defaults: the keys live beside the database unless told otherwise.
   if (config.dkim.key_dir.empty())
     config.dkim.key_dir = (std::filesystem::path(config.store.path).parent_path() / "dkim")

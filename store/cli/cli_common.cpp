@@ -55,8 +55,7 @@ int UsageError(const std::string& message) {
 Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const GlobalOptions& options) {
   Result<Config> config = LoadConfig(options.config_path, options.overrides);
   if (!config.ok()) return config.status();
-  return store::OpenStore(config->store.path, config->store.busy_timeout_ms,
-                          /*create_if_missing=*/false);
+  return store::OpenStore(config->store, /*create_if_missing=*/false);
 }
 
 Result<std::string> ReadNewPassword() {

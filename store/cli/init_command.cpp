@@ -72,12 +72,16 @@ int RunInitCommand(int argc, char** argv) {
   auto config = LoadConfig(path, {});
   if (!config) return Fail(config.error());
 
+  const bool sqlite = config->store.backend != "postgresql";
   std::error_code ec;
-  fs::create_directories(fs::path(config->store.path).parent_path(), ec);
-  bool had_db = fs::exists(config->store.path);
-  auto store = store::OpenStore(config->store.path, config->store.busy_timeout_ms);
+  if (sqlite) fs::create_directories(fs::path(config->store.path).parent_path(), ec);
+  bool had_db = sqlite && fs::exists(config->store.path);
+  auto store = store::OpenStore(config->store, /*create_if_missing=*/true);
   if (!store) return Fail(store.error());
-  if (!had_db) std::cout << "created database " << config->store.path << "\n";
+  if (!sqlite)
+    std::cout << "tables ready in " << store::DescribeStore(config->store) << "\n";
+  else if (!had_db)
+    std::cout << "created " << store::DescribeStore(config->store) << "\n";
 
   const TlsConfig& tls = config->tls;
   if (!tls.certificate.empty() && !fs::exists(tls.certificate)) {

@@ -120,9 +120,9 @@ int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>
   bool ok = true;
   Line(true, "configuration", options.config_path);
 
-  auto store = store::OpenStore(config->store.path, config->store.busy_timeout_ms, false);
+  auto store = store::OpenStore(config->store, false);
   ok = ok && store.ok();
-  Line(store.ok(), "database " + config->store.path,
+  Line(store.ok(), store::DescribeStore(config->store),
        store.ok() ? "opens, schema current" : store.error());
   if (store.ok()) {
     auto health = (*store)->CheckHealth();

@@ -24,6 +24,11 @@ QueueRecipient ReadRecipient(const Stmt& stmt) {
   return r;
 }
 
+// Due: queued, its time has come, and no runner's claim holds it (state, now, now, limit).
+constexpr const char kDueWhere[] =
+    "WHERE state = ? AND next_attempt <= ? AND claimed_until <= ? "
+    "ORDER BY next_attempt, id LIMIT ?";
+
 constexpr const char kSelectQueue[] =
     "SELECT q.id, q.sender, q.envid, q.ret, q.created_at, c.size FROM queue q "
     "JOIN contents c ON c.id = q.content_id ";
@@ -126,7 +131,7 @@ Status SqliteStore::UpdateRecipient(RecipientId id, const RecipientUpdate& updat
   return db_->Write([&](Connection& conn) {
     Execute(conn,
             "UPDATE queue_recipients SET state = ?, attempts = ?, next_attempt = ?, "
-            "last_error = ? WHERE id = ?",
+            "last_error = ?, claimed_by = '', claimed_until = 0 WHERE id = ?",
             static_cast<int>(update.state), update.attempts, update.next_attempt, update.last_error,
             id);
     if (sqlite3_changes(conn.handle()) == 0) {
@@ -151,15 +156,56 @@ Result<std::vector<QueueRecipient>> SqliteStore::DueRecipients(int64_t now, int 
   std::vector<QueueRecipient> out;
   Status s = db_->Read([&](Connection& conn) {
     out.clear();
-    static const std::string sql = std::string(kSelectRecipient) +
-                                   "WHERE state = ? AND next_attempt <= ? "
-                                   "ORDER BY next_attempt, id LIMIT ?";
-    Stmt stmt(conn, sql.c_str(), static_cast<int>(RecipientState::kQueued), now, limit);
+    static const std::string sql = std::string(kSelectRecipient) + kDueWhere;
+    Stmt stmt(conn, sql.c_str(), static_cast<int>(RecipientState::kQueued), now, now, limit);
     while (stmt.Step()) out.push_back(ReadRecipient(stmt));
     return Status::Ok();
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<std::vector<QueueRecipient>> SqliteStore::ClaimDueRecipients(int64_t now, int limit,
+                                                                    const std::string& owner,
+                                                                    int64_t lease_until) {
+  // Read first: a scan that finds nothing due writes (and fsyncs) nothing.
+  auto due = DueRecipients(now, limit);
+  if (!due.ok() || due->empty()) return due;
+  std::vector<QueueRecipient> out;
+  Status s = db_->Write([&](Connection& conn) {
+    out.clear();
+    static const std::string sql = std::string(kSelectRecipient) + kDueWhere;
+    {
+      Stmt stmt(conn, sql.c_str(), static_cast<int>(RecipientState::kQueued), now, now, limit);
+      while (stmt.Step()) out.push_back(ReadRecipient(stmt));
+    }
+    for (const QueueRecipient& r : out)
+      Execute(conn, "UPDATE queue_recipients SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+              owner, lease_until, r.id);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteStore::ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) {
+  if (ids.empty()) return Status::Ok();
+  return db_->Write([&](Connection& conn) {
+    for (RecipientId id : ids)
+      Execute(conn,
+              "UPDATE queue_recipients SET claimed_until = ? WHERE id = ? AND claimed_by != ''",
+              lease_until, id);
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::ReleaseClaims(const std::string& owner) {
+  return db_->Write([&](Connection& conn) {
+    Execute(conn,
+            "UPDATE queue_recipients SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ?",
+            owner);
+    return Status::Ok();
+  });
 }
 
 }  // namespace mailsuite::store

@@ -269,9 +269,16 @@ WHEN OLD.mailbox_id != NEW.mailbox_id AND OLD.flags & 8 != 0 BEGIN
 END;
 )sql";
 
+// v8: queue claims (Store::ClaimDueRecipients): which queue runner is delivering a recipient,
+// and until when its claim holds. A claimed recipient is not due for any other runner.
+constexpr const char kSchemaV8[] = R"sql(
+ALTER TABLE queue_recipients ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_recipients ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8,
 };
 
 }  // namespace

@@ -13,8 +13,8 @@ namespace mailsuite::store {
 // warm connection.
 constexpr size_t kConnectionsKeptIdle = 2;
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeout_ms,
-                                         bool create_if_missing) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int busy_timeout_ms,
+                                               bool create_if_missing) {
   Result<std::unique_ptr<Database>> db = Database::Open(path, busy_timeout_ms, create_if_missing);
   if (!db.ok()) return db.status();
   return std::unique_ptr<Store>(new SqliteStore(std::move(*db), path));
@@ -192,7 +192,7 @@ Result<int64_t> ListSnapshotModseq(const std::string& path, MailboxId mailbox) {
   }
 }
 
-Status CheckConsistency(const std::string& path) {
+Status CheckSqliteConsistency(const std::string& path) {
   try {
     Connection conn(path, SQLITE_OPEN_READWRITE, 5000);
     std::vector<std::string> problems = FindProblems(conn);

@@ -13,6 +13,10 @@
 
 namespace mailsuite::store {
 
+// OpenStore for a database file (store/open_store.cpp chooses the backend).
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int busy_timeout_ms,
+                                               bool create_if_missing);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Database> db, std::string path);
@@ -92,6 +96,11 @@ class SqliteStore final : public Store {
   Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) override;
   Status DeleteQueueMessage(QueueId id) override;
   Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit) override;
+  Result<std::vector<QueueRecipient>> ClaimDueRecipients(int64_t now, int limit,
+                                                         const std::string& owner,
+                                                         int64_t lease_until) override;
+  Status ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) override;
+  Status ReleaseClaims(const std::string& owner) override;
 
   Result<StoreStats> Stats() override;
   Result<StoreHealth> CheckHealth() override;

@@ -33,13 +33,48 @@ DAEMONS = {
 }
 
 
+# With MAILSUITE_TEST_PG_URL (the "postgres" database of a test cluster, see tests/pg) every
+# Suite keeps its store in a PostgreSQL database of its own instead of a SQLite file.
+PG_BASE_URL = os.environ.get("MAILSUITE_TEST_PG_URL", "")
+
+
 def binary(relative):
     return os.path.join(BUILD_DIR, relative)
 
 
+def testing_postgres():
+    return bool(PG_BASE_URL)
+
+
+def skip_on_postgres(test, why):
+    """Skips a test about the SQLite file itself (its path, copy, disk) on the PostgreSQL run."""
+    if testing_postgres():
+        test.skipTest("SQLite only: " + why)
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True,
+                   capture_output=True, timeout=60)
+
+
+class PostgresDatabase:
+    """A new database in the test cluster, dropped again by drop()."""
+
+    def __init__(self):
+        self.name = f"e2e_{os.getpid()}_{time.monotonic_ns()}"
+        psql(PG_BASE_URL, f"CREATE DATABASE {self.name}")
+        self.url = PG_BASE_URL.replace("/postgres?", f"/{self.name}?", 1)
+
+    def drop(self):
+        psql(PG_BASE_URL, f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
 class Suite:
     def __init__(self, users=None, domains=("example.test",), daemons=("mta", "pop3d", "imapd"),
-                 settings=None):
+                 settings=None, host="127.0.0.1", database=None, sqlite=False):
+        """host: the loopback address every listener binds. database: a PostgresDatabase to
+        share with other Suites (nodes of one site; the caller drops it), instead of a store of
+        this Suite's own. sqlite: a SQLite store even on the PostgreSQL run."""
         self.dir = tempfile.mkdtemp(prefix="mailsuite-e2e-")
         self.config = os.path.join(self.dir, "mailsuite.conf")
         self.users = dict(users or {})
@@ -49,6 +84,9 @@ class Suite:
         self.procs = {}
         self.ports = {}
         self.dns = None  # the empty fake DNS a suite without dns.servers gets
+        self.host = host
+        self.own_database = database is None and testing_postgres() and not sqlite
+        self.database = database or (PostgresDatabase() if self.own_database else None)
 
     # --- setup ---------------------------------------------------------------------------
     def cli(self, *args, input_text=None, check=True):
@@ -66,7 +104,9 @@ class Suite:
                 "auth.failure_delay_ms": "100", "log.level": "debug"}
         for _, keys in DAEMONS.values():
             for key in keys:
-                sets[key] = "127.0.0.1:0"
+                sets[key] = f"{self.host}:0"
+        if self.database:
+            sets.update({"store.backend": "postgresql", "store.url": self.database.url})
         sets.update(self.settings)
         if "dns.servers" not in sets:
             # Test traffic stays on loopback: the SPF/DKIM/DMARC checks of port 25 (and any
@@ -115,7 +155,7 @@ class Suite:
         return self.ports[listener]
 
     def connect(self, listener, timeout=10):
-        return socket.create_connection(("127.0.0.1", self.port(listener)), timeout=timeout)
+        return socket.create_connection((self.host, self.port(listener)), timeout=timeout)
 
     def connect_tls(self, listener, timeout=10):
         ctx = ssl.create_default_context()
@@ -162,6 +202,8 @@ class Suite:
         finally:
             if self.dns:
                 self.dns.stop()
+            if self.database and self.own_database:
+                self.database.drop()
             if os.environ.get("MAILSUITE_KEEP_E2E_DIR") is None:
                 shutil.rmtree(self.dir, ignore_errors=True)
         if bad and exc[0] is None:

@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -64,14 +67,36 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+const char* PostgresBaseUrl() {
+  const char* url = std::getenv("MAILSUITE_TEST_PG_URL");
+  return url && *url ? url : nullptr;
+}
+
+bool Psql(const std::string& url, const std::string& sql) {
+  std::string command = "psql -X -q -v ON_ERROR_STOP=1 '" + url + "' -c '" + sql + "' >/dev/null";
+  return std::system(command.c_str()) == 0;
+}
+
+}  // namespace
+
 SuiteFixture::SuiteFixture(SuiteOptions options) : options_(std::move(options)) {
   char tmpl[] = "/tmp/mailsuite-e2e-XXXXXX";
   dir_ = ::mkdtemp(tmpl) ? tmpl : "";
   config_ = dir_ + "/mailsuite.conf";
+  if (const char* base = PostgresBaseUrl()) {
+    pg_database_ = "e2e_" + fs::path(dir_).filename().string();
+    for (char& c : pg_database_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    pg_url_ = base;
+    pg_url_.replace(pg_url_.find("/postgres?"), 10, "/" + pg_database_ + "?");
+  }
 }
 
 SuiteFixture::~SuiteFixture() {
   Stop();
+  if (!pg_database_.empty())
+    Psql(PostgresBaseUrl(), "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)");
   if (!dir_.empty() && !std::getenv("MAILSUITE_KEEP_E2E_DIR")) fs::remove_all(dir_);
 }
 
@@ -101,6 +126,14 @@ bool SuiteFixture::Start() {
       {"auth.failure_delay_ms", "100"}, {"log.level", "debug"}};
   for (const auto& [daemon, keys] : kListenKeys)
     for (const auto& k : keys) sets[k] = "127.0.0.1:0";
+  if (!pg_database_.empty()) {
+    if (!Psql(PostgresBaseUrl(), "CREATE DATABASE " + pg_database_)) {
+      error_ = "cannot create PostgreSQL database " + pg_database_;
+      return false;
+    }
+    sets["store.backend"] = "postgresql";
+    sets["store.url"] = pg_url_;
+  }
   for (const auto& [k, v] : options_.settings) sets[k] = v;
   std::vector<std::string> init = {"init"};
   for (const auto& [k, v] : sets) {

@@ -48,6 +48,9 @@ class SuiteFixture {
 
   SuiteOptions options_;
   std::string dir_;
+  // With MAILSUITE_TEST_PG_URL, the PostgreSQL database (in that test cluster) holding the
+  // store instead of a SQLite file; dropped with the fixture.
+  std::string pg_database_, pg_url_;
   std::string config_;
   std::string error_;
   std::map<std::string, pid_t> pids_;

@@ -8,7 +8,7 @@ import subprocess
 import time
 import unittest
 
-from mailsuite_fixture import Suite, binary, read_line
+from mailsuite_fixture import PostgresDatabase, Suite, binary, read_line, testing_postgres
 
 GREETINGS = {
     # listener: (greeting prefix, goodbye command, goodbye reply prefix)
@@ -143,6 +143,15 @@ class StartupErrorTest(unittest.TestCase):
         self.assertIn("/nonexistent.conf", r.stderr)
 
     def test_missing_database_says_run_init(self):
+        if testing_postgres():  # a database without mailsuite's tables: none are created
+            empty = PostgresDatabase()
+            try:
+                r = self.run_daemon("store.url=" + empty.url)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn("has no mailsuite tables; run mailsuite init", r.stderr)
+            finally:
+                empty.drop()
+            return
         r = self.run_daemon("store.path=" + os.path.join(self.suite.dir, "none.db"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("mailsuite init", r.stderr)

@@ -27,7 +27,11 @@ struct GeneralConfig {
 };
 
 struct StoreConfig {
-  std::string path;  // the SQLite database file
+  std::string backend;        // "sqlite" or "postgresql"
+  std::string path;           // the SQLite database file
+  std::string url;            // the PostgreSQL database (libpq URI or connection string)
+  std::string password_file;  // its password, first line; empty: libpq's own
+  int max_connections = 0;    // PostgreSQL connections per process
   int busy_timeout_ms = 0;
 };
 
@@ -95,9 +99,11 @@ struct ImapConfig {
 };
 
 struct QueueConfig {
-  int retry_interval = 0;  // seconds between attempts after a temporary failure
-  int max_lifetime = 0;    // seconds before a still-undelivered recipient is bounced
-  int scan_interval = 0;   // seconds between queue scans when nothing wakes the runner
+  int retry_interval = 0;   // seconds between attempts after a temporary failure
+  int max_lifetime = 0;     // seconds before a still-undelivered recipient is bounced
+  int scan_interval = 0;    // seconds between queue scans when nothing wakes the runner
+  int claim_lease = 0;      // seconds a runner's claim on due recipients lasts unless renewed
+  std::string runner_name;  // whose claims they are; empty: the machine's host name
 };
 
 struct DnsConfig {

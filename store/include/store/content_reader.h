@@ -6,8 +6,10 @@
 // other message or queue entry shares its body. Reads see the text as it was when the reader
 // was opened for as long as the backend can hold that view cheaply (SQLite: a read snapshot,
 // renewed about once a second so that a slow client cannot keep the write-ahead log from being
-// checkpointed). A Read after the content is gone fails; the caller has usually promised the
-// client a length by then and must drop the connection.
+// checkpointed; PostgreSQL: only a body of up to 64 KB, which comes whole with the reader,
+// while a larger one is read by range and can be gone at the next Read). A Read after the
+// content is gone fails; the caller has usually promised the client a length by then and must
+// drop the connection.
 //
 // Not thread-safe: one session uses one reader at a time. Destroy it before the Store.
 #pragma once

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/config.h"
 #include "shared/result.h"
 #include "store/content_reader.h"
 #include "store/types.h"
@@ -193,7 +194,8 @@ class Store {
   virtual Result<uint32_t> CountRecent(MailboxId mailbox) = 0;
 
   // ---- Change notification ---------------------------------------------------------------
-  // A number that grows with every committed write by any process on this store.
+  // A number that grows with every committed write by any process on this store (PostgreSQL:
+  // the server's transaction horizon, which writes to its other databases move as well).
   virtual Result<uint64_t> ChangeStamp() = 0;
   // The mailboxes whose HIGHESTMODSEQ rose (or that were deleted: highest_modseq 0) in commits
   // after stamp `since`, and the stamp this answer is current to. Costs what changed.
@@ -218,8 +220,23 @@ class Store {
   virtual Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) = 0;
   // Deletes the message and its recipients; its content goes with its last reference.
   virtual Status DeleteQueueMessage(QueueId id) = 0;
-  // Queued recipients with next_attempt <= now, earliest first, at most `limit`.
+  // Queued recipients with next_attempt <= now that no runner has claimed (or whose claim ran
+  // out), earliest first, at most `limit`.
   virtual Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit = 1000) = 0;
+  // Claims due recipients for one delivery attempt, as DueRecipients lists them, for the queue
+  // runner named `owner` until `lease_until`: no other runner (of this or any node) takes them
+  // until the claimant records a result (UpdateRecipient ends the claim), renews the lease
+  // (ExtendClaims), releases them (ReleaseClaims) or dies and the lease runs out. PostgreSQL:
+  // FOR UPDATE SKIP LOCKED, so runners on several nodes take disjoint sets without waiting for
+  // each other.
+  virtual Result<std::vector<QueueRecipient>> ClaimDueRecipients(int64_t now, int limit,
+                                                                 const std::string& owner,
+                                                                 int64_t lease_until) = 0;
+  // Moves the lease of claimed recipients that are still queued to `lease_until`.
+  virtual Status ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) = 0;
+  // Ends every claim of `owner`: a runner that starts again gives back what its previous life
+  // claimed and never finished (it died mid-delivery), instead of waiting out the leases.
+  virtual Status ReleaseClaims(const std::string& owner) = 0;
 
   // ---- Diagnostics -----------------------------------------------------------------------
   virtual Result<StoreStats> Stats() = 0;
@@ -239,11 +256,19 @@ class Store {
   Store() = default;
 };
 
-// Opens (and with create_if_missing, creates) the database at `path` and upgrades its schema.
-// A database written by a newer mailsuite is refused. busy_timeout_ms bounds how long a write
-// waits for other writers. Without create_if_missing a missing file is the error
-// "database PATH does not exist; run mailsuite init".
-Result<std::unique_ptr<Store>> OpenStore(const std::string& path, int busy_timeout_ms,
+// Opens (and with create_if_missing, creates) the store at `location` and upgrades its schema:
+// a SQLite database file, or a PostgreSQL database given by a libpq URI ("postgresql://…" or
+// "postgres://…", whose server must be running and the database exist; create_if_missing
+// creates the tables). A store written by a newer mailsuite is refused. busy_timeout_ms bounds
+// how long a write waits for other writers. Without create_if_missing a missing SQLite file is
+// the error "database PATH does not exist; run mailsuite init", and a PostgreSQL database
+// without tables the same in its words.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, int busy_timeout_ms,
                                          bool create_if_missing = true);
+// The same for the store a configuration names (store.backend: store.path, or store.url with
+// the password from store.password_file; a password inside store.url is refused).
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, bool create_if_missing);
+// The store a configuration names, for messages: the SQLite file, or the PostgreSQL URL.
+std::string DescribeStore(const StoreConfig& config);
 
 }  // namespace mailsuite::store

@@ -1,4 +1,4 @@
-// Test-only helpers for the SQLite store. Not for daemons or the CLI.
+// Test-only helpers for the stores. Not for daemons or the CLI.
 #pragma once
 
 #include <string>
@@ -16,11 +16,15 @@ Status WriteSchemaVersion(const std::string& path, int version);
 // mailsuite would have left it.
 Status CreateDatabaseAtVersion(const std::string& path, int version);
 
-// Checks the file: PRAGMA integrity_check and foreign_key_check, every content's refcount equal
+// Checks the store at `location` (a SQLite file or a PostgreSQL URL, as OpenStore takes).
+// SQLite: PRAGMA integrity_check and foreign_key_check, every content's refcount equal
 // to the rows pointing at it, no content without a reference, and every mailbox's uid_next
 // above its largest UID, and every mailbox's counters equal to its rows. Ok, or the first
 // problem found.
-Status CheckConsistency(const std::string& path);
+// PostgreSQL: the same reference, UID and counter checks.
+Status CheckConsistency(const std::string& location);
+// The SQLite part of it.
+Status CheckSqliteConsistency(const std::string& path);
 // The MODSEQ of the stored list snapshot of `mailbox` (see the SQLite backend's
 // list_snapshot.h), -1 when it has none.
 Result<int64_t> ListSnapshotModseq(const std::string& path, int64_t mailbox);

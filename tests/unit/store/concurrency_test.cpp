@@ -81,7 +81,8 @@ void ExpectDense(Store& store, MailboxId box, int total) {
 
 TEST(StoreConcurrency, ProcessesAndThreadsWriteOneMailbox) {
   TempDir dir;
-  std::string path = dir.File("stress.db");
+  TestStoreLocation place(dir);
+  std::string path = place.location();
   MailboxId shared = 0, inbox = 0;
   {
     auto store = MustOpen(path);

@@ -108,8 +108,17 @@ TEST_F(ContentReaderTest, OpenReaderKeepsItsSnapshotThroughAnExpunge) {
   // Another session expunges it: the body's last reference goes and the row is deleted.
   ASSERT_EQ(store_->Expunge(inbox, {uid}).value(), std::vector<uint32_t>{uid});
   EXPECT_EQ(store_->Stats().value().contents, 0);
-  // Within its snapshot the reader still reads the text it opened.
   std::string rest;
+  if (TestingPostgres()) {
+    // A PostgreSQL reader holds no snapshot between reads (content_reader.h): the body is gone,
+    // and the read says so instead of returning anything else.
+    Status gone = (*reader)->Read(1000, body.size(), rest);
+    EXPECT_FALSE(gone.ok());
+    EXPECT_NE(gone.message().find("gone"), std::string::npos) << gone.message();
+    EXPECT_TRUE(rest.empty());
+    return;
+  }
+  // Within its snapshot the reader still reads the text it opened.
   ASSERT_TRUE((*reader)->Read(1000, body.size(), rest).ok());
   EXPECT_TRUE(first + rest == body);
 }

@@ -16,7 +16,8 @@ namespace {
 
 TEST(StoreCrash, KilledWriterLeavesConsistentDatabase) {
   TempDir dir;
-  std::string path = dir.File("crash.db");
+  TestStoreLocation place(dir);
+  std::string path = place.location();
   MailboxId inbox = 0, trash = 0;
   {
     auto store = MustOpen(path);

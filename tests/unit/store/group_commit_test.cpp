@@ -129,6 +129,7 @@ class GroupCommitTest : public ::testing::Test {
 };
 
 TEST_F(GroupCommitTest, QueuedWritesShareOneCommitAndFailAlone) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   int64_t stamp = ReadStamp(*db_);
   auto results = RunQueued({
       [](Connection& conn) { return InsertChecked(conn, 1); },
@@ -161,6 +162,7 @@ TEST_F(GroupCommitTest, QueuedWritesShareOneCommitAndFailAlone) {
 }
 
 TEST_F(GroupCommitTest, ABatchStopsAtItsLimit) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   db_->set_group_commit_limits({2, std::chrono::minutes(1)});
   int64_t stamp = ReadStamp(*db_);
   std::vector<std::function<Status(Connection&)>> works;
@@ -172,6 +174,7 @@ TEST_F(GroupCommitTest, ABatchStopsAtItsLimit) {
 }
 
 TEST_F(GroupCommitTest, OnlyFailuresCommitNothing) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   int64_t stamp = ReadStamp(*db_);
   auto results = RunQueued({
       [](Connection&) { return Status::Error("no"); },
@@ -184,6 +187,7 @@ TEST_F(GroupCommitTest, OnlyFailuresCommitNothing) {
 // SQLite rolls a whole transaction back on its own after some errors (disk full, I/O); the
 // work that met it fails, the others lost their changes too and run again.
 TEST_F(GroupCommitTest, ALostTransactionRunsTheOtherWorksAgain) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   std::atomic<int> runs_of_first{0};
   auto results = RunQueued({
       [&](Connection& conn) {
@@ -209,6 +213,7 @@ TEST_F(GroupCommitTest, ALostTransactionRunsTheOtherWorksAgain) {
 // After a crowd, the pool keeps only the connections used last (issue #14: memory comes back);
 // each closed one took its page cache with it, and the database is as usable as before.
 TEST_F(GroupCommitTest, ClosingIdleConnectionsKeepsTheLastUsed) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   std::vector<std::unique_ptr<Connection>> held;
   for (int i = 0; i < 6; ++i) {
     auto conn = db_->BeginRead([](Connection&) { return Status::Ok(); });
@@ -245,6 +250,7 @@ struct WatchedStore {
 class GroupCommitStoreTest : public StoreTest {};
 
 TEST_F(GroupCommitStoreTest, OneFailingAcceptInABatchFailsAlone) {
+  SQLITE_ONLY("group commit is how SQLite writers share one fsync");
   store_.reset();
   WatchedStore watched(db_path_);
   watched.db->set_group_commit_limits(kUnbounded);

@@ -275,17 +275,26 @@ TEST_F(StoreTest, ModseqGrowsStrictlyWithEveryChange) {
 }
 
 TEST_F(StoreTest, ChangeStampMovesOnEveryWriteAndIsSeenByOtherOpeners) {
+  // SQLite's stamp moves only with this store's writes; PostgreSQL's with every write on the
+  // server (store.h), and other tests write beside this one: there it can only be seen to grow.
+  auto expect_unmoved = [](uint64_t now, uint64_t before) {
+    if (TestingPostgres()) {
+      EXPECT_GE(now, before);
+    } else {
+      EXPECT_EQ(now, before);
+    }
+  };
   auto other = MustOpen(db_path_);
   ASSERT_TRUE(other);
   uint64_t s1 = store_->ChangeStamp().value();
-  EXPECT_EQ(other->ChangeStamp().value(), s1);
+  expect_unmoved(other->ChangeStamp().value(), s1);
   ASSERT_TRUE(store_->Deliver({Box(alice_, "INBOX")}, "x", 1).ok());
   uint64_t s2 = other->ChangeStamp().value();
   EXPECT_GT(s2, s1);
-  EXPECT_EQ(store_->ChangeStamp().value(), s2);
+  expect_unmoved(store_->ChangeStamp().value(), s2);
   // A failed write does not move it.
   EXPECT_FALSE(store_->AddDomain("example.test").ok());
-  EXPECT_EQ(other->ChangeStamp().value(), s2);
+  expect_unmoved(other->ChangeStamp().value(), s2);
 }
 
 // RFC 3501 2.3.2: each new message is \Recent in exactly one session, whichever claims first,

@@ -11,6 +11,7 @@ namespace mailsuite::store::test {
 namespace {
 
 TEST(Schema, FreshDatabaseGetsCurrentVersion) {
+  SQLITE_ONLY("the schema version and journal of a database file");
   TempDir dir;
   std::string path = dir.File("fresh.db");
   ASSERT_TRUE(MustOpen(path));
@@ -29,6 +30,7 @@ TEST(Schema, FreshDatabaseGetsCurrentVersion) {
 }
 
 TEST(Schema, OlderDatabaseIsUpgradedOnOpen) {
+  SQLITE_ONLY("the schema version and journal of a database file");
   TempDir dir;
   std::string path = dir.File("old.db");
   ASSERT_TRUE(testing::CreateDatabaseAtVersion(path, 1).ok());
@@ -49,6 +51,7 @@ TEST(Schema, OlderDatabaseIsUpgradedOnOpen) {
 }
 
 TEST(Schema, NewerDatabaseIsRefused) {
+  SQLITE_ONLY("the schema version and journal of a database file");
   TempDir dir;
   std::string path = dir.File("newer.db");
   ASSERT_TRUE(MustOpen(path));
@@ -65,6 +68,7 @@ TEST(Schema, NewerDatabaseIsRefused) {
 }
 
 TEST(Schema, MissingDatabaseNotCreatedUnlessAsked) {
+  SQLITE_ONLY("the schema version and journal of a database file");
   TempDir dir;
   std::string path = dir.File("missing.db");
   auto store = OpenStore(path, 1000, /*create_if_missing=*/false);
@@ -76,6 +80,7 @@ TEST(Schema, MissingDatabaseNotCreatedUnlessAsked) {
 }
 
 TEST(Schema, WalModeIsOn) {
+  SQLITE_ONLY("the schema version and journal of a database file");
   TempDir dir;
   std::string path = dir.File("wal.db");
   auto store = MustOpen(path);

@@ -3,8 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -33,6 +39,104 @@ class TempDir {
   std::string path_;
 };
 
+// The backend the store tests run against: SQLite, or with MAILSUITE_TEST_BACKEND=postgresql a
+// PostgreSQL cluster: the one at MAILSUITE_TEST_PG_URL (ctest starts one for the whole run), or
+// else one this process starts itself with tests/pg/pg_cluster.sh and stops when it exits.
+inline bool TestingPostgres() {
+  const char* backend = std::getenv("MAILSUITE_TEST_BACKEND");
+  const char* url = std::getenv("MAILSUITE_TEST_PG_URL");
+  return (backend && std::string(backend) == "postgresql") || (url && *url);
+}
+
+// Skips a test that is about SQLite itself (its file, schema versions, group commit).
+#define SQLITE_ONLY(why)                             \
+  if (::mailsuite::store::test::TestingPostgres()) { \
+    GTEST_SKIP() << "SQLite only: " << why;          \
+  }
+
+// Runs a command; its first line of output, or an exception when it fails.
+inline std::string RunCommand(const std::string& command) {
+  FILE* out = popen(command.c_str(), "r");
+  if (!out) throw std::runtime_error("cannot run " + command);
+  std::string line;
+  char buf[512];
+  while (fgets(buf, sizeof buf, out)) line += buf;
+  if (pclose(out) != 0) throw std::runtime_error(command + " failed: " + line);
+  if (size_t nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
+  return line;
+}
+
+// The URL of the test cluster's "postgres" database.
+inline const std::string& PostgresBaseUrl() {
+  struct Cluster {
+    std::string url;
+    std::unique_ptr<TempDir> dir;
+    pid_t owner = 0;
+    Cluster() {
+      if (const char* given = std::getenv("MAILSUITE_TEST_PG_URL"); given && *given) {
+        url = given;
+        return;
+      }
+      dir = std::make_unique<TempDir>();
+      chmod(dir->path().c_str(), 0711);  // under root the cluster's user (nobody) passes through
+      owner = getpid();
+      url = RunCommand(std::string(MAILSUITE_SOURCE_DIR) + "/tests/pg/pg_cluster.sh start " +
+                       dir->File("pg"));
+    }
+    ~Cluster() {
+      if (!dir) return;
+      // Forked test children exit too; only the process that started the cluster stops it.
+      if (owner != getpid()) {
+        (void)dir.release();
+        return;
+      }
+      try {
+        RunCommand(std::string(MAILSUITE_SOURCE_DIR) + "/tests/pg/pg_cluster.sh stop " +
+                   dir->File("pg"));
+      } catch (const std::exception&) {
+      }
+    }
+  };
+  static Cluster cluster;
+  return cluster.url;
+}
+
+inline std::string PsqlCommand(const std::string& url, const std::string& sql) {
+  return "psql -X -q -v ON_ERROR_STOP=1 '" + url + "' -c '" + sql + "' 2>&1";
+}
+
+// A fresh, empty place for one test's store: a file in `dir`, or a new PostgreSQL database
+// that is dropped again when this goes.
+class TestStoreLocation {
+ public:
+  explicit TestStoreLocation(const TempDir& dir) {
+    if (!TestingPostgres()) {
+      location_ = dir.File("mail.db");
+      return;
+    }
+    static int counter = 0;
+    const std::string& base = PostgresBaseUrl();
+    database_ = "t" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+    RunCommand(PsqlCommand(base, "CREATE DATABASE " + database_));
+    location_ = base;
+    location_.replace(location_.find("/postgres"), 9, "/" + database_);
+  }
+  ~TestStoreLocation() {
+    if (database_.empty()) return;
+    try {
+      RunCommand(PsqlCommand(PostgresBaseUrl(), "DROP DATABASE " + database_ + " WITH (FORCE)"));
+    } catch (const std::exception&) {
+    }
+  }
+  TestStoreLocation(const TestStoreLocation&) = delete;
+  TestStoreLocation& operator=(const TestStoreLocation&) = delete;
+  const std::string& location() const { return location_; }
+
+ private:
+  std::string location_;
+  std::string database_;
+};
+
 inline std::unique_ptr<Store> MustOpen(const std::string& path, int busy_timeout_ms = 30000) {
   auto store = OpenStore(path, busy_timeout_ms);
   if (!store.ok()) {
@@ -46,7 +150,7 @@ inline std::unique_ptr<Store> MustOpen(const std::string& path, int busy_timeout
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_path_ = dir_.File("mail.db");
+    db_path_ = place_.location();
     store_ = MustOpen(db_path_);
     ASSERT_TRUE(store_);
     ASSERT_TRUE(store_->AddDomain("example.test").ok());
@@ -71,7 +175,8 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::string db_path_;
+  TestStoreLocation place_{dir_};
+  std::string db_path_;  // the store's location: a SQLite file or a PostgreSQL URL
   std::unique_ptr<Store> store_;
   UserId alice_ = 0;
   UserId bob_ = 0;

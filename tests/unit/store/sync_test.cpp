@@ -137,6 +137,7 @@ TEST_F(StoreTest, PrunedExpungeLogGivesAFullListing) {
 // expunges, new mail, a pruned log and RENAME INBOX. CheckConsistency (after every store test)
 // also compares every usable snapshot with the rows.
 TEST_F(StoreTest, ListSnapshotGivesTheRowsThroughEveryChange) {
+  SQLITE_ONLY("list snapshots are the SQLite backend's cache of a large mailbox's rows");
   MailboxId inbox = Box(alice_, "INBOX");
   const int n = 2100;  // above the snapshot threshold (2000)
   ASSERT_TRUE(store_->Deliver(std::vector<DeliveryTarget>(n, inbox), "S: x\r\n\r\n", 7).ok());
@@ -207,7 +208,11 @@ TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
   auto start = store_->MailboxesChangedSince(0).value();
   uint64_t stamp = start.first;
   auto quiet = store_->MailboxesChangedSince(stamp).value();
-  EXPECT_EQ(quiet.first, stamp);
+  // PostgreSQL's stamp is the server's transaction horizon, which other databases of the same
+  // server move too (other tests run beside this one); SQLite's moves only with this store.
+  if (!TestingPostgres()) {
+    EXPECT_EQ(quiet.first, stamp);
+  }
   EXPECT_TRUE(quiet.second.empty());
 
   ASSERT_TRUE(store_->Deliver({a}, "S: 1\r\n\r\n", 1).ok());

@@ -1,0 +1,145 @@
+// PgStore: the PostgreSQL implementation of store::Store, for sites that run several nodes of
+// each daemon against one database. Each public method is one transaction on a pooled
+// connection (see pg_db.h). The methods are spread over files as in the SQLite backend:
+// pg_users.cpp (domains, users, aliases), pg_mailboxes.cpp, pg_messages.cpp, pg_sync.cpp,
+// pg_queue.cpp, pg_content.cpp (message text by range), pg_notify.cpp (Listen, maildrop locks).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pg_db.h"
+#include "store/store.h"
+
+namespace mailsuite::store::postgres {
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(std::unique_ptr<PgDatabase> db);
+  ~PgStore() override;
+
+  Status AddDomain(const std::string& domain) override;
+  Result<std::vector<std::string>> ListDomains() override;
+  Status RemoveDomain(const std::string& domain) override;
+  Result<bool> DomainExists(const std::string& domain) override;
+
+  Result<User> AddUser(const std::string& address, const std::string& password_hash) override;
+  Status SetPasswordHash(const std::string& address, const std::string& password_hash) override;
+  Result<std::optional<User>> FindUser(const std::string& address) override;
+  Result<std::optional<User>> GetUser(UserId id) override;
+  Result<std::vector<User>> ListUsers(const std::string& domain) override;
+  Status RemoveUser(const std::string& address) override;
+
+  Status AddAlias(const std::string& source, const std::string& target) override;
+  Result<std::vector<Alias>> ListAliases() override;
+  Status RemoveAlias(const std::string& source, const std::string& target) override;
+  Result<std::vector<UserId>> ResolveRecipient(const std::string& address) override;
+
+  Result<Mailbox> CreateMailbox(UserId user, const std::string& name,
+                                const std::string& special_use) override;
+  Status DeleteMailbox(UserId user, const std::string& name) override;
+  Status RenameMailbox(UserId user, const std::string& from, const std::string& to) override;
+  Result<std::vector<Mailbox>> ListMailboxes(UserId user) override;
+  Result<std::optional<Mailbox>> GetMailbox(UserId user, const std::string& name) override;
+  Result<std::optional<Mailbox>> GetMailboxById(MailboxId id) override;
+  Status SetSubscribed(UserId user, const std::string& name, bool subscribed) override;
+  Result<std::vector<std::string>> ListSubscriptions(UserId user) override;
+
+  Result<std::vector<uint32_t>> Deliver(const std::vector<DeliveryTarget>& targets,
+                                        const std::string& content, int64_t internal_date,
+                                        const std::string& metadata) override;
+  Result<AcceptResult> Accept(const std::vector<DeliveryTarget>& targets,
+                              const NewQueueMessage* queue, const std::string& content,
+                              int64_t internal_date, const std::string& metadata) override;
+  Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
+                          int64_t internal_date, const std::string& metadata) override;
+  uint64_t MaxContentSize() override;
+  Result<std::vector<MessageInfo>> ListMessages(MailboxId mailbox) override;
+  Result<std::vector<MessageInfo>> ChangedSince(MailboxId mailbox, uint64_t modseq) override;
+  Result<std::optional<MessageInfo>> GetMessage(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadContent(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadMetadata(MailboxId mailbox, uint32_t uid) override;
+  Result<std::unique_ptr<ContentReader>> OpenContent(MailboxId mailbox, uint32_t uid) override;
+  Result<std::string> ReadContentRange(MailboxId mailbox, uint32_t uid, uint64_t offset,
+                                       uint64_t length) override;
+  Result<FlagUpdate> UpdateFlags(MailboxId mailbox, const std::vector<uint32_t>& uids,
+                                 FlagOperation op, const Flags& flags,
+                                 uint64_t unchanged_since) override;
+  Result<CopyResult> Copy(MailboxId from, const std::vector<uint32_t>& uids, MailboxId to) override;
+  Result<CopyResult> Move(MailboxId from, const std::vector<uint32_t>& uids, MailboxId to) override;
+  Result<std::vector<uint32_t>> Expunge(MailboxId mailbox, const std::vector<uint32_t>& uids,
+                                        bool only_deleted) override;
+  Result<std::vector<uint32_t>> ExpungedSince(MailboxId mailbox, uint64_t modseq) override;
+  Result<uint64_t> LowestExpungeModseq(MailboxId mailbox,
+                                       const std::vector<uint32_t>& uids) override;
+
+  Result<std::optional<MailboxChanges>> ChangesSince(MailboxId mailbox, uint64_t since) override;
+  Result<RecentClaim> ClaimRecent(MailboxId mailbox, uint32_t uid_next) override;
+  Result<uint32_t> CountRecent(MailboxId mailbox) override;
+  Status PruneExpungeLog(MailboxId mailbox, uint64_t keep) override;
+
+  Result<uint64_t> ChangeStamp() override;
+  Result<std::pair<uint64_t, std::vector<MailboxChange>>> MailboxesChangedSince(
+      uint64_t since) override;
+  Result<std::unique_ptr<ChangeListener>> Listen() override;
+  void ReleaseIdleMemory() override;
+  Result<std::unique_ptr<MaildropLock>> LockMaildrop(UserId user) override;
+
+  Result<QueueId> Enqueue(const NewQueueMessage& message) override;
+  Result<std::vector<QueueMessage>> ListQueue() override;
+  Result<std::optional<QueueMessage>> GetQueueMessage(QueueId id) override;
+  Result<std::string> ReadQueueContent(QueueId id) override;
+  Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) override;
+  Status DeleteQueueMessage(QueueId id) override;
+  Result<std::vector<QueueRecipient>> DueRecipients(int64_t now, int limit) override;
+  Result<std::vector<QueueRecipient>> ClaimDueRecipients(int64_t now, int limit,
+                                                         const std::string& owner,
+                                                         int64_t lease_until) override;
+  Status ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) override;
+  Status ReleaseClaims(const std::string& owner) override;
+
+  Result<StoreStats> Stats() override;
+  Result<StoreHealth> CheckHealth() override;
+  Status BackupTo(const std::string& path) override;
+
+  PgDatabase& db() { return *db_; }
+
+ private:
+  std::unique_ptr<PgDatabase> db_;
+  std::unique_ptr<class PgMaildropLocks> maildrop_locks_;
+};
+
+// Helpers shared by the implementation files; all run inside an open transaction and throw
+// PgError on SQL failures.
+
+// The columns ReadMessage reads, for "… WHERE …" on messages m.
+inline constexpr const char kSelectMessage[] =
+    "SELECT m.mailbox_id, m.uid, m.content_id, m.size, m.internal_date, m.modseq, m.flags, "
+    "m.keywords, octet_length(m.header_prefix) FROM messages m ";
+MessageInfo ReadMessage(const PgResult& r, int row);
+void ListAllMessages(PgConn& conn, MailboxId mailbox, std::vector<MessageInfo>& out);
+void ListChangedMessages(PgConn& conn, MailboxId mailbox, uint64_t modseq,
+                         std::vector<MessageInfo>& out);
+void ListExpungedSince(PgConn& conn, MailboxId mailbox, uint64_t modseq,
+                       std::vector<uint32_t>& out);
+std::optional<Mailbox> LoadMailboxById(PgConn& conn, MailboxId id);
+// Locks the rows of `mailboxes` (ascending id, the one order every writer takes them in, so
+// that two writers never wait for each other in a circle) and returns how many exist.
+int LockMailboxes(PgConn& conn, std::vector<MailboxId> mailboxes);
+void PruneExpunged(PgConn& conn, MailboxId mailbox, uint64_t keep);
+Mailbox InsertMailbox(PgConn& conn, UserId user, const std::string& name,
+                      const std::string& special_use);
+// Stores content if new and returns its id; the row is share-locked so that it cannot be
+// deleted (its last reference expunged elsewhere) before this transaction references it.
+int64_t InsertContent(PgConn& conn, const std::string& content, const std::string& metadata);
+// Adds a message row with the mailbox's next UID and MODSEQ; 0 when the mailbox does not exist.
+// The caller has locked the mailbox (LockMailboxes).
+uint32_t InsertMessage(PgConn& conn, MailboxId mailbox, int64_t content_id, int64_t internal_date,
+                       const Flags& flags, const std::string& header_prefix);
+QueueId InsertQueueMessage(PgConn& conn, const NewQueueMessage& message, int64_t content_id);
+void DeleteMailboxContents(PgConn& conn, MailboxId mailbox);
+// Every inconsistency the store can check for, one line each (reads the whole database).
+std::vector<std::string> FindProblems(PgConn& conn);
+
+}  // namespace mailsuite::store::postgres
