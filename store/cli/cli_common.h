@@ -45,6 +45,7 @@ int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>
 int RunCheckCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunBackupCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunSendmailCommand(int argc, char** argv);
+int RunMigrateCommand(int argc, char** argv);
 int RunAutoconfigCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 
 }  // namespace mailsuite::cli

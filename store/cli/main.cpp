@@ -33,6 +33,8 @@ commands:
   dkim list [DOMAIN] | dkim activate DOMAIN SELECTOR | dkim remove DOMAIN SELECTOR
   check                                    is the configuration ready to start?
   backup FILE                              consistent copy of the store (daemons may run)
+  migrate --to URL [--password-file FILE]  copy the SQLite store into an empty PostgreSQL
+                                           database and verify it (stop the daemons first)
   autoconfig DOMAIN                        Thunderbird's config-v1.1.xml for this server
   sendmail [-t] [-i] [-f SENDER] [RCPT]... a message from stdin, like sendmail(8)
   queue list | queue show ID | queue retry ID|--all | queue delete ID | queue bounce ID
@@ -66,6 +68,7 @@ int Main(int argc, char** argv) {
   if (command == "config") return RunConfigCommand(argc, argv);
   if (command == "sendmail") return RunSendmailCommand(argc, argv);
   if (command == "dkim") return RunDkimCommand(argc, argv);
+  if (command == "migrate") return RunMigrateCommand(argc, argv);
 
   cxxopts::Options cli("mailsuite", "mailsuite administration");
   cli.add_options()("c,config", "configuration file",
