@@ -256,7 +256,7 @@ void QueueRunner::KeepClaims(int64_t now, const std::vector<store::QueueRecipien
       auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::steady_clock::now() - started)
                          .count();
-      Status s = store_.ExtendClaims(ids, now + elapsed + lease);
+      Status s = store_.ExtendClaims(ids, RunnerName(), now + elapsed + lease);
       if (!s) Log().error("cannot renew the queue's claims: " + s.message());
       lock.lock();
     }
@@ -287,6 +287,9 @@ void QueueRunner::FinishIfDone(store::QueueId id, int64_t now) {
   const store::QueueMessage& m = **fresh;
   for (const auto& r : m.recipients)
     if (r.state == store::RecipientState::kQueued) return;
+  // Runners of other nodes may find it finished at the same moment: one bounces.
+  auto mine = store_.ClaimToFinish(m.id, RunnerName(), now, now + config_.queue.claim_lease);
+  if (!mine || !*mine) return;
   if (!SendBounce(m, now)) return;  // keep the message; the next pass tries again
   Status s = store_.DeleteQueueMessage(m.id);
   if (!s) Log().error("cannot remove queue " + std::to_string(m.id) + ": " + s.message());

@@ -2,8 +2,11 @@
 #include "pg_db.h"
 
 #include <Poco/String.h>
+#include <Poco/TextConverter.h>
+#include <Poco/UTF8Encoding.h>
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -28,6 +31,15 @@ int64_t ReadBigEndian(const char* data, int size) {
 void IgnoreNotice(void*, const char*) {}  // "relation exists, skipping" and the like
 
 }  // namespace
+
+std::string Utf8Text(std::string_view text) {
+  Poco::UTF8Encoding utf8;
+  Poco::TextConverter converter(utf8, utf8, '?');
+  std::string out;
+  converter.convert(text.data(), static_cast<int>(text.size()), out);
+  std::replace(out.begin(), out.end(), '\0', '?');
+  return out;
+}
 
 int64_t PgResult::Int(int row, int col) const {
   if (PQgetisnull(res_, row, col)) return 0;
@@ -118,10 +130,23 @@ PgDatabase::PgDatabase(PgOptions options) : options_(std::move(options)) {}
 PgDatabase::~PgDatabase() = default;
 
 std::unique_ptr<PgConn> PgDatabase::Connect() const {
+  // TCP keepalives: a server (or a network path) that vanished without a word is noticed in
+  // about a minute instead of the kernel's two hours.
   std::vector<std::pair<std::string, std::string>> params = {
-      {"dbname", options_.url}, {"fallback_application_name", "mailsuite"}};
+      {"fallback_application_name", "mailsuite"},
+      {"keepalives", "1"},
+      {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"},
+      {"keepalives_count", "3"},
+      {"dbname", options_.url}};  // last: what the URL says wins over the defaults above
   if (!options_.password.empty()) params.emplace_back("password", options_.password);
-  return std::make_unique<PgConn>(params);
+  auto conn = std::make_unique<PgConn>(params);
+  // A writer waits for another's row lock no longer than the busy timeout (as on SQLite), and
+  // a node that stalls inside a transaction (stopped, partitioned) gives its locks back.
+  conn->Exec(("SET lock_timeout = " + std::to_string(options_.busy_timeout_ms) +
+              "; SET idle_in_transaction_session_timeout = 60000")
+                 .c_str());
+  return conn;
 }
 
 std::unique_ptr<PgConn> PgDatabase::Acquire() {
@@ -205,15 +230,19 @@ Status PgDatabase::RunTransaction(bool write, const Work& fn) {
           lost = true;
         }
       }
-      if (lost) conn.reset();
+      if (lost) {
+        conn.reset();
+        // The server went away (a restart, a failover): the idle connections went with it.
+        CloseIdleConnections(0);
+      }
       Release(std::move(conn));
       if (committing && lost)
         return Status::Error("the store's connection was lost during COMMIT: " +
                              std::string(e.what()));
-      // A lost connection before COMMIT committed nothing: once more on a new one. A unique
+      // A lost connection before COMMIT committed nothing: again on a new one. A unique
       // violation that a rerun does not explain away within a few tries is a real one.
-      bool again = (e.retryable() && (e.sqlstate() != "23505" || attempt < 3)) ||
-                   (lost && attempt == 0);
+      bool again =
+          (e.retryable() && (e.sqlstate() != "23505" || attempt < 3)) || (lost && attempt < 3);
       if (!again || Clock::now() >= deadline) return e.ToStatus();
       // Back off a little, randomly, so that two nodes that collided do not collide again.
       int cap = std::min(50, 1 << std::min(attempt, 5));

@@ -170,6 +170,11 @@ class PgParams {
   std::vector<int> formats_;
 };
 
+// `text` as valid UTF-8 without NUL, for a text column: invalid sequences and NULs become '?'.
+// For free text from the network (a remote server's reply), which a UTF-8 database refuses
+// and SQLite stores as it comes.
+std::string Utf8Text(std::string_view text);
+
 template <typename... Args>
 PgResult Query(PgConn& conn, const char* sql, const Args&... args) {
   PgParams params(args...);

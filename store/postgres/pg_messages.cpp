@@ -125,10 +125,11 @@ std::vector<MailboxId> MailboxesOf(const std::vector<DeliveryTarget>& targets) {
 
 int64_t InsertContent(PgConn& conn, const std::string& content, const std::string& metadata) {
   const std::string hash = ContentHash(content);
-  // KEY SHARE keeps an existing body from being deleted (its last reference expunged by
-  // another node) until this transaction's reference is in; refcount updates still pass.
+  // The row lock keeps an existing body from being deleted (its last reference expunged by
+  // another node) until this transaction's reference is in. It is the lock the reference's
+  // refcount update takes anyway: a weaker one would deadlock with such an expunge.
   int64_t id =
-      QueryInt(conn, "SELECT id FROM contents WHERE hash = $1 FOR KEY SHARE", 0, Bytes{hash});
+      QueryInt(conn, "SELECT id FROM contents WHERE hash = $1 FOR NO KEY UPDATE", 0, Bytes{hash});
   if (id != 0) return id;
   // A concurrent insert of the same body makes this fail with a unique violation; the whole
   // write then runs again and finds the row above.

@@ -1,11 +1,14 @@
 // Cross-node coordination of the PostgreSQL store: Store::Listen through LISTEN/NOTIFY, and
 // POP3 maildrop locks as session advisory locks (pg_maildrop_locks.h).
+#include <Poco/Logger.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
+#include <iterator>
 
 #include "pg_maildrop_locks.h"
 #include "pg_store.h"
@@ -16,6 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char kListen[] = "LISTEN mailsuite_changes";
+constexpr const char kStampMarker[] = "stamp ";
 // How often an idle listener renews the stamp it would catch up from after a reconnect.
 constexpr auto kStampRefresh = std::chrono::seconds(5);
 
@@ -36,10 +40,14 @@ std::optional<MailboxChange> ParsePayload(std::string_view payload) {
 // last stamp (Store::MailboxesChangedSince), so a change may come twice but is never missed.
 class PgChangeListener final : public ChangeListener {
  public:
-  PgChangeListener(PgStore& store, std::unique_ptr<PgConn> conn)
-      : store_(store), conn_(std::move(conn)), wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  // Throws PgError; `wake_fd` is an eventfd this listener owns from then on.
+  PgChangeListener(PgStore& store, std::unique_ptr<PgConn> conn, int wake_fd)
+      : store_(store), conn_(std::move(conn)), wake_fd_(wake_fd) {
+    // The stamp before LISTEN: a catch-up from it covers every commit LISTEN might not have.
+    stamp_ = static_cast<uint64_t>(
+        Query(*conn_, "SELECT pg_snapshot_xmin(pg_current_snapshot())").Int(0, 0));
+    stamp_at_ = Clock::now();
     conn_->Exec(kListen);
-    RefreshStamp();
   }
   ~PgChangeListener() override {
     if (wake_fd_ >= 0) close(wake_fd_);
@@ -91,20 +99,36 @@ class PgChangeListener final : public ChangeListener {
  private:
   void Drain(std::vector<MailboxChange>& changes) {
     while (PGnotify* n = PQnotifies(conn_->handle())) {
-      if (auto change = ParsePayload(n->extra ? n->extra : "")) changes.push_back(*change);
+      std::string_view payload = n->extra ? n->extra : "";
+      if (payload.rfind(kStampMarker, 0) == 0) {
+        AdoptStamp(payload.substr(std::size(kStampMarker) - 1));
+      } else if (auto change = ParsePayload(payload)) {
+        changes.push_back(*change);
+      }
       PQfreemem(n);
     }
   }
 
-  // The notifications of every commit before the new stamp come with the query's answer (a
-  // listening backend sends them before it is ready again), so the stamp never skips a change
-  // this listener has not seen.
+  // Sends a marker through the notification queue: "stamp <xmin of a snapshot>". The queue
+  // holds notifications in commit order, so when a marker arrives every commit its snapshot
+  // saw has been delivered here before it, and its xmin is a stamp this listener may catch up
+  // from after losing its connection. (Any listener's marker does: each gets all of them.)
   void RefreshStamp() {
-    PgResult r = Query(*conn_, "SELECT pg_snapshot_xmin(pg_current_snapshot())");
-    stamp_ = static_cast<uint64_t>(r.Int(0, 0));
+    Query(*conn_,
+          "SELECT pg_notify('mailsuite_changes', 'stamp ' || "
+          "pg_snapshot_xmin(pg_current_snapshot())::text)");
     stamp_at_ = Clock::now();
   }
 
+  void AdoptStamp(std::string_view number) {
+    uint64_t stamp = 0;
+    auto parsed = std::from_chars(number.data(), number.data() + number.size(), stamp);
+    if (parsed.ec == std::errc() && stamp > stamp_) stamp_ = stamp;
+  }
+
+  // LISTEN first, then ask what changed since the stamp: a commit in between is reported
+  // twice, never missed. Until the catch-up has succeeded the listener counts as disconnected,
+  // so a failed one is tried again at the next Wait.
   Status Reconnect(std::vector<MailboxChange>& changes) {
     conn_.reset();
     try {
@@ -115,14 +139,17 @@ class PgChangeListener final : public ChangeListener {
       return e.ToStatus();
     }
     auto missed = store_.MailboxesChangedSince(stamp_);
-    if (!missed.ok()) return missed.status();
+    if (!missed.ok()) {
+      conn_.reset();
+      return missed.status();
+    }
     stamp_ = missed->first;
     stamp_at_ = Clock::now();
     changes = std::move(missed->second);
     return Status::Ok();
   }
 
-  void Sleep(Clock::time_point deadline) {
+  void Sleep(Clock::time_point deadline) {  // until `deadline` or Interrupt
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd fd{wake_fd_, POLLIN, 0};
     if (left.count() > 0 && !interrupted_) poll(&fd, 1, static_cast<int>(left.count()));
@@ -179,13 +206,21 @@ void PgMaildropLocks::Unlock(UserId user) {
 
 void PgMaildropLocks::Reconnect() {
   conn_ = db_.Connect();
-  for (UserId held : locked_) Query(*conn_, "SELECT pg_try_advisory_lock($1)", MaildropKey(held));
+  for (UserId held : locked_) {
+    if (!Query(*conn_, "SELECT pg_try_advisory_lock($1)", MaildropKey(held)).Bool(0, 0))
+      Poco::Logger::get("store").error("POP3 maildrop lock of user " + std::to_string(held) +
+                                       " was lost with the store connection and taken by "
+                                       "another session meanwhile");
+  }
 }
 
 Result<std::unique_ptr<ChangeListener>> PgStore::Listen() {
+  int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) return Status::Error("eventfd: " + std::string(std::strerror(errno)));
   try {
-    return std::unique_ptr<ChangeListener>(new PgChangeListener(*this, db_->Connect()));
+    return std::unique_ptr<ChangeListener>(new PgChangeListener(*this, db_->Connect(), wake_fd));
   } catch (const PgError& e) {
+    close(wake_fd);  // the listener that would have owned it was never made
     return e.ToStatus();
   }
 }

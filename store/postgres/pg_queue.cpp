@@ -134,7 +134,7 @@ Status PgStore::UpdateRecipient(RecipientId id, const RecipientUpdate& update) {
                 "UPDATE queue_recipients SET state = $1, attempts = $2, next_attempt = $3, "
                 "last_error = $4, claimed_by = '', claimed_until = 0 WHERE id = $5",
                 static_cast<int>(update.state), update.attempts, update.next_attempt,
-                update.last_error, id) == 0) {
+                Utf8Text(update.last_error), id) == 0) {
       return Status::Error("queue recipient " + std::to_string(id) + " does not exist");
     }
     return Status::Ok();
@@ -192,15 +192,30 @@ Result<std::vector<QueueRecipient>> PgStore::ClaimDueRecipients(int64_t now, int
   return out;
 }
 
-Status PgStore::ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) {
+Status PgStore::ExtendClaims(const std::vector<RecipientId>& ids, const std::string& owner,
+                             int64_t lease_until) {
   if (ids.empty()) return Status::Ok();
   return db_->Write([&](PgConn& conn) {
     Execute(conn,
             "UPDATE queue_recipients SET claimed_until = $1 WHERE id = ANY($2::bigint[]) AND "
-            "claimed_by <> ''",
-            lease_until, IntArray{ids});
+            "claimed_by = $3",
+            lease_until, IntArray{ids}, owner);
     return Status::Ok();
   });
+}
+
+Result<bool> PgStore::ClaimToFinish(QueueId id, const std::string& owner, int64_t now,
+                                    int64_t lease_until) {
+  bool taken = false;
+  Status s = db_->Write([&](PgConn& conn) {
+    taken = Execute(conn,
+                    "UPDATE queue SET finish_by = $1, finish_until = $2 WHERE id = $3 AND "
+                    "(finish_until <= $4 OR finish_by = $1)",
+                    owner, lease_until, id, now) > 0;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return taken;
 }
 
 Status PgStore::ReleaseClaims(const std::string& owner) {

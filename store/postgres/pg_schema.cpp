@@ -122,7 +122,9 @@ CREATE TABLE queue (
   envid text NOT NULL,
   ret text NOT NULL,
   content_id bigint NOT NULL REFERENCES contents(id),
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  finish_by text NOT NULL DEFAULT '',
+  finish_until bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX queue_content ON queue(content_id);
 

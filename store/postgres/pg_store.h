@@ -96,7 +96,10 @@ class PgStore final : public Store {
   Result<std::vector<QueueRecipient>> ClaimDueRecipients(int64_t now, int limit,
                                                          const std::string& owner,
                                                          int64_t lease_until) override;
-  Status ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) override;
+  Status ExtendClaims(const std::vector<RecipientId>& ids, const std::string& owner,
+                      int64_t lease_until) override;
+  Result<bool> ClaimToFinish(QueueId id, const std::string& owner, int64_t now,
+                             int64_t lease_until) override;
   Status ReleaseClaims(const std::string& owner) override;
 
   Result<StoreStats> Stats() override;

@@ -96,8 +96,10 @@ Result<User> PgStore::AddUser(const std::string& address, const std::string& pas
   if (password_hash.empty()) return Status::Error("empty password hash");
   User user;
   Status s = db_->Write([&](PgConn& conn) {
+    // The domain row's lock orders AddUser and AddAlias of one domain across nodes, so a name
+    // cannot become a user and an alias at once.
     int64_t domain_id =
-        QueryInt(conn, "SELECT id FROM domains WHERE name = $1 FOR KEY SHARE", 0, addr->domain);
+        QueryInt(conn, "SELECT id FROM domains WHERE name = $1 FOR NO KEY UPDATE", 0, addr->domain);
     if (domain_id == 0) return Status::Error("domain " + addr->domain + " does not exist");
     if (UserIdOf(conn, addr->full) != 0) {
       return Status::Error("user " + addr->full + " already exists");
@@ -184,7 +186,9 @@ Status PgStore::RemoveUser(const std::string& address) {
   Result<Address> addr = NormalizeAddress(address);
   if (!addr.ok()) return addr.status();
   return db_->Write([&](PgConn& conn) {
-    int64_t id = UserIdOf(conn, addr->full);
+    // The user's row lock keeps a mailbox from being created meanwhile (CreateMailbox takes it).
+    int64_t id =
+        QueryInt(conn, "SELECT id FROM users WHERE address = $1 FOR UPDATE", 0, addr->full);
     if (id == 0) return Status::Error("user " + addr->full + " does not exist");
     std::vector<MailboxId> mailboxes;
     {
@@ -208,7 +212,7 @@ Status PgStore::AddAlias(const std::string& source, const std::string& target) {
   if (!dst.ok()) return dst.status();
   return db_->Write([&](PgConn& conn) {
     int64_t domain_id =
-        QueryInt(conn, "SELECT id FROM domains WHERE name = $1 FOR KEY SHARE", 0, src->domain);
+        QueryInt(conn, "SELECT id FROM domains WHERE name = $1 FOR NO KEY UPDATE", 0, src->domain);
     if (domain_id == 0) return Status::Error("domain " + src->domain + " does not exist");
     if (UserIdOf(conn, src->full) != 0) return Status::Error(src->full + " is a user");
     int64_t user_id =

@@ -188,15 +188,30 @@ Result<std::vector<QueueRecipient>> SqliteStore::ClaimDueRecipients(int64_t now,
   return out;
 }
 
-Status SqliteStore::ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) {
+Status SqliteStore::ExtendClaims(const std::vector<RecipientId>& ids, const std::string& owner,
+                                 int64_t lease_until) {
   if (ids.empty()) return Status::Ok();
   return db_->Write([&](Connection& conn) {
     for (RecipientId id : ids)
-      Execute(conn,
-              "UPDATE queue_recipients SET claimed_until = ? WHERE id = ? AND claimed_by != ''",
-              lease_until, id);
+      Execute(conn, "UPDATE queue_recipients SET claimed_until = ? WHERE id = ? AND claimed_by = ?",
+              lease_until, id, owner);
     return Status::Ok();
   });
+}
+
+Result<bool> SqliteStore::ClaimToFinish(QueueId id, const std::string& owner, int64_t now,
+                                        int64_t lease_until) {
+  bool taken = false;
+  Status s = db_->Write([&](Connection& conn) {
+    Execute(conn,
+            "UPDATE queue SET finish_by = ?, finish_until = ? WHERE id = ? AND "
+            "(finish_until <= ? OR finish_by = ?)",
+            owner, lease_until, id, now, owner);
+    taken = sqlite3_changes(conn.handle()) > 0;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return taken;
 }
 
 Status SqliteStore::ReleaseClaims(const std::string& owner) {

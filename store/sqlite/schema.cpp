@@ -269,11 +269,13 @@ WHEN OLD.mailbox_id != NEW.mailbox_id AND OLD.flags & 8 != 0 BEGIN
 END;
 )sql";
 
-// v8: queue claims (Store::ClaimDueRecipients): which queue runner is delivering a recipient,
-// and until when its claim holds. A claimed recipient is not due for any other runner.
+// v8: queue claims (Store::ClaimDueRecipients, ClaimToFinish): which queue runner is
+// delivering a recipient, or finishing a message, and until when its claim holds.
 constexpr const char kSchemaV8[] = R"sql(
 ALTER TABLE queue_recipients ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue_recipients ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue ADD COLUMN finish_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue ADD COLUMN finish_until INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 // Append new migrations here; each runs once, in order, inside the open transaction.

@@ -87,7 +87,10 @@ SuiteFixture::SuiteFixture(SuiteOptions options) : options_(std::move(options)) 
   config_ = dir_ + "/mailsuite.conf";
   if (const char* base = PostgresBaseUrl()) {
     pg_database_ = "e2e_" + fs::path(dir_).filename().string();
-    for (char& c : pg_database_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : pg_database_)  // an unquoted SQL name: lower-case letters, digits, '_'
+      c = std::isalnum(static_cast<unsigned char>(c))
+              ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+              : '_';
     pg_url_ = base;
     pg_url_.replace(pg_url_.find("/postgres?"), 10, "/" + pg_database_ + "?");
   }

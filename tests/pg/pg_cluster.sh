@@ -5,6 +5,7 @@
 # stops it and removes DIR. PostgreSQL refuses to run as root, so under root the cluster
 # belongs to the unprivileged user nobody. fsync is off: the tests kill mailsuite's daemons,
 # never the database server, and a test run should not wait on the disk for every commit.
+# PG_CLUSTER_DURABLE=1 keeps PostgreSQL's durable defaults (benchmarks).
 set -eu
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -32,8 +33,11 @@ start)
   chmod 700 "$dir"
   as_owner "$bin/initdb" -D "$dir/data" -U mailsuite --auth=trust -E UTF8 --no-instructions \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  if ! as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=300" \
+  settings="-k $dir -c listen_addresses= -c max_connections=300"
+  if [ -z "${PG_CLUSTER_DURABLE:-}" ]; then
+    settings="$settings -c fsync=off -c full_page_writes=off"
+  fi
+  if ! as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$settings" \
       start >/dev/null; then
     cat "$dir/server.log" >&2
     exit 1

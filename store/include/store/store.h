@@ -232,8 +232,17 @@ class Store {
   virtual Result<std::vector<QueueRecipient>> ClaimDueRecipients(int64_t now, int limit,
                                                                  const std::string& owner,
                                                                  int64_t lease_until) = 0;
-  // Moves the lease of claimed recipients that are still queued to `lease_until`.
-  virtual Status ExtendClaims(const std::vector<RecipientId>& ids, int64_t lease_until) = 0;
+  // Moves the lease of those of `ids` that `owner` still holds to `lease_until`. Lease times are
+  // compared with each runner's clock: nodes must keep their clocks in step (NTP), well within
+  // a lease.
+  virtual Status ExtendClaims(const std::vector<RecipientId>& ids, const std::string& owner,
+                              int64_t lease_until) = 0;
+  // Takes the right to finish a queued message (send its bounce, delete it) for `owner` until
+  // `lease_until`: false when another runner holds it (their claims of two recipients of one
+  // message could otherwise both end in a bounce). A runner that dies before deleting leaves it
+  // to be taken again after the lease.
+  virtual Result<bool> ClaimToFinish(QueueId id, const std::string& owner, int64_t now,
+                                     int64_t lease_until) = 0;
   // Ends every claim of `owner`: a runner that starts again gives back what its previous life
   // claimed and never finished (it died mid-delivery), instead of waiting out the leases.
   virtual Status ReleaseClaims(const std::string& owner) = 0;

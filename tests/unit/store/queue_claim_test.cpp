@@ -47,7 +47,8 @@ TEST_F(QueueClaimTest, AClaimHoldsUntilItsLeaseEndsOrAResultIsRecorded) {
   delivered.state = RecipientState::kDelivered;
   delivered.attempts = 1;
   ASSERT_TRUE(store_->UpdateRecipient(claimed[0].id, delivered).ok());
-  ASSERT_TRUE(store_->ExtendClaims(Ids(claimed), 600).ok());
+  ASSERT_TRUE(store_->ExtendClaims(Ids(claimed), "b", 10000).ok());  // not b's to renew
+  ASSERT_TRUE(store_->ExtendClaims(Ids(claimed), "a", 600).ok());
   EXPECT_TRUE(store_->ClaimDueRecipients(500, 10, "b", 900).value().empty()) << "renewed to 600";
   EXPECT_EQ(store_->GetQueueMessage(claimed[0].queue_id).value()->recipients[0].state,
             RecipientState::kDelivered)
@@ -56,6 +57,32 @@ TEST_F(QueueClaimTest, AClaimHoldsUntilItsLeaseEndsOrAResultIsRecorded) {
   // The claimant died: after the lease the two left are due again, for whoever claims.
   auto retaken = store_->ClaimDueRecipients(600, 10, "b", 900).value();
   EXPECT_EQ(Ids(retaken), (std::vector<RecipientId>{claimed[1].id, claimed[2].id}));
+}
+
+TEST_F(QueueClaimTest, OneRunnerFinishesAMessage) {
+  Queue(1, 2);
+  QueueId id = store_->ListQueue().value().at(0).id;
+  EXPECT_TRUE(store_->ClaimToFinish(id, "a", 100, 400).value());
+  EXPECT_FALSE(store_->ClaimToFinish(id, "b", 200, 500).value()) << "a is finishing it";
+  EXPECT_TRUE(store_->ClaimToFinish(id, "a", 200, 500).value()) << "a may take it again";
+  EXPECT_TRUE(store_->ClaimToFinish(id, "b", 500, 800).value()) << "a's lease ran out";
+}
+
+// A remote server's reply is recorded whatever its bytes (PostgreSQL's text columns take only
+// UTF-8: unrecorded, the claim would run out and the recipient be delivered again).
+TEST_F(QueueClaimTest, AReplyThatIsNotUtf8IsRecorded) {
+  Queue(1, 1);
+  auto claimed = store_->ClaimDueRecipients(100, 10, "a", 400).value();
+  ASSERT_EQ(claimed.size(), 1u);
+  RecipientUpdate done;
+  done.state = RecipientState::kDelivered;
+  done.attempts = 1;
+  done.last_error = std::string("250 2.0.0 stock\xe9 \xff\xfe ok\0tail", 27);
+  ASSERT_TRUE(store_->UpdateRecipient(claimed[0].id, done).ok());
+  QueueRecipient r = store_->GetQueueMessage(claimed[0].queue_id).value()->recipients.at(0);
+  EXPECT_EQ(r.state, RecipientState::kDelivered);
+  EXPECT_EQ(r.last_error.rfind("250 2.0.0 stock", 0), 0u) << r.last_error;
+  EXPECT_TRUE(store_->ClaimDueRecipients(1000, 10, "b", 2000).value().empty());
 }
 
 TEST_F(QueueClaimTest, ARestartedRunnerTakesBackOnlyItsOwnClaims) {
