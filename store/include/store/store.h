@@ -194,8 +194,10 @@ class Store {
   virtual Result<uint32_t> CountRecent(MailboxId mailbox) = 0;
 
   // ---- Change notification ---------------------------------------------------------------
-  // A number that grows with every committed write by any process on this store (PostgreSQL:
-  // the server's transaction horizon, which writes to its other databases move as well).
+  // A number that grows with every committed write by any process on this store. PostgreSQL:
+  // the server's transaction horizon (the oldest transaction still running), which writes to
+  // its other databases move too, and which stays where it is while an older transaction runs;
+  // MailboxesChangedSince may then report a change again (never miss one).
   virtual Result<uint64_t> ChangeStamp() = 0;
   // The mailboxes whose HIGHESTMODSEQ rose (or that were deleted: highest_modseq 0) in commits
   // after stamp `since`, and the stamp this answer is current to. Costs what changed.

@@ -204,13 +204,21 @@ TEST_F(StoreTest, ListSnapshotGivesTheRowsThroughEveryChange) {
 }
 
 TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
+  // SQLite's stamp counts this store's commits. PostgreSQL's is the server's transaction
+  // horizon (store.h): it stays while an older transaction anywhere on the server runs (other
+  // tests run beside this one), and what changed since it may then be reported again. There
+  // the answer must include every change and name no mailbox that did not change.
+  const bool exact = !TestingPostgres();
+  auto ids = [](const std::vector<MailboxChange>& changes) {
+    std::map<MailboxId, uint64_t> out;
+    for (const MailboxChange& c : changes) out[c.mailbox] = c.highest_modseq;
+    return out;
+  };
   MailboxId a = Box(alice_, "INBOX"), b = Box(bob_, "INBOX");
   auto start = store_->MailboxesChangedSince(0).value();
   uint64_t stamp = start.first;
   auto quiet = store_->MailboxesChangedSince(stamp).value();
-  // PostgreSQL's stamp is the server's transaction horizon, which other databases of the same
-  // server move too (other tests run beside this one); SQLite's moves only with this store.
-  if (!TestingPostgres()) {
+  if (exact) {
     EXPECT_EQ(quiet.first, stamp);
   }
   EXPECT_TRUE(quiet.second.empty());
@@ -218,10 +226,13 @@ TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
   ASSERT_TRUE(store_->Deliver({a}, "S: 1\r\n\r\n", 1).ok());
   ASSERT_TRUE(store_->AddDomain("other.test").ok());  // a write that changes no mailbox
   auto changed = store_->MailboxesChangedSince(stamp).value();
-  EXPECT_GT(changed.first, stamp);
-  ASSERT_EQ(changed.second.size(), 1u);
-  EXPECT_EQ(changed.second[0].mailbox, a);
-  EXPECT_EQ(changed.second[0].highest_modseq, State(*store_, a).highest_modseq);
+  if (exact) {
+    EXPECT_GT(changed.first, stamp);
+  } else {
+    EXPECT_GE(changed.first, stamp);
+  }
+  EXPECT_EQ(ids(changed.second),
+            (std::map<MailboxId, uint64_t>{{a, State(*store_, a).highest_modseq}}));
   stamp = changed.first;
 
   auto junk = store_->CreateMailbox(bob_, "Lists");
@@ -229,10 +240,16 @@ TEST_F(StoreTest, MailboxesChangedSinceNamesOnlyChangedMailboxes) {
   ASSERT_TRUE(store_->Deliver({junk->id}, "S: 2\r\n\r\n", 1).ok());
   ASSERT_TRUE(store_->DeleteMailbox(bob_, "Lists").ok());
   changed = store_->MailboxesChangedSince(stamp).value();
-  ASSERT_EQ(changed.second.size(), 1u);
-  EXPECT_EQ(changed.second[0].mailbox, junk->id);
-  EXPECT_EQ(changed.second[0].highest_modseq, 0u) << "deleted";
-  (void)b;
+  auto seen = ids(changed.second);
+  ASSERT_TRUE(seen.count(junk->id));
+  EXPECT_EQ(seen[junk->id], 0u) << "deleted";
+  if (exact) {
+    EXPECT_EQ(seen.size(), 1u);
+  } else {
+    seen.erase(a);  // may come again
+    EXPECT_EQ(seen.size(), 1u);
+  }
+  EXPECT_FALSE(seen.count(b)) << "bob's INBOX did not change";
 }
 
 TEST_F(StoreTest, ListenerHearsAnotherProcessCommit) {
