@@ -10,13 +10,17 @@ in a temporary folder on the same disk, and removes afterwards.
 
   SMTP: smtp_load, C connections x M messages of S octets to one local user (two nodes: C/2
         connections to each node at once); accepted messages per second, latency percentiles.
-  IMAP: imap_load, C sessions APPEND N messages each, then FETCH them R times (one node).
+  IMAP: imap_load, C sessions APPEND N messages each, then FETCH them R times (two nodes: the
+        sessions on node B).
+  POP3: C mailboxes filled with P messages of S octets by SMTP (to node A), then pop3_load: C
+        sessions RETR every message, R rounds (two nodes: the sessions on node B).
   IDLE: D deliveries by SMTP to node A, one after another, while a session IDLEs on node B (one
         node: the same node): from the SMTP "250" to "* n EXISTS", p50/p99/max.
 
 Every loop is bounded in count and time.
 """
 import argparse
+import concurrent.futures
 import imaplib
 import os
 import re
@@ -59,6 +63,30 @@ def imap_rate(build, node, conns, n, rounds):
     return " ".join(line.strip() for line in out.splitlines() if "/s" in line)
 
 
+def pop3_rate(build, deliver_to, read_on, users, count, size, rounds, workers=4):
+    sys.path.insert(0, HERE)
+    from pop3_bench import make_message  # noqa: E402
+
+    def send(indexes):
+        with smtplib.SMTP(deliver_to.host, deliver_to.port("smtp"), timeout=120) as smtp:
+            for i in indexes:
+                smtp.sendmail("load@bench.example", users, make_message(size, i).encode())
+
+    fill_start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for f in [pool.submit(send, range(w, count, workers)) for w in range(workers)]:
+            f.result()
+    filled = time.monotonic() - fill_start
+    load = os.path.join(build, "tests", "bench", "pop3_load")
+    cmd = [load, "--host", read_on.host, "--port", str(read_on.port("pop3")),
+           "-c", str(len(users)), "-r", str(rounds), "--user-prefix", "load",
+           "--domain", "example.test", "--password", PASSWORD, "--max-seconds", "300"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=400).stdout
+    rate = re.search(r"([\d.]+) messages/s, ([\d.]+) MB/s", out)
+    return (f"{float(rate.group(1)):6.0f} messages/s, {rate.group(2)} MB/s  (filled by SMTP at "
+            f"{count / filled:.0f} messages/s, each to {len(users)} mailboxes)")
+
+
 def idle_latency(deliver_to, idle_on, count):
     m = imaplib.IMAP4(idle_on.host, idle_on.port("imap"), timeout=30)
     m.login("idle@example.test", PASSWORD)
@@ -91,6 +119,7 @@ def main():
     p.add_argument("-n", type=int, default=200, help="IMAP messages per session")
     p.add_argument("-r", type=int, default=3, help="IMAP fetch rounds")
     p.add_argument("-d", type=int, default=200, help="IDLE deliveries")
+    p.add_argument("-p", type=int, default=300, help="POP3 messages per mailbox")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     os.environ["MAILSUITE_BUILD_DIR"] = build
@@ -127,8 +156,10 @@ def main():
                                                       "queue.runner_name": f"n{i}"}).start())
                 print(f"\n== {name}")
                 print(f"  SMTP  {smtp_rate(build, suites, args.c, args.m, args.s)}")
-                if len(suites) == 1:
-                    print(f"  IMAP  {imap_rate(build, suites[0], args.c, args.n, args.r)}")
+                print(f"  IMAP  {imap_rate(build, suites[-1], args.c, args.n, args.r)}")
+                loads = [u for u in users if u.startswith("load")]
+                pop3 = pop3_rate(build, suites[0], suites[-1], loads, args.p, args.s, args.r)
+                print(f"  POP3  {pop3}")
                 print(f"  IDLE  {idle_latency(suites[0], suites[-1], args.d)}"
                       + ("  (delivered on node A, IDLE on node B)" if len(suites) > 1 else ""))
             finally:
