@@ -225,6 +225,7 @@ class PgDatabase {
   std::unique_ptr<PgConn> Connect() const;
   void CloseIdleConnections(size_t keep);
   const std::string& url() const { return options_.url; }
+  const PgOptions& options() const { return options_; }
 
  private:
   using Work = std::function<Status(PgConn&)>;

@@ -18,6 +18,7 @@ and measures:
     tests/bench/scale_bench.py --build build-test-plain
     tests/bench/scale_bench.py --build build-test-plain --users 1000 --messages 10000 \\
         --only select,flags,noop
+    tests/bench/scale_bench.py --build build-test-plain --postgres   # the same on PostgreSQL
 
 The fill is durable, one transaction per message, so it runs at about the disk's fsync rate
 (100,000 messages: several minutes). --fill-cache DIR keeps a copy of the filled database there
@@ -31,9 +32,11 @@ import shutil
 import smtplib
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PG_CLUSTER = os.path.join(HERE, "..", "pg", "pg_cluster.sh")
 sys.path.insert(0, HERE)
 from scale_clients import BackgroundLoad, Imap, median, percentile, smtp_load  # noqa: E402
 from smtp_bench import fsync_rate  # noqa: E402
@@ -87,9 +90,9 @@ class Bench:
     # --- fill ------------------------------------------------------------------------------
     def fill(self):
         a = self.args
-        db = os.path.join(self.s.dir, "mailsuite.db")
+        db = self.s.database.url if self.s.database else os.path.join(self.s.dir, "mailsuite.db")
         cached = None
-        if a.fill_cache:
+        if a.fill_cache and not self.s.database:
             os.makedirs(a.fill_cache, exist_ok=True)
             cached = os.path.join(a.fill_cache, f"scale-{a.users}u-{a.messages}m.db")
             if os.path.exists(cached):
@@ -290,6 +293,8 @@ def main():
                    help="bound of each NOOP and IDLE loop")
     p.add_argument("--fill-max-seconds", type=int, default=3600)
     p.add_argument("--fill-cache", help="directory to keep and reuse the filled database in")
+    p.add_argument("--postgres", action="store_true",
+                   help="the store in a private durable PostgreSQL cluster (issue #16)")
     args = p.parse_args()
     only = [m for m in args.only.split(",") if m]
     unknown = set(only) - set(MEASUREMENTS)
@@ -301,6 +306,22 @@ def main():
         if not os.access(os.path.join(args.build, binary), os.X_OK):
             p.error(f"{binary} is not built in {args.build}")
     os.environ["MAILSUITE_BUILD_DIR"] = args.build
+    cluster = None
+    if args.postgres:
+        cluster = tempfile.mkdtemp(prefix="mailsuite-scale-pg-")
+        os.chmod(cluster, 0o711)
+        os.environ["MAILSUITE_TEST_PG_URL"] = subprocess.run(
+            [PG_CLUSTER, "start", os.path.join(cluster, "pg")], check=True, capture_output=True,
+            text=True, env={**os.environ, "PG_CLUSTER_DURABLE": "1"}).stdout.strip()
+    try:
+        return run(args, only)
+    finally:
+        if cluster:
+            subprocess.run([PG_CLUSTER, "stop", os.path.join(cluster, "pg")], check=False)
+            os.rmdir(cluster)
+
+
+def run(args, only):
     sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
     from mailsuite_fixture import Suite  # noqa: E402
 

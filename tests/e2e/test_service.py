@@ -13,7 +13,8 @@ import tempfile
 import time
 import unittest
 
-from mailsuite_fixture import BUILD_DIR, Suite, skip_on_postgres, testing_postgres
+from mailsuite_fixture import (BUILD_DIR, PostgresDatabase, Suite, skip_on_postgres,
+                               testing_postgres)
 
 USERS = {"bob@example.test": "hungry", "alice@example.test": "wonderland"}
 SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -159,7 +160,8 @@ class ServiceTest(unittest.TestCase):
             self.assertEqual(smtp[0].findtext("port"), "587")
 
     def test_backup_while_running(self):
-        skip_on_postgres(self, "mailsuite backup copies the database file; PostgreSQL has pg_dump")
+        if testing_postgres():
+            return self.backup_postgres_while_running()
         with Suite(users=USERS, daemons=("mta",)) as s:
             import smtplib
             with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
@@ -171,6 +173,29 @@ class ServiceTest(unittest.TestCase):
             self.assertIn("INBOX\t5 messages", listed.stdout)
             again = s.cli("backup", copy, check=False)
             self.assertEqual(again.returncode, 1)
+
+    def backup_postgres_while_running(self):
+        """PostgreSQL: a pg_dump archive that pg_restore brings back into an empty database."""
+        with Suite(users=USERS, daemons=("mta",)) as s:
+            import smtplib
+            with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
+                for i in range(5):
+                    c.sendmail("a@example.org", ["bob@example.test"], f"Subject: {i}\r\n\r\nx\r\n")
+            archive = os.path.join(s.dir, "backup.dump")
+            done = s.cli("backup", archive)
+            self.assertIn(archive, done.stdout)
+            restored = PostgresDatabase()
+            try:
+                subprocess.run(["pg_restore", f"--dbname={restored.url}", archive], check=True,
+                               capture_output=True, timeout=120)
+                listed = s.cli("--set", f"store.url={restored.url}", "mailbox", "list",
+                               "bob@example.test")
+                self.assertIn("INBOX\t5 messages", listed.stdout)
+            finally:
+                restored.drop()
+            again = s.cli("backup", archive, check=False)
+            self.assertEqual(again.returncode, 1)
+            self.assertIn("already exists", again.stderr)
 
     def test_sendmail_entry(self):
         with Suite(users=USERS, daemons=("mta", "pop3d")) as s:

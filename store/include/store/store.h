@@ -254,7 +254,9 @@ class Store {
   // A full check of the store (reads everything: for the admin, never for a daemon).
   virtual Result<StoreHealth> CheckHealth() = 0;
   // A consistent copy of the whole database at `path` (which must not exist), taken while the
-  // daemons keep running (SQLite's online backup; writers are not blocked for long).
+  // daemons keep running. SQLite: a database file (the online backup API; writers are not
+  // blocked for long). PostgreSQL: a pg_dump archive in custom format, restored with
+  // pg_restore --dbname=URL FILE into an empty database.
   virtual Status BackupTo(const std::string& path) = 0;
 
   // ---- Memory ----------------------------------------------------------------------------
