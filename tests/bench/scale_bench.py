@@ -19,6 +19,7 @@ and measures:
     tests/bench/scale_bench.py --build build-test-plain --users 1000 --messages 10000 \\
         --only select,flags,noop
     tests/bench/scale_bench.py --build build-test-plain --postgres   # the same on PostgreSQL
+    tests/bench/scale_bench.py --build build-test-plain --postgres --nodes 2
 
 The fill is durable, one transaction per message, so it runs at about the disk's fsync rate
 (100,000 messages: several minutes). --fill-cache DIR keeps a copy of the filled database there
@@ -79,6 +80,7 @@ def spread(samples, count=True):
 class Bench:
     def __init__(self, args, suite):
         self.args, self.s = args, suite
+        self.reader = suite  # where IMAP is measured: this node, or node B (--nodes 2)
         self.build = args.build
         self.rows = []  # (what, figure, target)
         self.filled = args.messages
@@ -148,7 +150,7 @@ class Bench:
 
     # --- IMAP --------------------------------------------------------------------------------
     def session(self, select=True):
-        imap = Imap(self.s.port("imap"))
+        imap = Imap(self.reader.port("imap"))
         imap.login(BIG, PASSWORD)
         if select:
             self.exists, self.uidnext, _ = imap.select()
@@ -171,8 +173,8 @@ class Bench:
         # The first SELECT of a freshly started imapd: nothing of the mailbox in its memory.
         cold = []
         for _ in range(3):
-            self.s.stop_daemon("imapd")
-            self.s.start_daemon("imapd")
+            self.reader.stop_daemon("imapd")
+            self.reader.start_daemon("imapd")
             cold += self.select_times(1)
         self.row("SELECT INBOX, first after an imapd restart",
                  f"median {ms(median(cold))}, max {ms(max(cold))} (3 restarts)", "<= 50 ms")
@@ -295,9 +297,13 @@ def main():
     p.add_argument("--fill-cache", help="directory to keep and reuse the filled database in")
     p.add_argument("--postgres", action="store_true",
                    help="the store in a private durable PostgreSQL cluster (issue #16)")
+    p.add_argument("--nodes", type=int, choices=(1, 2), default=1,
+                   help="2 (with --postgres): SMTP to node A, every IMAP measurement on node B")
     args = p.parse_args()
     only = [m for m in args.only.split(",") if m]
     unknown = set(only) - set(MEASUREMENTS)
+    if args.nodes == 2 and not args.postgres:
+        p.error("--nodes 2 needs --postgres (a SQLite store is one host)")
     if unknown or args.users < 11:
         p.error(f"unknown measurements {sorted(unknown)}" if unknown else "--users must be >= 11")
     args.build = os.path.abspath(args.build)
@@ -331,12 +337,20 @@ def run(args, only):
         bench = Bench(args, s)
         bench.fill()
         s.start_daemon("mta")
-        s.start_daemon("imapd")
+        if args.nodes == 2:
+            # Node B: its own config and daemons on the same database (other ports).
+            b = Suite(users={}, domains=(), daemons=("mta", "imapd"), database=s.database,
+                      settings={"log.level": "warning", "queue.runner_name": "node-b"}).start()
+            bench.reader = b
+        else:
+            s.start_daemon("imapd")
         for name in MEASUREMENTS:  # in this order whatever --only says: idle ones first
             if name in only:
                 print(f"{name}:", flush=True)
                 getattr(bench, name)()
         print_table(bench, args, started)
+        if bench.reader is not s:
+            bench.reader.__exit__(None, None, None)
     return 0
 
 
