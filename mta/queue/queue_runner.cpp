@@ -45,9 +45,21 @@ namespace {
 constexpr size_t kMessagesPerConnection = 50;
 }  // namespace
 
+namespace {
+
+std::string RunnerNameOf(const Config& config) {
+  if (!config.queue.runner_name.empty()) return config.queue.runner_name;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+}  // namespace
+
 QueueRunner::QueueRunner(const Config& config, store::Store& store, const DkimSigner* dkim)
     : config_(config),
       store_(store),
+      runner_name_(RunnerNameOf(config)),
       dkim_(dkim),
       resolver_(config.dns.servers, std::chrono::milliseconds(config.dns.timeout_ms)) {
   relay_.helo_name = config.general.hostname;
@@ -71,16 +83,9 @@ QueueRunner::~QueueRunner() { Stop(); }
 void QueueRunner::Start() {
   // What an earlier life of this runner claimed and never finished (it was killed) is due
   // again now rather than when its claims run out.
-  if (Status s = store_.ReleaseClaims(RunnerName()); !s)
+  if (Status s = store_.ReleaseClaims(runner_name_); !s)
     Log().error("cannot release the queue's old claims: " + s.message());
   thread_ = std::thread([this] { Loop(); });
-}
-
-std::string QueueRunner::RunnerName() const {
-  if (!config_.queue.runner_name.empty()) return config_.queue.runner_name;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return host;
 }
 
 void QueueRunner::Stop() {
@@ -117,7 +122,7 @@ void QueueRunner::Loop() {
 
 void QueueRunner::RunOnce(int64_t now, bool full_scan) {
   // Claimed, not only listed: queue runners of other nodes on the same store skip these.
-  auto due = store_.ClaimDueRecipients(now, 1000, RunnerName(), now + config_.queue.claim_lease);
+  auto due = store_.ClaimDueRecipients(now, 1000, runner_name_, now + config_.queue.claim_lease);
   if (!due) {
     Log().error("queue scan failed: " + due.error());
     return;
@@ -256,7 +261,7 @@ void QueueRunner::KeepClaims(int64_t now, const std::vector<store::QueueRecipien
       auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::steady_clock::now() - started)
                          .count();
-      Status s = store_.ExtendClaims(ids, RunnerName(), now + elapsed + lease);
+      Status s = store_.ExtendClaims(ids, runner_name_, now + elapsed + lease);
       if (!s) Log().error("cannot renew the queue's claims: " + s.message());
       lock.lock();
     }
@@ -288,7 +293,7 @@ void QueueRunner::FinishIfDone(store::QueueId id, int64_t now) {
   for (const auto& r : m.recipients)
     if (r.state == store::RecipientState::kQueued) return;
   // Runners of other nodes may find it finished at the same moment: one bounces.
-  auto mine = store_.ClaimToFinish(m.id, RunnerName(), now, now + config_.queue.claim_lease);
+  auto mine = store_.ClaimToFinish(m.id, runner_name_, now, now + config_.queue.claim_lease);
   if (!mine || !*mine) return;
   if (!SendBounce(m, now)) return;  // keep the message; the next pass tries again
   Status s = store_.DeleteQueueMessage(m.id);

@@ -58,11 +58,11 @@ class QueueRunner {
   void KeepClaims(int64_t now, const std::vector<store::QueueRecipient>& claimed);
   void ReleaseClaim(store::RecipientId id);
   void StopKeepingClaims();
-  // Whose claims this runner's are: queue.runner_name, else the machine's host name.
-  std::string RunnerName() const;
 
   const Config& config_;
   store::Store& store_;
+  // Whose claims this runner's are: queue.runner_name, else the machine's host name.
+  const std::string runner_name_;
   const DkimSigner* dkim_;
   Resolver resolver_;
   std::unique_ptr<sts::PolicyCache> mta_sts_;  // policies of recipient domains, while we run

@@ -36,12 +36,10 @@ std::vector<int64_t> SortedUnique(const std::vector<uint32_t>& uids) {
 // The listed messages of a mailbox that exist, ascending UID.
 std::vector<MessageInfo> LoadMessages(PgConn& conn, MailboxId mailbox,
                                       const std::vector<int64_t>& uids) {
-  PgResult r = Query(conn,
-                     std::string(kSelectMessage)
-                         .append("WHERE m.mailbox_id = $1 AND m.uid = ANY($2::bigint[]) "
-                                 "ORDER BY m.uid")
-                         .c_str(),
-                     mailbox, IntArray{uids});
+  static const std::string sql = std::string(kSelectMessage) +
+                                 "WHERE m.mailbox_id = $1 AND m.uid = ANY($2::bigint[]) "
+                                 "ORDER BY m.uid";
+  PgResult r = Query(conn, sql.c_str(), mailbox, IntArray{uids});
   std::vector<MessageInfo> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
@@ -115,10 +113,27 @@ std::vector<uint32_t> ExpungeRows(PgConn& conn, MailboxId mailbox,
   return expunged;
 }
 
-std::vector<MailboxId> MailboxesOf(const std::vector<DeliveryTarget>& targets) {
+// Deliver and Accept: the body stored once, a row in each target mailbox (locked first), the
+// UIDs in the order of `targets` into `uids`. Returns the stored body's id, or 0 when a target
+// mailbox does not exist (`missing` says which).
+int64_t InsertDeliveries(PgConn& conn, const std::vector<DeliveryTarget>& targets,
+                         const std::string& content, const std::string& metadata,
+                         int64_t internal_date, std::vector<uint32_t>& uids, MailboxId& missing) {
+  uids.clear();
   std::vector<MailboxId> ids;
   for (const DeliveryTarget& t : targets) ids.push_back(t.mailbox);
-  return ids;
+  LockMailboxes(conn, ids);
+  int64_t content_id = InsertContent(conn, content, metadata);
+  for (const DeliveryTarget& target : targets) {
+    uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
+                                 target.header_prefix);
+    if (uid == 0) {
+      missing = target.mailbox;
+      return 0;
+    }
+    uids.push_back(uid);
+  }
+  return content_id;
 }
 
 }  // namespace
@@ -166,15 +181,9 @@ Result<std::vector<uint32_t>> PgStore::Deliver(const std::vector<DeliveryTarget>
   std::vector<uint32_t> uids;
   const std::string meta = MessageMetadata(content, metadata);
   Status s = db_->Write([&](PgConn& conn) {
-    uids.clear();
-    LockMailboxes(conn, MailboxesOf(targets));
-    int64_t content_id = InsertContent(conn, content, meta);
-    for (const DeliveryTarget& target : targets) {
-      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
-                                   target.header_prefix);
-      if (uid == 0) return MissingMailbox(target.mailbox);
-      uids.push_back(uid);
-    }
+    MailboxId missing = 0;
+    if (InsertDeliveries(conn, targets, content, meta, internal_date, uids, missing) == 0)
+      return MissingMailbox(missing);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -190,14 +199,10 @@ Result<AcceptResult> PgStore::Accept(const std::vector<DeliveryTarget>& targets,
   const std::string meta = targets.empty() ? metadata : MessageMetadata(content, metadata);
   Status s = db_->Write([&](PgConn& conn) {
     out = AcceptResult{};
-    LockMailboxes(conn, MailboxesOf(targets));
-    int64_t content_id = InsertContent(conn, content, meta);
-    for (const DeliveryTarget& target : targets) {
-      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
-                                   target.header_prefix);
-      if (uid == 0) return MissingMailbox(target.mailbox);
-      out.uids.push_back(uid);
-    }
+    MailboxId missing = 0;
+    int64_t content_id =
+        InsertDeliveries(conn, targets, content, meta, internal_date, out.uids, missing);
+    if (content_id == 0) return MissingMailbox(missing);
     if (has_queue) out.queue_id = InsertQueueMessage(conn, *queue, content_id);
     return Status::Ok();
   });
