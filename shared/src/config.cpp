@@ -195,6 +195,14 @@ const KeySpec kKeys[] = {
      "Remember a verified password this long (keyed digests in memory only), so reconnects "
      "skip the slow hash; 0 turns the cache off.",
      INT_KEY(auth.cache_seconds, 0, 86400)},
+    {"auth", "hash_iterations", "3",
+     "argon2id passes for new password hashes (user add, user passwd). Existing hashes keep "
+     "the cost they were made with.",
+     INT_KEY(auth.hash_iterations, 1, 16)},
+    {"auth", "hash_memory_kib", "65536",
+     "argon2id memory for new password hashes, in KiB: every login costs this much for a "
+     "moment. Lower it only on a machine that cannot spare 64 MiB per concurrent login.",
+     INT_KEY(auth.hash_memory_kib, 64, 1048576)},
     {"smtp", "listen", "0.0.0.0:25", "Inbound SMTP from other servers (comma-separated).",
      LISTEN_KEY(smtp.listen)},
     {"smtp", "submission_listen", "0.0.0.0:587", "Submission with STARTTLS (RFC 6409).",

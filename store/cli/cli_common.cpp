@@ -1,6 +1,8 @@
 // Shared pieces of the admin CLI; see cli_common.h.
 #include "cli_common.h"
 
+#include "shared/auth/password.h"
+
 #include <strings.h>
 #include <termios.h>
 #include <unistd.h>
@@ -55,6 +57,8 @@ int UsageError(const std::string& message) {
 Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const GlobalOptions& options) {
   Result<Config> config = LoadConfig(options.config_path, options.overrides);
   if (!config.ok()) return config.status();
+  auth::SetPasswordCost({static_cast<uint32_t>(config->auth.hash_iterations),
+                         static_cast<uint32_t>(config->auth.hash_memory_kib)});
   return store::OpenStore(config->store, /*create_if_missing=*/false);
 }
 

@@ -101,7 +101,10 @@ class Suite:
     def start(self):
         sets = {"store.path": "mailsuite.db", "tls.certificate": "cert.pem",
                 "tls.private_key": "key.pem", "general.hostname": "mail.example.test",
-                "auth.failure_delay_ms": "100", "log.level": "debug"}
+                "auth.failure_delay_ms": "100", "log.level": "debug",
+                # Cheap password hashes: the suites log in thousands of times, and argon2id's
+                # 64 MiB costs seconds a login under TSan. unit.shared.Password tests the default.
+                "auth.hash_iterations": "1", "auth.hash_memory_kib": "64"}
         for _, keys in DAEMONS.values():
             for key in keys:
                 sets[key] = f"{self.host}:0"

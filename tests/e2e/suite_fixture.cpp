@@ -123,10 +123,15 @@ bool SuiteFixture::Start() {
     error_ = "cannot create a temporary directory";
     return false;
   }
-  std::map<std::string, std::string> sets = {
-      {"store.path", "mailsuite.db"},   {"tls.certificate", "cert.pem"},
-      {"tls.private_key", "key.pem"},   {"general.hostname", "mail.example.test"},
-      {"auth.failure_delay_ms", "100"}, {"log.level", "debug"}};
+  std::map<std::string, std::string> sets = {{"store.path", "mailsuite.db"},
+                                             {"tls.certificate", "cert.pem"},
+                                             {"tls.private_key", "key.pem"},
+                                             {"general.hostname", "mail.example.test"},
+                                             {"auth.failure_delay_ms", "100"},
+                                             {"log.level", "debug"},
+                                             // Cheap password hashes, as in mailsuite_fixture.py.
+                                             {"auth.hash_iterations", "1"},
+                                             {"auth.hash_memory_kib", "64"}};
   for (const auto& [daemon, keys] : kListenKeys)
     for (const auto& k : keys) sets[k] = "127.0.0.1:0";
   if (!pg_database_.empty()) {

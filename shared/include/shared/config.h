@@ -62,6 +62,8 @@ struct AuthConfig {
   bool allow_cleartext = false;  // allow passwords over plaintext from non-loopback peers
   int failure_delay_ms = 0;      // first delay after a failed login; doubles per failure
   int cache_seconds = 0;         // verification cache TTL (auth::SetVerifyCache); 0 = off
+  int hash_iterations = 3;       // argon2id cost of new password hashes (auth::SetPasswordCost)
+  int hash_memory_kib = 65536;
 };
 
 struct SmtpConfig {

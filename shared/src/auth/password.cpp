@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <tuple>
 #include <vector>
@@ -18,7 +19,20 @@ constexpr size_t kSaltLength = 16;
 constexpr size_t kHashLength = 32;
 constexpr std::string_view kArgon2idPrefix = "$argon2id$";
 
+std::atomic<uint32_t> configured_time_cost{kDefaultPasswordCost.time_cost};
+std::atomic<uint32_t> configured_memory_kib{kDefaultPasswordCost.memory_kib};
+
 }  // namespace
+
+void SetPasswordCost(const PasswordCost& cost) {
+  configured_time_cost = cost.time_cost;
+  configured_memory_kib = cost.memory_kib;
+}
+
+PasswordCost ConfiguredPasswordCost() {
+  return PasswordCost{configured_time_cost.load(), configured_memory_kib.load(),
+                      kDefaultPasswordCost.parallelism};
+}
 
 std::string HashPassword(std::string_view password, const PasswordCost& cost) {
   unsigned char salt[kSaltLength];

@@ -109,13 +109,20 @@ TEST_F(CliTest, DomainsUsersAliasesMailboxes) {
     auto bob = store->FindUser("bob@example.test").value();
     ASSERT_TRUE(bob.has_value());
     EXPECT_TRUE(auth::VerifyPassword("s3cret pass", bob->password_hash));
+    EXPECT_NE(bob->password_hash.find("$m=65536,t=3,p=1$"), std::string::npos)
+        << "the default cost: " << bob->password_hash;
   }
-  r = Cli("user passwd bob@example.test", "changed\n");
+  // auth.hash_* set the cost of new hashes.
+  r =
+      Cli("--set auth.hash_iterations=2 --set auth.hash_memory_kib=256 user passwd "
+          "bob@example.test",
+          "changed\n");
   EXPECT_EQ(r.code, 0) << r.err;
   {
     auto store = MustOpen(db_path_);
-    EXPECT_TRUE(auth::VerifyPassword("changed",
-                                     store->FindUser("bob@example.test").value()->password_hash));
+    std::string hash = store->FindUser("bob@example.test").value()->password_hash;
+    EXPECT_TRUE(auth::VerifyPassword("changed", hash));
+    EXPECT_NE(hash.find("$m=256,t=2,p=1$"), std::string::npos) << hash;
   }
 
   r = Cli("alias add postmaster@example.test bob@example.test");

@@ -30,11 +30,17 @@ inline constexpr PasswordCost kDefaultPasswordCost{};
 // Cheap parameters for unit tests only: never use for real accounts.
 inline constexpr PasswordCost kTestPasswordCost{1, 64, 1};
 
+// The cost new hashes get and unknown users are made to spend (auth.hash_iterations and
+// auth.hash_memory_kib): process-wide, kDefaultPasswordCost until a program sets it from its
+// configuration. Verification always uses the cost written in the stored hash.
+void SetPasswordCost(const PasswordCost& cost);
+PasswordCost ConfiguredPasswordCost();
+
 // Returns a PHC string "$argon2id$v=19$m=...,t=...,p=...$salt$hash" with a fresh 16-byte
 // random salt. Returns an empty string only if hashing itself fails (out of memory or no
 // randomness); an empty string never verifies.
 std::string HashPassword(std::string_view password,
-                         const PasswordCost& cost = kDefaultPasswordCost);
+                         const PasswordCost& cost = ConfiguredPasswordCost());
 
 // True when `password` matches `encoded` (an argon2id PHC string). The comparison is constant
 // time; a malformed or non-argon2id `encoded` gives false.
@@ -54,7 +60,8 @@ size_t VerifyCacheEntries();
 // Spends about as long as VerifyPassword on a hash of `cost`, and always "fails". Call it when
 // the user does not exist so that a wrong user and a wrong password take the same time.
 // The dummy hash is computed once per cost on first use.
-void VerifyAgainstDummy(std::string_view password, const PasswordCost& cost = kDefaultPasswordCost);
+void VerifyAgainstDummy(std::string_view password,
+                        const PasswordCost& cost = ConfiguredPasswordCost());
 
 // Per-client-address failure counter: the first failure asks for `base` delay, each further
 // consecutive failure doubles it, capped at `max`. A success resets the address. Entries expire
