@@ -7,7 +7,7 @@
 #include <ctime>
 #include <iostream>
 
-#include <cxxopts.hpp>
+#include "shared/cli_options.h"
 
 #include "cli_common.h"
 #include "dkim_records.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <cxxopts.hpp>
+#include "shared/cli_options.h"
 
 #include "cli_common.h"
 #include "dkim_records.h"

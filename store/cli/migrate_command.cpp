@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iostream>
 
-#include <cxxopts.hpp>
+#include "shared/cli_options.h"
 
 #include "cli_common.h"
 #include "shared/config.h"

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include <Poco/Logger.h>
-#include <cxxopts.hpp>
+#include "shared/cli_options.h"
 
 #include "shared/auth/password.h"
 #include "shared/logging.h"
