@@ -13,6 +13,8 @@ packages=(
   python3-dkim  # dkimpy: the independent DKIM implementation the interop tests check against
   libpq-dev  # the store's PostgreSQL backend (store.backend = postgresql)
   postgresql-15 postgresql-client-15  # the tests' private PostgreSQL cluster (tests/pg)
+  python3-milter  # Sendmail's libmilter for Python: the test filter of e2e.test_milter
+  rspamd redis-server  # the spam filter e2e.test_rspamd starts with a private configuration
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "milter_events.h"
 #include "shared/logging.h"
 
 namespace mailsuite::mta {
@@ -57,6 +58,8 @@ SmtpSession::SmtpSession(SmtpServices& services_in, net::LineConnection& conn,
                          const net::ConnectionInfo& info)
     : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
 
+SmtpSession::~SmtpSession() = default;
+
 void SmtpSession::Reply(int code, std::string_view enhanced, std::string_view text) {
   std::string line = std::to_string(code);
   line += ' ';
@@ -81,6 +84,7 @@ void SmtpSession::CountError() {
 }
 
 void SmtpSession::ResetTransaction() {
+  if (milters) milters->Abort();  // the filters forget a transaction that ended early
   transaction = Transaction{};
   EnterState(helo_name.empty() ? SmtpState::kConnected : SmtpState::kGreeted);
 }
@@ -102,6 +106,7 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
   switch (reason) {
     case net::WakeReason::kStart:
       log_.Info("connect on " + info_.listener + (info_.implicit_tls ? " (tls)" : ""));
+      if (!StartFilters(*this)) return End();
       Reply("220 " + hostname() + " ESMTP mailsuite");
       break;
     case net::WakeReason::kDeadline:
@@ -164,6 +169,7 @@ net::SessionStep SmtpSession::TimedOut() {
 net::SessionStep SmtpSession::End() {
   // What the client has room for; LineServer waits (parked, briefly) for it to take the rest.
   conn_.FlushNow();
+  if (milters) milters->Quit();
   log_.Info("disconnect");
   return {};
 }

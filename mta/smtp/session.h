@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ class AuthFailureTracker;
 }
 
 namespace mailsuite::mta {
+namespace milter {
+class MilterChain;
+}
 
 class DkimSigner;
 class InboundChecker;
@@ -55,6 +59,8 @@ struct Transaction {
   bool bdat_started = false;
   bool bdat_failed = false;
   std::string bdat_content;
+  std::string id;        // given at MAIL when filters need it (macro i), else at end of data
+  bool discard = false;  // a filter said discard: answer 250, deliver nothing
 };
 
 // A BDAT chunk (RFC 3030 2) still arriving: `left` octets, kept in the transaction or only
@@ -70,6 +76,7 @@ struct BdatChunk {
 class SmtpSession : public net::Session {
  public:
   SmtpSession(SmtpServices& services, net::LineConnection& conn, const net::ConnectionInfo& info);
+  ~SmtpSession() override;
   SmtpSession(const SmtpSession&) = delete;
   SmtpSession& operator=(const SmtpSession&) = delete;
 
@@ -111,8 +118,11 @@ class SmtpSession : public net::Session {
   // (between parks, like a command) and hands it to HandleSaslResponse.
   std::optional<auth::SaslExchange> sasl;
   std::string authenticated_user;  // login address after a successful AUTH
+  std::string auth_mechanism;      // and the SASL mechanism it used
   store::UserId authenticated_user_id = 0;
   Transaction transaction;
+  // The content filters of this session's port (smtp.milters); null when it has none.
+  std::unique_ptr<milter::MilterChain> milters;
 
  private:
   void Dispatch(const std::string& line);

@@ -83,6 +83,13 @@ std::string ParseListen(const Value& v, std::vector<Endpoint>& out) {
 #define BOOL_KEY(field) [](Config& c, const Value& v) { return ParseBool(v.text, c.field); }
 #define PATH_KEY(field) [](Config& c, const Value& v) { return ParsePath(v, c.field); }
 #define LISTEN_KEY(field) [](Config& c, const Value& v) { return ParseListen(v, c.field); }
+#define MILTERS_KEY(field)          \
+  [](Config& c, const Value& v) {   \
+    auto r = ParseMilters(v.text);  \
+    if (!r) return r.error();       \
+    c.field = std::move(r.value()); \
+    return std::string();           \
+  }
 
 // The one place where keys, defaults and their meaning live.
 const KeySpec kKeys[] = {
@@ -259,6 +266,32 @@ const KeySpec kKeys[] = {
     {"smtp", "public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat",
      "The Public Suffix List (Debian package publicsuffix), for DMARC's relaxed alignment.",
      PATH_KEY(smtp.public_suffix_list)},
+    {"smtp", "milters", "",
+     "Content filters for mail from other servers (port 25), in order, over the milter "
+     "protocol: inet:HOST:PORT or unix:PATH, comma-separated, each optionally followed by "
+     "default_action=, connect_timeout=, command_timeout=, content_timeout= for that filter. "
+     "rspamd: inet:127.0.0.1:11332.",
+     MILTERS_KEY(smtp.milters)},
+    {"smtp", "submission_milters", "",
+     "Content filters for mail from our users (ports 587 and 465); the same form as milters.",
+     MILTERS_KEY(smtp.submission_milters)},
+    {"smtp", "milter_default_action", "tempfail",
+     "When a filter cannot be reached or fails: tempfail (4xx, the sender retries), accept "
+     "(go on without it) or reject (5xx).",
+     [](Config& c, const Value& v) {
+       if (!IsMilterAction(v.text))
+         return std::string("'" + v.text + "' is not tempfail, accept or reject");
+       c.smtp.milter_default_action = v.text;
+       return std::string();
+     }},
+    {"smtp", "milter_connect_timeout", "10", "Seconds to connect to a filter.",
+     INT_KEY(smtp.milter_connect_timeout, 1, 3600)},
+    {"smtp", "milter_command_timeout", "30",
+     "Seconds a filter may take to answer one SMTP event (connect, MAIL, RCPT, a header...).",
+     INT_KEY(smtp.milter_command_timeout, 1, 3600)},
+    {"smtp", "milter_content_timeout", "300",
+     "Seconds a filter may take at the end of a message (its verdict and changes).",
+     INT_KEY(smtp.milter_content_timeout, 1, 3600)},
     {"pop3", "listen", "0.0.0.0:110", "POP3 with STLS.", LISTEN_KEY(pop3.listen)},
     {"pop3", "tls_listen", "0.0.0.0:995", "POP3 over implicit TLS.", LISTEN_KEY(pop3.tls_listen)},
     {"pop3", "max_line_length", "1024", "Longest command line in octets.",
@@ -360,6 +393,16 @@ const KeySpec kKeys[] = {
      "local sender is signed for its From: domain when a key for it is here. Empty: the folder "
      "dkim beside store.path.",
      PATH_KEY(dkim.key_dir)},
+    {"spam", "junk_header", "X-Spam: Yes",
+     "A header field that sends a message to the recipient's Junk folder, as a filter leaves "
+     "it (rspamd's \"add header\" action adds X-Spam: Yes): \"Name: value\", the value "
+     "compared case-insensitively; empty: none.",
+     [](Config& c, const Value& v) {
+       if (!v.text.empty() && (v.text.find(':') == std::string::npos || v.text[0] == ':'))
+         return std::string("'" + v.text + "' is not Name: value");
+       c.spam.junk_header = v.text;
+       return std::string();
+     }},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {

@@ -20,8 +20,8 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why,
   s.CountError();
 }
 
-void Verify(SmtpSession& s, const std::string& authzid, const std::string& login,
-            const std::string& password) {
+void Verify(SmtpSession& s, const std::string& mechanism, const std::string& authzid,
+            const std::string& login, const std::string& password) {
   store::LoginCheck check = store::CheckLogin(s.services.store, s.services.auth_failures,
                                               s.info().peer_address, login, password, authzid);
   if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
@@ -42,6 +42,7 @@ void Verify(SmtpSession& s, const std::string& authzid, const std::string& login
   }
   s.authenticated_user = check.user->address;
   s.authenticated_user_id = check.user->id;
+  s.auth_mechanism = mechanism;
   s.log().Info("auth ok user=" + s.authenticated_user);
   s.Reply(235, "2.7.0", "Authentication successful");
 }
@@ -70,7 +71,7 @@ void ContinueSasl(SmtpSession& s, const auth::SaslStep& step) {
       s.CountError();
       return;
     case auth::SaslStep::Kind::kCredentials:
-      return Verify(s, step.credentials.authzid, step.credentials.authcid,
+      return Verify(s, mechanism, step.credentials.authzid, step.credentials.authcid,
                     step.credentials.password);
   }
 }

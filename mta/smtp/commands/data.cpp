@@ -7,6 +7,7 @@
 #include "../../delivery/dsn_sender.h"
 #include "../../dkim/dkim_signer.h"
 #include "../../inbound/inbound_checks.h"
+#include "../milter_events.h"
 #include "../session.h"
 #include "../trace_headers.h"
 #include "shared/mail/header_scan.h"
@@ -62,7 +63,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   }
 
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  std::string id = s.NextMessageId();
+  std::string id = t.id.empty() ? s.NextMessageId() : t.id;
   // Our own users and trusted networks are known; everyone else on port 25 is a stranger whose
   // claims (From:, MAIL FROM, signatures) are checked.
   bool known_sender =
@@ -123,6 +124,22 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   std::string prefix = authentication_results + BuildReceived(ri);
   if (s.is_submission()) prefix += MissingSubmissionHeaders(content, s.hostname(), id, now);
   content.insert(0, prefix);
+
+  Envelope env;
+  env.id = id;
+  env.sender = t.mail.null_sender ? "" : t.mail.sender.ToString();
+  env.mail = t.mail;
+  env.recipients = t.recipients;
+  env.received_at = now;
+  env.junk = junk;
+  // The content filters see the message as it will be stored, and may change it and the
+  // envelope; our signature below covers what they left.
+  bool discarded = false;
+  if (!FilterMessage(s, content, env, &discarded)) {
+    if (discarded) s.Reply(250, "2.0.0", "Ok: queued as " + id);  // and dropped, as asked
+    s.ResetTransaction();
+    return;
+  }
   // Our own users' mail is signed for its From: domain, over the header we just completed; a
   // stranger's never (we would vouch for a forgery). Signing after Received: keeps that line
   // out of the signature, and the signature goes on top (RFC 6376 5.6).
@@ -134,13 +151,6 @@ void AcceptMessage(SmtpSession& s, std::string content) {
       s.log().Error(signature.error() + "; " + id + " goes unsigned");
   }
 
-  Envelope env;
-  env.id = id;
-  env.sender = t.mail.null_sender ? "" : t.mail.sender.ToString();
-  env.mail = t.mail;
-  env.recipients = t.recipients;
-  env.received_at = now;
-  env.junk = junk;
   Status st = DeliverMessage(s.services.store, env, content);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());

@@ -1,6 +1,7 @@
 // HELO and EHLO (RFC 5321 4.1.1.1): name the client, reset any transaction, and for EHLO list
 // the extensions this session can use now (AUTH only where AuthAllowedNow, STARTTLS only
 // before TLS).
+#include "../milter_events.h"
 #include "../session.h"
 #include "shared/logging.h"
 
@@ -29,7 +30,7 @@ bool Greet(SmtpSession& s, const std::string& argument, bool esmtp) {
   s.esmtp = esmtp;
   s.ResetTransaction();
   s.EnterState(SmtpState::kGreeted);
-  return true;
+  return FilterHelo(s);
 }
 
 }  // namespace

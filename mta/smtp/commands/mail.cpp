@@ -3,6 +3,7 @@
 // the sender must be an address the user owns when smtp.require_sender_ownership is set.
 #include <algorithm>
 
+#include "../milter_events.h"
 #include "../session.h"
 
 namespace mailsuite::mta {
@@ -44,8 +45,12 @@ void HandleMail(SmtpSession& s, const std::string& argument) {
                  s.authenticated_user);
     return;
   }
-  s.transaction = Transaction{};
+  s.ResetTransaction();
   s.transaction.mail = std::move(m);
+  if (!FilterMail(s, argument)) {
+    s.ResetTransaction();
+    return;
+  }
   s.EnterState(SmtpState::kMail);
   s.Reply(250, "2.1.0", "Ok");
 }

@@ -2,6 +2,7 @@
 // must resolve to users (directly, by alias, or by catch-all) or it is refused at once with
 // 550 5.1.1, so no bounce is ever sent to a forged sender (no backscatter). Other domains:
 // only for authenticated clients and trusted networks (no open relay).
+#include "../milter_events.h"
 #include "../session.h"
 
 namespace mailsuite::mta {
@@ -83,6 +84,10 @@ void HandleRcpt(SmtpSession& s, const std::string& argument) {
     }
   }
   s.transaction.recipients.push_back(std::move(r));
+  if (!FilterRcpt(s, argument)) {
+    s.transaction.recipients.pop_back();
+    return;
+  }
   s.EnterState(SmtpState::kRcpt);
   s.Reply(250, "2.1.5", "Ok");
 }

@@ -66,6 +66,20 @@ struct AuthConfig {
   int hash_memory_kib = 65536;
 };
 
+// One content filter the MTA consults over the milter protocol, as written in smtp.milters:
+// "inet:127.0.0.1:11332" or "unix:/run/rspamd/milter.sock", then optional overrides of the
+// smtp.milter_* settings: "default_action=accept command_timeout=10".
+struct MilterSpec {
+  std::string address;  // as written, for logs
+  Endpoint inet;        // inet: host and port
+  std::string path;     // unix: the socket
+  // Empty or 0: the smtp.milter_* setting.
+  std::string default_action;  // "tempfail", "accept" or "reject": when the filter fails
+  int connect_timeout = 0;     // seconds
+  int command_timeout = 0;
+  int content_timeout = 0;
+};
+
 struct SmtpConfig {
   std::vector<Endpoint> listen;              // port 25: inbound mail from other servers
   std::vector<Endpoint> submission_listen;   // port 587: STARTTLS submission (RFC 6409)
@@ -82,6 +96,12 @@ struct SmtpConfig {
   bool authentication_checks = true;           // SPF/DKIM/DMARC on mail from strangers (port 25)
   std::string dmarc_reject_policy;             // "reject", "junk" or "none" for p=reject failures
   std::string public_suffix_list;              // for DMARC's Organizational Domains
+  std::vector<MilterSpec> milters;             // port 25, in order
+  std::vector<MilterSpec> submission_milters;  // ports 587 and 465
+  std::string milter_default_action;           // what a failed filter means (MilterSpec)
+  int milter_connect_timeout = 0;
+  int milter_command_timeout = 0;
+  int milter_content_timeout = 0;
 };
 
 struct Pop3Config {
@@ -132,6 +152,11 @@ struct DkimConfig {
   std::string key_dir;  // <domain>/<selector>.key files (shared/mail/dkim_keys.h)
 };
 
+// What filters' verdicts mean for delivery.
+struct SpamConfig {
+  std::string junk_header;          // "X-Spam: Yes": a filter's verdict that sends mail to Junk
+};
+
 struct Config {
   std::string source;  // the file it was read from, for messages
   GeneralConfig general;
@@ -147,6 +172,7 @@ struct Config {
   DnsConfig dns;
   RelayConfig relay;
   DkimConfig dkim;
+  SpamConfig spam;
 };
 
 // Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are
@@ -170,5 +196,9 @@ Status CheckOverrides(const std::vector<std::string>& overrides);
 
 // "host:port" or "[v6]:port" list, comma-separated; empty text is an empty list.
 Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text);
+// smtp.milters: comma-separated MilterSpecs.
+Result<std::vector<MilterSpec>> ParseMilters(std::string_view text);
+// "tempfail", "accept" or "reject".
+bool IsMilterAction(std::string_view text);
 
 }  // namespace mailsuite

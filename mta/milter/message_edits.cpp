@@ -1,0 +1,148 @@
+// Header fields and body of a message, as milters see and change them; see message_edits.h.
+#include "message_edits.h"
+
+#include <Poco/String.h>
+
+#include <algorithm>
+
+#include "shared/mail/header_scan.h"
+
+namespace mailsuite::mta::milter {
+namespace {
+
+// One raw field: "Name: value\r\n\tmore\r\n", with its line ends.
+struct RawField {
+  std::string name;
+  std::string text;
+};
+
+std::vector<RawField> RawFields(std::string_view header) {
+  std::vector<RawField> fields;
+  size_t at = 0;
+  while (at < header.size()) {
+    size_t eol = header.find('\n', at);
+    size_t next = eol == std::string_view::npos ? header.size() : eol + 1;
+    std::string_view line = header.substr(at, next - at);
+    bool continuation = line[0] == ' ' || line[0] == '\t';
+    if (continuation && !fields.empty()) {
+      fields.back().text.append(line);
+    } else if (line != "\r\n" && line != "\n") {
+      size_t colon = line.find(':');
+      std::string name(line.substr(0, colon == std::string_view::npos ? 0 : colon));
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+      fields.push_back({name, std::string(line)});
+    }
+    at = next;
+  }
+  return fields;
+}
+
+// The value of a raw field as a filter sees it: after the colon, CRs dropped, no final line end.
+std::string FilterValue(const std::string& text, bool leading_space) {
+  size_t colon = text.find(':');
+  std::string value = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  value.erase(std::remove(value.begin(), value.end(), '\r'), value.end());
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  if (!leading_space && !value.empty() && value[0] == ' ') value.erase(0, 1);
+  return value;
+}
+
+// "Name: value\r\n" from a filter's name and value; folds "\n" (or "\r\n") become CRLF.
+std::string FieldText(const std::string& name, const std::string& value, bool leading_space) {
+  std::string out = name + ":";
+  if (!leading_space) out += ' ';
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\r') continue;
+    if (value[i] == '\n') {
+      out += "\r\n";
+      // A line break must start a continuation line, or it would start a new field.
+      if (i + 1 >= value.size() || (value[i + 1] != ' ' && value[i + 1] != '\t')) out += ' ';
+      continue;
+    }
+    out += value[i];
+  }
+  return out + "\r\n";
+}
+
+std::string WithCrlf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r') {
+      out += "\r\n";
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else if (c == '\n') {
+      out += "\r\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+SplitMessage SplitForFilter(std::string_view message, bool leading_space) {
+  size_t end = mail::HeaderEnd(message);
+  SplitMessage split;
+  for (const RawField& f : RawFields(message.substr(0, end)))
+    split.fields.push_back({f.name, FilterValue(f.text, leading_space)});
+  split.body = message.substr(end);
+  return split;
+}
+
+std::string ApplyContentChanges(std::string_view message, const std::vector<Reply>& changes,
+                                bool leading_space) {
+  using K = Reply::Kind;
+  size_t end = mail::HeaderEnd(message);
+  std::vector<RawField> fields = RawFields(message.substr(0, end));
+  std::string body(message.substr(end));
+  bool body_replaced = false;
+  std::string new_body;
+  for (const Reply& c : changes) {
+    switch (c.kind) {
+      case K::kAddHeader:
+        fields.push_back({c.name, FieldText(c.name, c.value, leading_space)});
+        break;
+      case K::kInsertHeader: {
+        size_t at = std::min<size_t>(c.index, fields.size());
+        fields.insert(fields.begin() + static_cast<std::ptrdiff_t>(at),
+                      {c.name, FieldText(c.name, c.value, leading_space)});
+        break;
+      }
+      case K::kChangeHeader: {
+        uint32_t wanted = std::max<uint32_t>(c.index, 1), seen = 0;
+        auto it = std::find_if(fields.begin(), fields.end(), [&](const RawField& f) {
+          return Poco::icompare(f.name, c.name) == 0 && ++seen == wanted;
+        });
+        if (it == fields.end()) {
+          if (!c.value.empty())
+            fields.push_back({c.name, FieldText(c.name, c.value, leading_space)});
+        } else if (c.value.empty()) {
+          fields.erase(it);
+        } else {
+          it->text = FieldText(c.name, c.value, leading_space);
+        }
+        break;
+      }
+      case K::kReplaceBody:
+        body_replaced = true;
+        new_body += c.text;
+        break;
+      default:
+        break;
+    }
+  }
+  std::string out;
+  out.reserve(message.size() + 256);
+  for (const RawField& f : fields) {
+    out += f.text;
+    if (out.back() != '\n') out += "\r\n";  // the last line of a message that is all header
+  }
+  out += "\r\n";
+  out += body_replaced ? WithCrlf(new_body) : body;
+  return out;
+}
+
+}  // namespace mailsuite::mta::milter
