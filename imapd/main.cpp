@@ -5,6 +5,7 @@
 
 #include "imap/mailbox_notifier.h"
 #include "imap/session.h"
+#include "imap/spam_learner.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
 #include "store/store.h"
@@ -20,6 +21,7 @@ struct ImapdState {
   std::unique_ptr<auth::AuthFailureTracker> auth_failures;
   imapd::UserConnections user_connections;
   imapd::MailboxCache mailbox_cache;
+  std::unique_ptr<imapd::SpamLearner> spam_learner;
   std::unique_ptr<imapd::ImapServices> services;
   std::unique_ptr<imapd::MailboxNotifier> notifier;
 };
@@ -44,9 +46,11 @@ int main(int argc, char** argv) {
     state->store = std::move(store.value());
     state->auth_failures = std::make_unique<auth::AuthFailureTracker>(
         std::chrono::milliseconds(config.auth.failure_delay_ms));
-    state->services = std::make_unique<imapd::ImapServices>(
-        imapd::ImapServices{state->config, *state->store, *state->auth_failures,
-                            state->user_connections, &state->mailbox_cache});
+    if (!config.spam.learn_url.empty())
+      state->spam_learner = std::make_unique<imapd::SpamLearner>(config.spam, *state->store);
+    state->services = std::make_unique<imapd::ImapServices>(imapd::ImapServices{
+        state->config, *state->store, *state->auth_failures, state->user_connections,
+        &state->mailbox_cache, state->spam_learner.get()});
 
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);

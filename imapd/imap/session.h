@@ -28,6 +28,8 @@ class AuthFailureTracker;
 
 namespace mailsuite::imapd {
 
+class SpamLearner;
+
 enum class ImapState { kNotAuthenticated, kAuthenticated, kSelected, kLogout };
 const char* StateName(ImapState state);
 
@@ -41,6 +43,7 @@ struct ImapServices {
   auth::AuthFailureTracker& auth_failures;
   UserConnections& user_connections;      // imap.max_connections_per_user, this process
   MailboxCache* mailbox_cache = nullptr;  // large mailboxes' lists for SELECT; none in some tests
+  SpamLearner* spam_learner = nullptr;    // spam.learn_url; null: no learning
 };
 
 class ImapSession : public net::Session {

@@ -403,6 +403,20 @@ const KeySpec kKeys[] = {
        c.spam.junk_header = v.text;
        return std::string();
      }},
+    {"spam", "learn_url", "",
+     "rspamd's controller, http:// only (http://127.0.0.1:11334): a message a user moves into Junk "
+     "over IMAP "
+     "is reported there as spam (/learnspam), one moved out of Junk as ham (/learnham), in the "
+     "background. Empty: no learning.",
+     [](Config& c, const Value& v) {
+       if (!v.text.empty() && v.text.rfind("http://", 0) != 0)
+         return std::string("'" + v.text + "' is not an http:// URL");
+       c.spam.learn_url = v.text;
+       return std::string();
+     }},
+    {"spam", "learn_password_file", "",
+     "The controller's password (its first line), when learn_url needs one.",
+     PATH_KEY(spam.learn_password_file)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {

@@ -5,6 +5,7 @@
 #include "../format.h"
 #include "../sequence_set.h"
 #include "../session.h"
+#include "../spam_learner.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -17,6 +18,17 @@ std::string CopyUidCode(const store::CopyResult& r) {
   }
   return "[COPYUID " + std::to_string(r.destination_uid_validity) + " " + FormatSet(src) + " " +
          FormatSet(dst) + "]";
+}
+
+// Into Junk or out of it: the user corrects the spam filter (queued, never waited for).
+void ReportToSpamFilter(ImapSession& s, const store::Mailbox& dest, const store::CopyResult& r) {
+  SpamLearner::Verdict verdict;
+  if (!s.services.spam_learner ||
+      !LearnVerdictFor(s.selected->mailbox().special_use, dest.special_use, &verdict))
+    return;
+  std::vector<uint32_t> uids;
+  for (const auto& pair : r.uids) uids.push_back(pair.second);
+  s.services.spam_learner->Report(verdict, dest.id, uids, s.user->address);
 }
 
 }  // namespace
@@ -41,6 +53,7 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
   auto r = move ? s.store().Move(from, uids, (**dest).id) : s.store().Copy(from, uids, (**dest).id);
   if (!r) return s.NoAfterStoreError(c, r.status(), "copy", "Cannot " + verb);
   if (r->uids.empty()) return s.Ok(c, verb + " completed");  // all expunged meanwhile
+  ReportToSpamFilter(s, **dest, *r);
   if (!move) return s.Ok(c, CopyUidCode(*r) + " " + verb + " completed");
   s.Untagged("OK " + CopyUidCode(*r) + " Moved");
   s.ReportUpdates(true);

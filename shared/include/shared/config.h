@@ -152,9 +152,11 @@ struct DkimConfig {
   std::string key_dir;  // <domain>/<selector>.key files (shared/mail/dkim_keys.h)
 };
 
-// What filters' verdicts mean for delivery.
+// What filters' verdicts mean for delivery, and where users' corrections are reported.
 struct SpamConfig {
   std::string junk_header;          // "X-Spam: Yes": a filter's verdict that sends mail to Junk
+  std::string learn_url;            // rspamd's controller; empty: no learning
+  std::string learn_password_file;  // its password, first line; empty: none
 };
 
 struct Config {
