@@ -65,9 +65,12 @@ int main(int argc, char** argv) {
     state->runner =
         std::make_unique<mta::QueueRunner>(state->config, *state->store, state->dkim.get());
     mta::QueueRunner* runner = state->runner.get();
-    if (config.smtp.authentication_checks) {
+    // Filters are told the client's name, so they need the resolver too.
+    if (config.smtp.authentication_checks || !config.smtp.milters.empty() ||
+        !config.smtp.submission_milters.empty())
       state->resolver = std::make_unique<mta::Resolver>(
           config.dns.servers, std::chrono::milliseconds(config.dns.timeout_ms));
+    if (config.smtp.authentication_checks) {
       auto psl = mta::dmarc::PublicSuffixList::Load(config.smtp.public_suffix_list);
       if (!psl)  // DMARC still works, with "the last two labels" as Organizational Domains
         Poco::Logger::get("dmarc").warning(psl.error() +
@@ -81,9 +84,9 @@ int main(int argc, char** argv) {
           *state->resolver, psl ? std::move(psl.value()) : mta::dmarc::PublicSuffixList(),
           on_reject);
     }
-    state->services = std::make_unique<mta::SmtpServices>(
-        mta::SmtpServices{state->config, *state->store, *state->auth_failures,
-                          [runner] { runner->Wake(); }, state->dkim.get(), state->inbound.get()});
+    state->services = std::make_unique<mta::SmtpServices>(mta::SmtpServices{
+        state->config, *state->store, *state->auth_failures, [runner] { runner->Wake(); },
+        state->dkim.get(), state->inbound.get(), state->resolver.get()});
     state->runner->Start();
 
     net::DaemonSetup setup;

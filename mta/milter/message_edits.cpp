@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "shared/mail/header_scan.h"
-
 namespace mailsuite::mta::milter {
 namespace {
 
@@ -16,25 +14,50 @@ struct RawField {
   std::string text;
 };
 
-std::vector<RawField> RawFields(std::string_view header) {
+// A line that starts a header field: field-name (printable ASCII but ":") and a colon, with
+// RFC 5322 4.5.3's obsolete whitespace before the colon allowed.
+bool StartsField(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && line[i] > 32 && line[i] < 127 && line[i] != ':') ++i;
+  if (i == 0) return false;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return i < line.size() && line[i] == ':';
+}
+
+// The header section of `message`, as Postfix's MIME scanner sees it: fields and their
+// continuation lines up to the blank line, or up to the first line that is neither (which then
+// starts the body). `separator` is the blank line, if there was one.
+struct Sections {
   std::vector<RawField> fields;
+  std::string_view separator;
+  std::string_view body;
+};
+
+Sections Cut(std::string_view message) {
+  Sections out;
   size_t at = 0;
-  while (at < header.size()) {
-    size_t eol = header.find('\n', at);
-    size_t next = eol == std::string_view::npos ? header.size() : eol + 1;
-    std::string_view line = header.substr(at, next - at);
-    bool continuation = line[0] == ' ' || line[0] == '\t';
-    if (continuation && !fields.empty()) {
-      fields.back().text.append(line);
-    } else if (line != "\r\n" && line != "\n") {
-      size_t colon = line.find(':');
-      std::string name(line.substr(0, colon == std::string_view::npos ? 0 : colon));
+  while (at < message.size()) {
+    size_t eol = message.find('\n', at);
+    size_t next = eol == std::string_view::npos ? message.size() : eol + 1;
+    std::string_view line = message.substr(at, next - at);
+    if (line == "\r\n" || line == "\n") {
+      out.separator = line;
+      at = next;
+      break;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && !out.fields.empty()) {
+      out.fields.back().text.append(line);
+    } else if (StartsField(line)) {
+      std::string name(line.substr(0, line.find(':')));
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
-      fields.push_back({name, std::string(line)});
+      out.fields.push_back({name, std::string(line)});
+    } else {
+      break;  // not a header line: the body starts here
     }
     at = next;
   }
-  return fields;
+  out.body = message.substr(at);
+  return out;
 }
 
 // The value of a raw field as a filter sees it: after the colon, CRs dropped, no final line end.
@@ -84,20 +107,24 @@ std::string WithCrlf(std::string_view text) {
 }  // namespace
 
 SplitMessage SplitForFilter(std::string_view message, bool leading_space) {
-  size_t end = mail::HeaderEnd(message);
+  Sections sections = Cut(message);
   SplitMessage split;
-  for (const RawField& f : RawFields(message.substr(0, end)))
+  for (const RawField& f : sections.fields)
     split.fields.push_back({f.name, FilterValue(f.text, leading_space)});
-  split.body = message.substr(end);
+  split.body = sections.body;
   return split;
 }
 
 std::string ApplyContentChanges(std::string_view message, const std::vector<Reply>& changes,
                                 bool leading_space) {
   using K = Reply::Kind;
-  size_t end = mail::HeaderEnd(message);
-  std::vector<RawField> fields = RawFields(message.substr(0, end));
-  std::string body(message.substr(end));
+  const bool edits = std::any_of(changes.begin(), changes.end(), [](const Reply& c) {
+    return c.kind == K::kAddHeader || c.kind == K::kInsertHeader || c.kind == K::kChangeHeader ||
+           c.kind == K::kReplaceBody;
+  });
+  if (!edits) return std::string(message);
+  Sections sections = Cut(message);
+  std::vector<RawField>& fields = sections.fields;
   bool body_replaced = false;
   std::string new_body;
   for (const Reply& c : changes) {
@@ -140,8 +167,13 @@ std::string ApplyContentChanges(std::string_view message, const std::vector<Repl
     out += f.text;
     if (out.back() != '\n') out += "\r\n";  // the last line of a message that is all header
   }
-  out += "\r\n";
-  out += body_replaced ? WithCrlf(new_body) : body;
+  std::string body = body_replaced ? WithCrlf(new_body) : std::string(sections.body);
+  if (body_replaced && !body.empty() && body.back() != '\n') body += "\r\n";
+  // The blank line as it was; one where there was none but a body follows only if the body is
+  // new (an old body that began without one keeps beginning that way).
+  if (!sections.separator.empty() || body_replaced || body.empty())
+    out += sections.separator.empty() ? std::string_view("\r\n") : sections.separator;
+  out += body;
   return out;
 }
 

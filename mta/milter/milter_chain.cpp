@@ -27,6 +27,7 @@ constexpr const char* kRejectCommand = "550 5.7.1 Command rejected";
 constexpr const char* kRejectContent = "550 5.7.1 Message content rejected";
 constexpr const char* kTempfail = "451 4.7.1 Service unavailable - try again later";
 constexpr const char* kShutdown = "421 4.7.0 Server closing connection";
+constexpr size_t kMaxChanges = 10000;  // per filter and message
 
 std::string StripBrackets(std::string address) {
   if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
@@ -128,30 +129,41 @@ Verdict MilterChain::Failed(Filter& f, const std::string& why, bool content_stag
 }
 
 std::string MilterChain::MacroPacket(const Filter& f, Stage stage, char command,
-                                     const Macros& macros) {
+                                     const Macros& macros) const {
   const Negotiation& n = f.conn->negotiated();
-  Macros sent;
   auto wanted = n.macros.find(stage);
-  for (const auto& m : macros)
-    if (wanted == n.macros.end() ||
-        std::find(wanted->second.begin(), wanted->second.end(), m.first) != wanted->second.end())
-      sent.push_back(m);
-  return sent.empty() ? std::string() : EncodeMacros(command, sent);
+  if (wanted == n.macros.end()) return macros.empty() ? "" : EncodeMacros(command, macros);
+  // Its own list: any macro known by now, named with or without braces (as Postfix does).
+  Macros sent;
+  for (const std::string& name : wanted->second) {
+    auto it = known_macros_.find(name);
+    if (it == known_macros_.end() && name.size() > 1 && name.front() != '{')
+      it = known_macros_.find("{" + name + "}");
+    if (it != known_macros_.end()) sent.emplace_back(name, it->second);
+  }
+  return sent.empty() ? "" : EncodeMacros(command, sent);
 }
 
 Result<Reply> MilterChain::Exchange(Filter& f, Stage stage, char command, const Macros& macros,
-                                    const std::string& packet, uint32_t no_send, uint32_t no_reply,
-                                    std::chrono::seconds timeout) {
+                                    const std::string& packet, uint32_t no_send,
+                                    uint32_t no_reply) {
   const Negotiation& n = f.conn->negotiated();
   Reply go_on;
-  if (no_send && (n.steps & no_send)) return go_on;
-  if (Status st = f.conn->Send(MacroPacket(f, stage, command, macros) + packet); !st) return st;
-  if (no_reply && (n.steps & no_reply)) return go_on;
-  return f.conn->Receive(timeout);
+  // The macros go even for a step the filter skips: libmilter keeps them for later stages
+  // (a filter without a connect callback still reads {client_addr} at end of message).
+  std::string bytes = MacroPacket(f, stage, command, macros);
+  const bool skipped = no_send && (n.steps & no_send);
+  if (!skipped) bytes += packet;
+  if (!bytes.empty())
+    if (Status st = f.conn->Send(bytes); !st) return st;
+  if (skipped || (no_reply && (n.steps & no_reply))) return go_on;
+  return f.conn->Receive(std::chrono::steady_clock::now() + f.command_timeout);
 }
 
-Verdict MilterChain::Judge(Filter& f, const Reply& reply, bool content_stage) {
+Verdict MilterChain::Judge(Filter& f, const Reply& reply, Stage stage) {
   using K = Reply::Kind;
+  const bool content_stage =
+      stage == Stage::kData || stage == Stage::kEndOfHeaders || stage == Stage::kEndOfMessage;
   Verdict v;
   v.filter = f.spec.address;
   switch (reply.kind) {
@@ -175,6 +187,11 @@ Verdict MilterChain::Judge(Filter& f, const Reply& reply, bool content_stage) {
       v.close_session = reply.code == 421;
       break;
     case K::kDiscard:
+      // There is no message to throw away yet (Postfix ignores it too).
+      if (stage == Stage::kConnect || stage == Stage::kHelo) {
+        log_.Warning("milter " + f.spec.address + ": discard at connect or HELO ignored");
+        break;
+      }
       v.kind = Verdict::Kind::kDiscard;
       break;
     case K::kShutdown:
@@ -191,6 +208,7 @@ Verdict MilterChain::Judge(Filter& f, const Reply& reply, bool content_stage) {
 
 Verdict MilterChain::Event(Stage stage, char command, const Macros& macros,
                            const std::string& packet, uint32_t no_send, uint32_t no_reply) {
+  for (const auto& [name, value] : macros) known_macros_[name] = value;
   for (auto& fp : filters_) {
     Filter& f = *fp;
     if (!Interested(f)) continue;
@@ -198,9 +216,9 @@ Verdict MilterChain::Event(Stage stage, char command, const Macros& macros,
     if (f.failed) {
       v = Failed(f, "", false);
     } else {
-      auto reply =
-          Exchange(f, stage, command, macros, packet, no_send, no_reply, f.command_timeout);
-      v = reply ? Judge(f, *reply, false) : Failed(f, reply.error(), false);
+      if (stage == Stage::kMail) f.in_message = true;  // from now on it needs an abort
+      auto reply = Exchange(f, stage, command, macros, packet, no_send, no_reply);
+      v = reply ? Judge(f, *reply, stage) : Failed(f, reply.error(), false);
     }
     if (v.kind != Verdict::Kind::kContinue) return v;
   }
@@ -216,15 +234,15 @@ Verdict MilterChain::Connect(const Macros& macros, std::string_view client_name,
     else
       Failed(*f, conn.error(), false);
   }
-  char family = address.find(':') != std::string_view::npos ? '6' : '4';
-  if (address.empty()) family = 'U';
-  Verdict v = Event(Stage::kConnect, command::kConnect, macros,
-                    EncodeConnect(client_name, family, 0, address), step::kNoConnect,
-                    step::kNoReplyConnect);
+  std::string ip(address);
+  if (ip.rfind("::ffff:", 0) == 0 && ip.find('.') != std::string::npos) ip = ip.substr(7);
+  char family = ip.empty() ? 'U' : ip.find(':') != std::string::npos ? '6' : '4';
+  Verdict v =
+      Event(Stage::kConnect, command::kConnect, macros, EncodeConnect(client_name, family, 0, ip),
+            step::kNoConnect, step::kNoReplyConnect);
   // An accept at connect or HELO means: nothing more of this session.
   for (auto& f : filters_)
     if (f->done_for_message) f->done_for_session = true, f->done_for_message = false;
-  if (v.kind == Verdict::Kind::kDiscard) discard_session_ = true;
   if (v.refused()) session_verdict_ = v;
   return v;
 }
@@ -236,87 +254,65 @@ Verdict MilterChain::Helo(const Macros& macros, std::string_view helo) {
             EncodeStrings(command::kHelo, {std::string(helo)}), step::kNoHelo, step::kNoReplyHelo);
   for (auto& f : filters_)
     if (f->done_for_message) f->done_for_session = true, f->done_for_message = false;
-  if (v.kind == Verdict::Kind::kDiscard) discard_session_ = true;
   if (v.refused()) session_verdict_ = v;
   return v;
 }
 
 Verdict MilterChain::Mail(const Macros& macros, const std::vector<std::string>& args) {
   if (session_verdict_) return *session_verdict_;
-  for (auto& f : filters_) {
-    f->done_for_message = false;
-    f->in_message = f->conn != nullptr && !f->done_for_session;
-  }
+  Abort();  // a transaction the session left without telling us
   Verdict v = Event(Stage::kMail, command::kMail, macros, EncodeStrings(command::kMail, args),
                     step::kNoMail, step::kNoReplyMail);
-  if (discard_session_ && v.kind == Verdict::Kind::kContinue) v.kind = Verdict::Kind::kDiscard;
+  if (v.kind == Verdict::Kind::kDiscard) discarding_ = true;
   return v;
 }
 
 Verdict MilterChain::Rcpt(const Macros& macros, const std::vector<std::string>& args) {
-  return Event(Stage::kRcpt, command::kRcpt, macros, EncodeStrings(command::kRcpt, args),
-               step::kNoRcpt, step::kNoReplyRcpt);
+  if (discarding_) return {};
+  Verdict v = Event(Stage::kRcpt, command::kRcpt, macros, EncodeStrings(command::kRcpt, args),
+                    step::kNoRcpt, step::kNoReplyRcpt);
+  if (v.kind == Verdict::Kind::kDiscard) discarding_ = true;  // RCPT still gets 250
+  return v;
 }
 
 Verdict MilterChain::FilterMessage(Filter& f, const Macros& macros, MessageOutcome& out) {
   const Negotiation& n = f.conn->negotiated();
-  auto fail = [&](const std::string& why) { return Failed(f, why, true); };
-  auto step_reply = [&](const Result<Reply>& r) -> std::optional<Verdict> {
-    if (!r) return fail(r.error());
+  auto step_reply = [&](const Result<Reply>& r, Stage stage) -> std::optional<Verdict> {
+    if (!r) return Failed(f, r.error(), true);
     if (r->kind == Reply::Kind::kContinue || r->kind == Reply::Kind::kSkip) return std::nullopt;
-    return Judge(f, *r, true);
+    return Judge(f, *r, stage);
   };
-  // DATA, then each header field, then end of header.
-  auto r = Exchange(f, Stage::kData, command::kData, macros, EncodePacket(command::kData, ""),
-                    step::kNoData, step::kNoReplyData, f.command_timeout);
-  if (auto v = step_reply(r)) return *v;
+  // DATA (protocol version 4 on), then each header field, then end of header.
+  if (n.version >= 4) {
+    auto r = Exchange(f, Stage::kData, command::kData, macros, EncodePacket(command::kData, ""),
+                      step::kNoData, step::kNoReplyData);
+    if (auto v = step_reply(r, Stage::kData)) return *v;
+  }
   const bool leading_space = n.steps & step::kHeaderLeadingSpace;
   SplitMessage split = SplitForFilter(out.content, leading_space);
   for (const HeaderField& h : split.fields) {
-    r = Exchange(f, Stage::kEndOfHeaders, command::kHeader, {}, EncodeHeader(h.name, h.value),
-                 step::kNoHeaders, step::kNoReplyHeader, f.command_timeout);
-    if (auto v = step_reply(r)) return *v;
+    auto r = Exchange(f, Stage::kEndOfHeaders, command::kHeader, {}, EncodeHeader(h.name, h.value),
+                      step::kNoHeaders, step::kNoReplyHeader);
+    if (auto v = step_reply(r, Stage::kEndOfHeaders)) return *v;
   }
-  r = Exchange(f, Stage::kEndOfHeaders, command::kEndOfHeaders, {},
-               EncodePacket(command::kEndOfHeaders, ""), step::kNoEndOfHeaders,
-               step::kNoReplyEndOfHeaders, f.command_timeout);
-  if (auto v = step_reply(r)) return *v;
+  auto r = Exchange(f, Stage::kEndOfHeaders, command::kEndOfHeaders, {},
+                    EncodePacket(command::kEndOfHeaders, ""), step::kNoEndOfHeaders,
+                    step::kNoReplyEndOfHeaders);
+  if (auto v = step_reply(r, Stage::kEndOfHeaders)) return *v;
   // The body in chunks, until the filter says it has seen enough (SMFIR_SKIP).
   if (!(n.steps & step::kNoBody)) {
     for (size_t at = 0; at < split.body.size(); at += kChunkSize) {
       r = Exchange(f, Stage::kEndOfMessage, command::kBody, {},
                    EncodePacket(command::kBody, split.body.substr(at, kChunkSize)), 0,
-                   step::kNoReplyBody, f.command_timeout);
+                   step::kNoReplyBody);
       if (r && r->kind == Reply::Kind::kSkip) break;
-      if (auto v = step_reply(r)) return *v;
+      if (auto v = step_reply(r, Stage::kEndOfMessage)) return *v;
     }
   }
-  // End of message: changes, then the verdict.
-  if (Status st = f.conn->Send(MacroPacket(f, Stage::kEndOfMessage, command::kEndOfBody, macros) +
-                               EncodePacket(command::kEndOfBody, ""));
-      !st)
-    return fail(st.message());
   std::vector<Reply> changes;
-  size_t body_bytes = 0;
-  for (;;) {
-    auto reply = f.conn->Receive(f.content_timeout);
-    if (!reply) return fail(reply.error());
-    if (!IsModification(reply->kind)) {
-      f.in_message = false;
-      Verdict v = Judge(f, *reply, true);
-      if (v.kind != Verdict::Kind::kContinue) return v;  // refused or discarded
-      break;                                             // continue or accept: its changes stand
-    }
-    if (!(n.actions & NeededAction(reply->kind)))
-      return fail("sent a change it did not negotiate: " + Describe(*reply));
-    if (reply->kind == Reply::Kind::kReplaceBody) {
-      body_bytes += reply->text.size();
-      if (body_bytes > static_cast<size_t>(config_.max_message_size))
-        return fail("replaced the body with more than smtp.max_message_size");
-    }
-    out.changes.emplace_back(f.spec.address, Describe(*reply));
-    changes.push_back(std::move(*reply));
-  }
+  Verdict v = EndOfMessage(f, macros, changes);
+  if (v.kind != Verdict::Kind::kContinue) return v;  // refused, discarded, or failed
+  if (f.failed) return v;                            // failed with default accept: no changes
   for (const Reply& c : changes) {
     switch (c.kind) {
       case Reply::Kind::kAddRecipient:
@@ -334,28 +330,59 @@ Verdict MilterChain::FilterMessage(Filter& f, const Macros& macros, MessageOutco
       default:
         break;
     }
+    out.changes.emplace_back(f.spec.address, Describe(c));
   }
   out.content = ApplyContentChanges(out.content, changes, leading_space);
-  return {};
+  return v;
+}
+
+Verdict MilterChain::EndOfMessage(Filter& f, const Macros& macros, std::vector<Reply>& changes) {
+  const Negotiation& n = f.conn->negotiated();
+  if (Status st = f.conn->Send(MacroPacket(f, Stage::kEndOfMessage, command::kEndOfBody, macros) +
+                               EncodePacket(command::kEndOfBody, ""));
+      !st)
+    return Failed(f, st.message(), true);
+  // content_timeout bounds the whole answer, progress reports included; and what a filter may
+  // add is bounded like a message.
+  const Deadline deadline = std::chrono::steady_clock::now() + f.content_timeout;
+  const size_t limit = static_cast<size_t>(config_.max_message_size);
+  size_t added = 0;
+  for (;;) {
+    auto reply = f.conn->Receive(deadline);
+    if (!reply) return Failed(f, reply.error(), true);
+    if (!IsModification(reply->kind)) {
+      f.in_message = false;
+      return Judge(f, *reply, Stage::kEndOfMessage);
+    }
+    if (!(n.actions & NeededAction(reply->kind)))
+      return Failed(f, "sent a change it did not negotiate: " + Describe(*reply), true);
+    added +=
+        reply->name.size() + reply->value.size() + reply->text.size() + reply->address.size() + 64;
+    if (added > limit || changes.size() >= kMaxChanges)
+      return Failed(f, "sent more changes than a message may hold", true);
+    changes.push_back(std::move(*reply));
+  }
 }
 
 MessageOutcome MilterChain::Message(const Macros& macros, std::string content) {
   MessageOutcome out;
   out.content = std::move(content);
+  if (discarding_) {
+    out.verdict.kind = Verdict::Kind::kDiscard;
+    Abort();
+    return out;
+  }
+  for (const auto& [name, value] : macros) known_macros_[name] = value;
   for (auto& fp : filters_) {
     Filter& f = *fp;
     if (!Interested(f)) continue;
     Verdict v = f.failed ? Failed(f, "", true) : FilterMessage(f, macros, out);
-    if (v.kind == Verdict::Kind::kDiscard) {
-      out.verdict = v;
-      break;
-    }
-    if (v.refused()) {
+    if (v.kind != Verdict::Kind::kContinue) {
       out.verdict = v;
       break;
     }
   }
-  // The message ended early for the filters after the one that decided: they forget it.
+  // The filters after the one that decided, or that accepted early, forget the message.
   Abort();
   return out;
 }
@@ -369,6 +396,7 @@ void MilterChain::Abort() {
     f->in_message = false;
     f->done_for_message = false;
   }
+  discarding_ = false;
 }
 
 void MilterChain::Quit() {

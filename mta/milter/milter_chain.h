@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,9 +50,10 @@ class MilterChain {
   MilterChain(const MilterChain&) = delete;
   MilterChain& operator=(const MilterChain&) = delete;
 
-  // The SMTP events. `macros` are every macro this MTA knows at that stage; a filter that
-  // asked for a list (SMFIR_SETSYMLIST) gets only those. A refusal at connect or HELO holds
-  // for the session: every MAIL gets it.
+  // The SMTP events. `macros` are the macros this MTA gives at that stage; a filter that asked
+  // for a list (SMFIR_SETSYMLIST) gets those of its list that any stage so far has given. A
+  // refusal at connect or HELO holds for the session: every MAIL gets it. After a discard at
+  // MAIL or RCPT the filters hear nothing more of the transaction.
   Verdict Connect(const Macros& macros, std::string_view client_name, std::string_view address);
   Verdict Helo(const Macros& macros, std::string_view helo);
   Verdict Mail(const Macros& macros, const std::vector<std::string>& args);
@@ -65,28 +67,30 @@ class MilterChain {
 
  private:
   struct Filter;
-  enum class Answer { kNext, kStop, kDoneForMessage };
+  using Deadline = MilterConnection::Deadline;
 
-  // Sends `macros` and `packet` to `f` unless it asked not to get `no_send`, and reads its
-  // reply unless it asked not to answer (`no_reply`). A failure marks the filter failed.
+  // Sends the macros for `command` to `f`, then `packet` unless it asked not to get it
+  // (`no_send`), and reads its reply unless it asked not to answer (`no_reply`).
   Result<Reply> Exchange(Filter& f, Stage stage, char command, const Macros& macros,
-                         const std::string& packet, uint32_t no_send, uint32_t no_reply,
-                         std::chrono::seconds timeout);
-  static std::string MacroPacket(const Filter& f, Stage stage, char command, const Macros& macros);
+                         const std::string& packet, uint32_t no_send, uint32_t no_reply);
+  std::string MacroPacket(const Filter& f, Stage stage, char command, const Macros& macros) const;
   Verdict Event(Stage stage, char command, const Macros& macros, const std::string& packet,
                 uint32_t no_send, uint32_t no_reply);
-  // Turns one filter's final reply into a verdict (kContinue: go on to the next filter).
-  Verdict Judge(Filter& f, const Reply& reply, bool content_stage);
+  // Turns one filter's reply at `stage` into a verdict (kContinue: go on to the next filter).
+  Verdict Judge(Filter& f, const Reply& reply, Stage stage);
   Verdict Failed(Filter& f, const std::string& why, bool content_stage);
   bool Interested(const Filter& f) const;
   // One filter's pass over the message; appends its changes to `out`.
   Verdict FilterMessage(Filter& f, const Macros& macros, MessageOutcome& out);
+  // Collects the changes and the verdict that end one filter's end of message.
+  Verdict EndOfMessage(Filter& f, const Macros& macros, std::vector<Reply>& changes);
 
   const SmtpConfig& config_;
   const SessionLog& log_;
   std::vector<std::unique_ptr<Filter>> filters_;
-  std::optional<Verdict> session_verdict_;  // a refusal at connect or HELO
-  bool discard_session_ = false;            // a discard at connect or HELO
+  std::map<std::string, std::string> known_macros_;  // every value given so far, by name
+  std::optional<Verdict> session_verdict_;           // a refusal at connect or HELO
+  bool discarding_ = false;                          // a discard at MAIL or RCPT
 };
 
 }  // namespace mailsuite::mta::milter

@@ -34,7 +34,7 @@ Result<std::unique_ptr<MilterConnection>> MilterConnection::Open(
   // We offer every action and every step we can leave out or run without a reply; the filter
   // answers with the subset it wants (Postfix's milter8 does the same).
   if (Status st = c->Send(EncodeOptionNegotiation(action::kAll, step::kOffered)); !st) return st;
-  auto packet = c->ReceivePacket(command_timeout);
+  auto packet = c->ReceivePacket(std::chrono::steady_clock::now() + command_timeout);
   if (!packet) return packet.status();
   auto negotiated = ParseNegotiation(*packet);
   if (!negotiated) return negotiated.status();
@@ -62,8 +62,7 @@ Status MilterConnection::Send(std::string_view bytes) {
   return Status::Ok();
 }
 
-Result<Packet> MilterConnection::ReceivePacket(std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+Result<Packet> MilterConnection::ReceivePacket(Deadline deadline) {
   Packet packet;
   char buffer[16384];
   for (;;) {
@@ -77,11 +76,10 @@ Result<Packet> MilterConnection::ReceivePacket(std::chrono::seconds timeout) {
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return Status::Error("timed out after " + std::to_string(timeout.count()) + " s");
+    if (left.count() <= 0) return Status::Error("timed out");
     try {
       if (!socket_.poll(Span(left), Poco::Net::Socket::SELECT_READ))
-        return Status::Error("timed out after " + std::to_string(timeout.count()) + " s");
+        return Status::Error("timed out");
       int n = socket_.receiveBytes(buffer, sizeof buffer);
       if (n <= 0) return Status::Error("connection closed by the filter");
       reader_.Feed(std::string_view(buffer, static_cast<size_t>(n)));
@@ -91,9 +89,9 @@ Result<Packet> MilterConnection::ReceivePacket(std::chrono::seconds timeout) {
   }
 }
 
-Result<Reply> MilterConnection::Receive(std::chrono::seconds timeout) {
+Result<Reply> MilterConnection::Receive(Deadline deadline) {
   for (;;) {
-    auto packet = ReceivePacket(timeout);
+    auto packet = ReceivePacket(deadline);
     if (!packet) return packet.status();
     auto reply = ParseReply(*packet);
     if (!reply) return reply.status();

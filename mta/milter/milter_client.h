@@ -27,14 +27,15 @@ class MilterConnection {
   const Negotiation& negotiated() const { return negotiated_; }
   // Writes packets (already encoded).
   Status Send(std::string_view bytes);
-  // The next reply but progress ('p', which restarts the wait), within `timeout`.
-  Result<Reply> Receive(std::chrono::seconds timeout);
+  using Deadline = std::chrono::steady_clock::time_point;
+  // The next reply but progress ('p': still working, read on), by `deadline`.
+  Result<Reply> Receive(Deadline deadline);
   // Sends SMFIC_QUIT and closes; quietly, for a connection that may already be broken.
   void Quit();
 
  private:
   MilterConnection() = default;
-  Result<Packet> ReceivePacket(std::chrono::seconds timeout);
+  Result<Packet> ReceivePacket(Deadline deadline);
 
   Poco::Net::StreamSocket socket_;
   PacketReader reader_;

@@ -59,7 +59,9 @@ Result<Reply> ParseReplyCode(std::string_view data) {
       return Status::Error("reply code is not 4xx or 5xx");
     if (line.size() > 3 && line[3] != ' ' && line[3] != '-')
       return Status::Error("reply code not followed by a space");
-    if (!Printable(line)) return Status::Error("control character in reply text");
+    for (unsigned char ch : line)  // text is printable; a tab is allowed
+      if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        return Status::Error("control character in reply text");
     int code = std::stoi(std::string(line.substr(0, 3)));
     if (r.code != 0 && code != r.code) return Status::Error("reply lines with different codes");
     r.code = code;

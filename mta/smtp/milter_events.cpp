@@ -6,9 +6,12 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
+
 #include "../delivery/delivery.h"
 #include "session.h"
 #include "shared/mail/header_scan.h"
+#include "shared/net/dns_resolver.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -61,6 +64,22 @@ std::optional<Recipient> AddedRecipient(SmtpSession& s, const std::string& text,
   return r;
 }
 
+// The client's verified name (its PTR record, whose own addresses include the client's) and
+// the PTR name as found; empty when there is none or no resolver.
+std::pair<std::string, std::string> ClientName(SmtpSession& s) {
+  if (!s.services.resolver) return {};
+  const std::string& addr = s.info().peer_address;
+  dns::PtrAnswer ptr = s.services.resolver->LookupPtr(addr);
+  if (ptr.outcome != dns::DnsOutcome::kOk || ptr.names.empty()) return {};
+  std::string name = ptr.names.front();
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  dns::AddressAnswer forward = s.services.resolver->LookupAddresses(name);
+  bool confirmed = forward.outcome == dns::DnsOutcome::kOk &&
+                   std::find(forward.addresses.begin(), forward.addresses.end(), addr) !=
+                       forward.addresses.end();
+  return {confirmed ? name : "", name};
+}
+
 bool HasJunkHeader(const std::string& content, const std::string& junk_header) {
   if (junk_header.empty()) return false;
   size_t colon = junk_header.find(':');
@@ -79,13 +98,17 @@ bool StartFilters(SmtpSession& s) {
   if (specs.empty()) return true;
   s.milters = std::make_unique<milter::MilterChain>(specs, c, s.log());
   const std::string& addr = s.info().peer_address;
+  auto [name, ptr] = ClientName(s);
   Macros macros = {{"j", s.hostname()},
-                   {"_", "unknown [" + addr + "]"},
+                   {"_", (name.empty() ? "unknown" : name) + " [" + addr + "]"},
                    {"{daemon_name}", s.info().listener},
                    {"{client_addr}", addr},
-                   {"{client_name}", "unknown"},
+                   {"{client_name}", name.empty() ? "unknown" : name},
+                   {"{client_ptr}", ptr.empty() ? "unknown" : ptr},
                    {"v", "mailsuite"}};
-  Verdict v = s.milters->Connect(macros, "[" + addr + "]", addr);
+  // The connect event names the client by its name, or "[address]" when it has none that
+  // resolves back to it (rspamd scores that as "no reverse DNS").
+  Verdict v = s.milters->Connect(macros, name.empty() ? "[" + addr + "]" : name, addr);
   if (v.close_session) {
     SendVerdict(s, v, "the connection");
     return false;

@@ -21,7 +21,7 @@ bool FilterHelo(SmtpSession& s);
 bool FilterMail(SmtpSession& s, const std::string& argument);
 bool FilterRcpt(SmtpSession& s, const std::string& argument);
 
-// At end of message, on the message as it will be stored (our trace fields on top). Applies
+// At end of message, on the message as the client sent it (before our trace fields). Applies
 // the filters' changes to `content` and `env`; false when the message must not be delivered:
 // refused (reply sent) or discarded (the caller still answers 250, as for any accepted
 // message). A quarantined message goes to Junk.

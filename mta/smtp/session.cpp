@@ -58,7 +58,9 @@ SmtpSession::SmtpSession(SmtpServices& services_in, net::LineConnection& conn,
                          const net::ConnectionInfo& info)
     : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
 
-SmtpSession::~SmtpSession() = default;
+SmtpSession::~SmtpSession() {
+  milters.reset();  // before log_, which the filters log through
+}
 
 void SmtpSession::Reply(int code, std::string_view enhanced, std::string_view text) {
   std::string line = std::to_string(code);

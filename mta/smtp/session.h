@@ -24,6 +24,9 @@
 namespace mailsuite::auth {
 class AuthFailureTracker;
 }
+namespace mailsuite::dns {
+class Resolver;
+}
 
 namespace mailsuite::mta {
 namespace milter {
@@ -44,6 +47,7 @@ struct SmtpServices {
   std::function<void()> on_queued = nullptr;  // remote recipients were queued: wake the runner
   const DkimSigner* dkim = nullptr;           // signs mail from local senders; null: none
   const InboundChecker* inbound = nullptr;    // SPF/DKIM/DMARC of strangers' mail; null: off
+  const dns::Resolver* resolver = nullptr;    // the client's name for filters; null: not asked
 };
 
 struct Recipient {

@@ -11,7 +11,8 @@ What the filter does to a message is read from words in its Subject:
   addrcpt:ADDR, delrcpt:ADDR, chgfrom:ADDR the envelope changes
   addheader, insheader, chgheader, delheader, replbody, spam
   sleep:N                                  wait N seconds before answering end of message
-and at MAIL or RCPT: a sender starting "reject-mail" or a recipient starting "reject-rcpt".
+and at MAIL or RCPT: a sender starting "reject-mail" or "discard-mail", a recipient starting
+"reject-rcpt".
 Every message gets "X-Test-Filter: NAME saw it" unless its Subject has "noheader".
 """
 import json
@@ -55,6 +56,8 @@ class TestFilter(Milter.Base):
     def envfrom(self, sender, *params):
         self.headers, self.body_bytes, self.subject = [], b"", ""
         self.log("mail", sender=sender, params=list(params))
+        if sender.strip("<>").startswith("discard-mail"):
+            return Milter.DISCARD
         if sender.strip("<>").startswith("reject-mail"):
             self.setreply("550", "5.7.1", "Sender refused by the test filter")
             return Milter.REJECT

@@ -137,8 +137,9 @@ class MilterVerdictsTest(unittest.TestCase):
         eom = self.filter.events("eom")[-1]
         self.assertEqual(eom["macros"]["i"], queue_id)
         names = [h[0] for h in eom["headers"]]
-        # The filter sees the message as it will be stored: our Received: on top.
-        self.assertEqual(names[0], "Received")
+        # The filter sees the message as the client sent it: our trace fields are not its.
+        self.assertEqual(names[0], "From")
+        self.assertNotIn("Received", names)
         self.assertIn(["Subject", "macros please"], eom["headers"])
         self.assertEqual(eom["body"], "Hello.\r\n")
         stored = header_block(fetch_all(self.suite, "alice@example.test")[-1])
@@ -175,6 +176,20 @@ class MilterVerdictsTest(unittest.TestCase):
         self.assertNotIn("discard this", self.subjects("alice@example.test"))
         self.assertIn("discarded by milter", self.suite.log("mta"))
 
+    def test_discard_at_mail_drops_the_transaction_at_once(self):
+        with smtplib.SMTP("127.0.0.1", self.suite.port("smtp"), timeout=30) as c:
+            c.ehlo("client.sender.test")
+            started = time.monotonic()
+            self.assertEqual(c.mail("discard-mail@sender.test")[0], 250)
+            self.assertEqual(c.rcpt("alice@example.test")[0], 250)
+            self.assertEqual(c.data(message("discarded at mail"))[0], 250)
+            # The filter heard nothing after MAIL, so nothing waited for it to time out.
+            self.assertLess(time.monotonic() - started, 10)
+            c.sendmail("carol@sender.test", ["alice@example.test"], message("kept after"))
+        subjects = self.subjects("alice@example.test")
+        self.assertNotIn("discarded at mail", subjects)
+        self.assertIn("kept after", subjects)
+
     def test_quarantine_goes_to_junk(self):
         self.send("quarantine this")
         self.assertNotIn("quarantine this", self.subjects("alice@example.test"))
@@ -191,8 +206,9 @@ class MilterVerdictsTest(unittest.TestCase):
         raw = [m for m in fetch_all(self.suite, "alice@example.test")
                if b"changed by the filter" in m][-1]
         head = header_block(raw)
-        # The top of what the filter saw: below only what delivery adds (Return-Path...).
-        self.assertIn("\r\nX-Inserted-First: at the top\r\nReceived: from ", head)
+        # The top of what the filter saw: below our trace fields, above the client's.
+        self.assertIn("\r\nX-Inserted-First: at the top\r\nFrom: carol@sender.test\r\n", head)
+        self.assertLess(head.index("Received: from"), head.index("X-Inserted-First"))
         self.assertIn("X-Added: folded first line\r\n\tsecond line\r\n", head + "\r\n")
         self.assertIn("Subject: changed by the filter", head)
         self.assertNotIn("X-Remove-Me", head)

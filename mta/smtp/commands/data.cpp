@@ -110,6 +110,24 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   if (forged)
     s.log().Info(id + ": removed " + std::to_string(forged) +
                  " Authentication-Results field(s) claiming to be ours");
+
+  Envelope env;
+  env.id = id;
+  env.sender = t.mail.null_sender ? "" : t.mail.sender.ToString();
+  env.mail = t.mail;
+  env.recipients = t.recipients;
+  env.received_at = now;
+  env.junk = junk;
+  // The content filters see the message as the client sent it (our trace fields are ours, as
+  // Postfix keeps its Received: from them) and may change it and the envelope; our trace
+  // fields and signature come on top of what they left.
+  bool discarded = false;
+  if (!FilterMessage(s, content, env, &discarded)) {
+    if (discarded) s.Reply(250, "2.0.0", "Ok: queued as " + id);  // and dropped, as asked
+    s.ResetTransaction();
+    return;
+  }
+
   ReceivedInfo ri;
   ri.helo = s.helo_name;
   ri.peer_address = s.info().peer_address;
@@ -119,27 +137,11 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   ri.authenticated = !s.authenticated_user.empty();
   ri.utf8 = t.mail.smtputf8;
   ri.id = id;
-  if (t.recipients.size() == 1) ri.for_address = t.recipients[0].address;
+  if (env.recipients.size() == 1) ri.for_address = env.recipients[0].address;
   ri.time = now;
   std::string prefix = authentication_results + BuildReceived(ri);
   if (s.is_submission()) prefix += MissingSubmissionHeaders(content, s.hostname(), id, now);
   content.insert(0, prefix);
-
-  Envelope env;
-  env.id = id;
-  env.sender = t.mail.null_sender ? "" : t.mail.sender.ToString();
-  env.mail = t.mail;
-  env.recipients = t.recipients;
-  env.received_at = now;
-  env.junk = junk;
-  // The content filters see the message as it will be stored, and may change it and the
-  // envelope; our signature below covers what they left.
-  bool discarded = false;
-  if (!FilterMessage(s, content, env, &discarded)) {
-    if (discarded) s.Reply(250, "2.0.0", "Ok: queued as " + id);  // and dropped, as asked
-    s.ResetTransaction();
-    return;
-  }
   // Our own users' mail is signed for its From: domain, over the header we just completed; a
   // stranger's never (we would vouch for a forgery). Signing after Received: keeps that line
   // out of the signature, and the signature goes on top (RFC 6376 5.6).

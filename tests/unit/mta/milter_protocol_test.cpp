@@ -109,6 +109,7 @@ TEST(MilterProtocol, ReplyCodes) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->lines, (std::vector<std::string>{"450 4.7.1 first", "450 4.7.1 second"}));
   EXPECT_EQ(WireLines(r->lines), (std::vector<std::string>{"450-4.7.1 first", "450 4.7.1 second"}));
+  EXPECT_TRUE(ParseReply(Make('y', "550 5.7.1 a\tb\0"s)).ok()) << "a tab in the text";
   for (std::string bad : {"250 ok"s, "5x0 no"s, "550"s + "\x01"s, "550-a\r\n551 b"s, ""s, "55"s,
                           "550x"s, "550 a\nb"s})
     EXPECT_FALSE(ParseReply(Make('y', bad)).ok()) << bad;
@@ -212,6 +213,27 @@ TEST(MilterEdits, BodyReplacedInChunksWithCrlf) {
   Reply empty;
   empty.kind = Reply::Kind::kReplaceBody;
   EXPECT_EQ(ApplyContentChanges("A: b\r\n\r\nold\r\n", {empty}, false), "A: b\r\n\r\n");
+}
+
+TEST(MilterEdits, ALineThatIsNoFieldStartsTheBody) {
+  // As Postfix's MIME scanner reads it: a header section ends at its first line that is no
+  // field, and what a filter is sent has no field without a name.
+  const std::string odd = "Subject: s\r\nnot a field\r\nX: 1\r\n\r\nbody\r\n";
+  SplitMessage split = SplitForFilter(odd, false);
+  ASSERT_EQ(split.fields.size(), 1u);
+  EXPECT_EQ(split.fields[0].name, "Subject");
+  EXPECT_EQ(split.body, "not a field\r\nX: 1\r\n\r\nbody\r\n");
+  EXPECT_EQ(ApplyContentChanges(odd, {Change(Reply::Kind::kAddHeader, "X-Spam", "Yes")}, false),
+            "Subject: s\r\nX-Spam: Yes\r\nnot a field\r\nX: 1\r\n\r\nbody\r\n");
+  EXPECT_EQ(SplitForFilter("Obsolete : spacing\r\n\r\n", false).fields[0].name, "Obsolete");
+}
+
+TEST(MilterEdits, NoEditsLeaveTheMessageAsItWas) {
+  const std::string odd = "A: b\nweird\r\n\r\n\r\nx";
+  Reply envelope_only;
+  envelope_only.kind = Reply::Kind::kAddRecipient;
+  envelope_only.address = "<a@b>";
+  EXPECT_EQ(ApplyContentChanges(odd, {envelope_only}, false), odd);
 }
 
 TEST(MilterEdits, MessageThatIsAllHeader) {
