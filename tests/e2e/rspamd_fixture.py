@@ -74,6 +74,20 @@ class Rspamd:
             f.write(text)
 
     def start(self):
+        # A free port may be taken by someone else before rspamd binds it: try again.
+        for attempt in range(3):
+            try:
+                return self.start_once()
+            except RuntimeError:
+                self.stop_processes()
+                if attempt == 2:
+                    raise
+                self.proxy_port, self.controller_port, self.normal_port, self.redis_port = (
+                    free_port(), free_port(), free_port(), free_port())
+                self.milter_spec = f"inet:127.0.0.1:{self.proxy_port}"
+                self.controller_url = f"http://127.0.0.1:{self.controller_port}"
+
+    def start_once(self):
         self.dns = FakeDns({}).start()
         self.redis = subprocess.Popen(
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
@@ -85,11 +99,13 @@ class Rspamd:
         with open(self.password_file, "w") as f:
             f.write(PASSWORD + "\n")
         conf = "local"
+        # As Debian ships it: the proxy speaks milter and hands scans to the normal workers.
         self.write(f"{conf}/local.d/worker-proxy.inc",
                    f'bind_socket = "127.0.0.1:{self.proxy_port}";\nmilter = yes;\n'
-                   'timeout = 60s;\nupstream "local" { default = yes; self_scan = yes; }\n')
+                   'timeout = 60s;\nupstream "local" { default = yes; '
+                   f'hosts = "127.0.0.1:{self.normal_port}"; }}\n')
         self.write(f"{conf}/override.d/worker-normal.inc",
-                   f'bind_socket = "127.0.0.1:{self.normal_port}";\ncount = 1;\n')
+                   f'bind_socket = "127.0.0.1:{self.normal_port}";\n')
         # The password is needed from everywhere: no secure_ip.
         self.write(f"{conf}/override.d/worker-controller.inc",
                    f'bind_socket = "127.0.0.1:{self.controller_port}";\ncount = 1;\n'
@@ -152,6 +168,10 @@ class Rspamd:
         return self.stat().get("learned", 0)
 
     def stop(self):
+        self.stop_processes()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stop_processes(self):
         for proc in (self.proc, self.redis):
             if proc and proc.poll() is None:
                 proc.terminate()
@@ -164,7 +184,6 @@ class Rspamd:
         if self.dns:
             self.dns.stop()
             self.dns = None
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
