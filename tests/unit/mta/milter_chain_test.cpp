@@ -42,11 +42,17 @@ class ScriptedFilter {
     });
   }
   ~ScriptedFilter() {
-    shutdown(listener_, SHUT_RDWR);
-    close(listener_);
-    thread_.join();
+    Finish();
     if (fd_ >= 0) close(fd_);
     std::filesystem::remove_all(dir_);
+  }
+
+  // Waits for the script to end (the MTA hung up or said QUIT): what it recorded may be read.
+  void Finish() {
+    if (!thread_.joinable()) return;
+    shutdown(listener_, SHUT_RDWR);  // a script that was never connected to ends too
+    close(listener_);
+    thread_.join();
   }
 
   MilterSpec Spec(const std::string& options = "") const {
@@ -129,6 +135,7 @@ TEST_F(MilterChainTest, MacrosGoEvenForStepsTheFilterSkips) {
   EXPECT_EQ(chain.Mail({{"{auth_authen}", "bob"}}, {"<a@b.test>"}).kind, Verdict::Kind::kContinue);
   EXPECT_EQ(chain.Rcpt({}, {"<c@d.test>"}).kind, Verdict::Kind::kContinue);
   chain.Quit();
+  f.Finish();
   // Neither connect nor MAIL was sent, but their macros were.
   EXPECT_EQ(f.seen.find('C'), std::string::npos);
   EXPECT_EQ(f.seen.find('M'), std::string::npos);
@@ -154,6 +161,7 @@ TEST_F(MilterChainTest, SymbolListsAreServedFromEveryStageSoFar) {
   chain.Mail({{"{auth_authen}", "bob"}}, {"<a@b.test>"});
   chain.Rcpt({{"{rcpt_addr}", "c@d.test"}}, {"<c@d.test>"});
   chain.Quit();
+  f.Finish();
   ASSERT_FALSE(f.macros.empty());
   EXPECT_EQ(f.macros.back(),
             "R{client_addr}\0"
@@ -249,6 +257,7 @@ TEST_F(MilterChainTest, HeadersBodyChunksAndChangesInOrder) {
   chain.Mail({}, {"<a@b.test>"});
   MessageOutcome out = chain.Message({{"i", "q1"}}, "Subject: s\r\nTo: c@d.test\r\n\r\n" + body);
   chain.Quit();
+  f.Finish();
   EXPECT_EQ(chunks, (std::vector<size_t>{65535, 70002 - 65535}));
   EXPECT_EQ(out.verdict.kind, Verdict::Kind::kContinue);
   EXPECT_EQ(out.content, "To: c@d.test\r\nX-Filter: one\r\n\r\n" + body);
