@@ -36,16 +36,16 @@ std::string StripBrackets(std::string address) {
 }
 
 // The action a filter's change needs (SMFIF_*), for checking it was negotiated.
-uint32_t NeededAction(Reply::Kind kind) {
+uint32_t NeededAction(const Reply& r) {
   using K = Reply::Kind;
-  switch (kind) {
+  switch (r.kind) {
     case K::kAddHeader:
       return action::kAddHeaders;
     case K::kInsertHeader:
     case K::kChangeHeader:
       return action::kChangeHeaders;
     case K::kAddRecipient:
-      return action::kAddRecipient | action::kAddRecipientWithArgs;
+      return r.with_params ? action::kAddRecipientWithArgs : action::kAddRecipient;
     case K::kDeleteRecipient:
       return action::kDeleteRecipient;
     case K::kChangeSender:
@@ -354,7 +354,7 @@ Verdict MilterChain::EndOfMessage(Filter& f, const Macros& macros, std::vector<R
       f.in_message = false;
       return Judge(f, *reply, Stage::kEndOfMessage);
     }
-    if (!(n.actions & NeededAction(reply->kind)))
+    if (!(n.actions & NeededAction(*reply)))
       return Failed(f, "sent a change it did not negotiate: " + Describe(*reply), true);
     added +=
         reply->name.size() + reply->value.size() + reply->text.size() + reply->address.size() + 64;

@@ -105,6 +105,7 @@ Result<Reply> ParseEnvelopeChange(Reply::Kind kind, std::string_view data, bool 
     return Status::Error("envelope change is not an address");
   Reply r;
   r.kind = kind;
+  r.with_params = with_params;
   r.address = (*strings)[0];
   if (strings->size() == 2) r.params = (*strings)[1];
   if (r.address.empty() || r.address.size() > 512 || !Printable(r.address) || !Printable(r.params))

@@ -163,6 +163,7 @@ struct Reply {
   uint32_t index = 0;           // kInsertHeader (0 = first), kChangeHeader (1 = first of name)
   std::string name, value;      // header changes; value's folds are "\n" + whitespace
   std::string address, params;  // recipient and sender changes: "<a@b>" or "a@b", ESMTP args
+  bool with_params = false;     // '2' (SMFIR_ADDRCPT_PAR) rather than '+'; 'e' always
   std::string text;             // kReplaceBody: the chunk; kQuarantine: the reason
 };
 // Fails for an unknown command, a short or malformed packet, or an unusable reply code.

@@ -136,6 +136,8 @@ TEST(MilterProtocol, Changes) {
   EXPECT_EQ(add->kind, K::kAddRecipient);
   EXPECT_EQ(add->address, "<c@d>");
   EXPECT_EQ(add->params, "NOTIFY=NEVER");
+  EXPECT_TRUE(add->with_params);
+  EXPECT_FALSE(ParseReply(Make('+', "<c@d>\0"s))->with_params);
   auto from = ParseReply(Make('e', "<>\0"s));
   ASSERT_TRUE(from.ok());
   EXPECT_EQ(from->kind, K::kChangeSender);
