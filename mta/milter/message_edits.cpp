@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "shared/mail/transfer_encoding.h"
+
 namespace mailsuite::mta::milter {
 namespace {
 
@@ -87,23 +89,6 @@ std::string FieldText(const std::string& name, const std::string& value, bool le
   return out + "\r\n";
 }
 
-std::string WithCrlf(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 32);
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\r') {
-      out += "\r\n";
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      out += "\r\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 SplitMessage SplitForFilter(std::string_view message, bool leading_space) {
@@ -167,7 +152,7 @@ std::string ApplyContentChanges(std::string_view message, const std::vector<Repl
     out += f.text;
     if (out.back() != '\n') out += "\r\n";  // the last line of a message that is all header
   }
-  std::string body = body_replaced ? WithCrlf(new_body) : std::string(sections.body);
+  std::string body = body_replaced ? mail::WithCrlfLineEnds(new_body) : std::string(sections.body);
   if (body_replaced && !body.empty() && body.back() != '\n') body += "\r\n";
   // The blank line as it was; one where there was none but a body follows only if the body is
   // new (an old body that began without one keeps beginning that way).

@@ -237,9 +237,14 @@ Verdict MilterChain::Connect(const Macros& macros, std::string_view client_name,
   std::string ip(address);
   if (ip.rfind("::ffff:", 0) == 0 && ip.find('.') != std::string::npos) ip = ip.substr(7);
   char family = ip.empty() ? 'U' : ip.find(':') != std::string::npos ? '6' : '4';
-  Verdict v =
-      Event(Stage::kConnect, command::kConnect, macros, EncodeConnect(client_name, family, 0, ip),
-            step::kNoConnect, step::kNoReplyConnect);
+  return SessionEvent(Stage::kConnect, command::kConnect, macros,
+                      EncodeConnect(client_name, family, 0, ip), step::kNoConnect,
+                      step::kNoReplyConnect);
+}
+
+Verdict MilterChain::SessionEvent(Stage stage, char command, const Macros& macros,
+                                  const std::string& packet, uint32_t no_send, uint32_t no_reply) {
+  Verdict v = Event(stage, command, macros, packet, no_send, no_reply);
   // An accept at connect or HELO means: nothing more of this session.
   for (auto& f : filters_)
     if (f->done_for_message) f->done_for_session = true, f->done_for_message = false;
@@ -249,13 +254,9 @@ Verdict MilterChain::Connect(const Macros& macros, std::string_view client_name,
 
 Verdict MilterChain::Helo(const Macros& macros, std::string_view helo) {
   if (session_verdict_) return *session_verdict_;
-  Verdict v =
-      Event(Stage::kHelo, command::kHelo, macros,
-            EncodeStrings(command::kHelo, {std::string(helo)}), step::kNoHelo, step::kNoReplyHelo);
-  for (auto& f : filters_)
-    if (f->done_for_message) f->done_for_session = true, f->done_for_message = false;
-  if (v.refused()) session_verdict_ = v;
-  return v;
+  return SessionEvent(Stage::kHelo, command::kHelo, macros,
+                      EncodeStrings(command::kHelo, {std::string(helo)}), step::kNoHelo,
+                      step::kNoReplyHelo);
 }
 
 Verdict MilterChain::Mail(const Macros& macros, const std::vector<std::string>& args) {

@@ -76,6 +76,9 @@ class MilterChain {
   std::string MacroPacket(const Filter& f, Stage stage, char command, const Macros& macros) const;
   Verdict Event(Stage stage, char command, const Macros& macros, const std::string& packet,
                 uint32_t no_send, uint32_t no_reply);
+  // Event at connect or HELO: an accept there is for the session, a refusal holds for it.
+  Verdict SessionEvent(Stage stage, char command, const Macros& macros, const std::string& packet,
+                       uint32_t no_send, uint32_t no_reply);
   // Turns one filter's reply at `stage` into a verdict (kContinue: go on to the next filter).
   Verdict Judge(Filter& f, const Reply& reply, Stage stage);
   Verdict Failed(Filter& f, const std::string& why, bool content_stage);

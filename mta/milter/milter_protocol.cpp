@@ -1,6 +1,8 @@
 // Packet framing and reply decoding for the milter protocol; see milter_protocol.h.
 #include "milter_protocol.h"
 
+#include <Poco/StringTokenizer.h>
+
 #include <cctype>
 
 namespace mailsuite::mta::milter {
@@ -196,15 +198,9 @@ Result<Negotiation> ParseNegotiation(const Packet& packet) {
     size_t nul = packet.data.find('\0', at);
     if (nul == std::string::npos) return Status::Error("macro list without its NUL");
     if (stage <= static_cast<uint32_t>(Stage::kEndOfHeaders)) {
-      std::vector<std::string>& names = n.macros[static_cast<Stage>(stage)];
-      std::string_view list(packet.data.data() + at, nul - at);
-      size_t pos = 0;
-      while (pos < list.size()) {
-        size_t space = list.find(' ', pos);
-        if (space == std::string_view::npos) space = list.size();
-        if (space > pos) names.emplace_back(list.substr(pos, space - pos));
-        pos = space + 1;
-      }
+      Poco::StringTokenizer names(packet.data.substr(at, nul - at), " ",
+                                  Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+      n.macros[static_cast<Stage>(stage)].assign(names.begin(), names.end());
     }
     at = nul + 1;
   }

@@ -80,13 +80,10 @@ std::pair<std::string, std::string> ClientName(SmtpSession& s) {
   return {confirmed ? name : "", name};
 }
 
-bool HasJunkHeader(const std::string& content, const std::string& junk_header) {
-  if (junk_header.empty()) return false;
-  size_t colon = junk_header.find(':');
-  std::string name = Poco::trim(junk_header.substr(0, colon));
-  std::string value = Poco::trim(junk_header.substr(colon + 1));
-  for (const std::string& v : mail::HeaderFieldValues(content, name))
-    if (Poco::icompare(v, value) == 0) return true;
+bool HasJunkHeader(const std::string& content, const SpamConfig& spam) {
+  if (spam.junk_header_name.empty()) return false;
+  for (const std::string& v : mail::HeaderFieldValues(content, spam.junk_header_name))
+    if (Poco::icompare(v, spam.junk_header_value) == 0) return true;
   return false;
 }
 
@@ -195,7 +192,7 @@ bool FilterMessage(SmtpSession& s, std::string& content, Envelope& env, bool* di
       return false;
     }
   }
-  if (HasJunkHeader(content, s.services.config.spam.junk_header)) env.junk = true;
+  if (HasJunkHeader(content, s.services.config.spam)) env.junk = true;
   return true;
 }
 

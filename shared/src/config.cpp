@@ -401,6 +401,9 @@ const KeySpec kKeys[] = {
        if (!v.text.empty() && (v.text.find(':') == std::string::npos || v.text[0] == ':'))
          return std::string("'" + v.text + "' is not Name: value");
        c.spam.junk_header = v.text;
+       size_t colon = v.text.find(':');
+       c.spam.junk_header_name = v.text.empty() ? "" : Trim(v.text.substr(0, colon));
+       c.spam.junk_header_value = v.text.empty() ? "" : Trim(v.text.substr(colon + 1));
        return std::string();
      }},
     {"spam", "learn_url", "",

@@ -57,8 +57,7 @@ int UsageError(const std::string& message) {
 Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const GlobalOptions& options) {
   Result<Config> config = LoadConfig(options.config_path, options.overrides);
   if (!config.ok()) return config.status();
-  auth::SetPasswordCost({static_cast<uint32_t>(config->auth.hash_iterations),
-                         static_cast<uint32_t>(config->auth.hash_memory_kib)});
+  auth::SetPasswordCost(config->auth);
   return store::OpenStore(config->store, /*create_if_missing=*/false);
 }
 

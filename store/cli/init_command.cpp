@@ -71,8 +71,7 @@ int RunInitCommand(int argc, char** argv) {
   }
   auto config = LoadConfig(path, {});
   if (!config) return Fail(config.error());
-  auth::SetPasswordCost({static_cast<uint32_t>(config->auth.hash_iterations),
-                         static_cast<uint32_t>(config->auth.hash_memory_kib)});
+  auth::SetPasswordCost(config->auth);
 
   const bool sqlite = config->store.backend != "postgresql";
   std::error_code ec;

@@ -11,6 +11,7 @@
 #include "../session.h"
 #include "../trace_headers.h"
 #include "shared/mail/header_scan.h"
+#include "shared/mail/transfer_encoding.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -26,20 +27,7 @@ bool CleanLineEnds(std::string& content, bool normalize) {
   }
   if (!bare) return true;
   if (!normalize) return false;
-  std::string out;
-  out.reserve(content.size() + 64);
-  for (size_t i = 0; i < content.size(); ++i) {
-    char c = content[i];
-    if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') {
-      out += "\r\n";
-      ++i;
-    } else if (c == '\r' || c == '\n') {
-      out += "\r\n";
-    } else {
-      out += c;
-    }
-  }
-  content.swap(out);
+  content = mail::WithCrlfLineEnds(content);
   return true;
 }
 

@@ -154,7 +154,9 @@ struct DkimConfig {
 
 // What filters' verdicts mean for delivery, and where users' corrections are reported.
 struct SpamConfig {
-  std::string junk_header;          // "X-Spam: Yes": a filter's verdict that sends mail to Junk
+  std::string junk_header;       // "X-Spam: Yes": a filter's verdict that sends mail to Junk
+  std::string junk_header_name;  // its two halves, trimmed ("X-Spam", "Yes"); empty: none
+  std::string junk_header_value;
   std::string learn_url;            // rspamd's controller; empty: no learning
   std::string learn_password_file;  // its password, first line; empty: none
 };

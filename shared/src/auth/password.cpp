@@ -1,6 +1,7 @@
 // argon2id hashing via libargon2 and the failure tracker; see shared/auth/password.h.
 #include "shared/auth/password.h"
 
+#include "shared/config.h"
 #include "verify_cache.h"
 
 #include <argon2.h>
@@ -24,9 +25,9 @@ std::atomic<uint32_t> configured_memory_kib{kDefaultPasswordCost.memory_kib};
 
 }  // namespace
 
-void SetPasswordCost(const PasswordCost& cost) {
-  configured_time_cost = cost.time_cost;
-  configured_memory_kib = cost.memory_kib;
+void SetPasswordCost(const AuthConfig& config) {
+  configured_time_cost = static_cast<uint32_t>(config.hash_iterations);
+  configured_memory_kib = static_cast<uint32_t>(config.hash_memory_kib);
 }
 
 PasswordCost ConfiguredPasswordCost() {

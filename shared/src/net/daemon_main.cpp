@@ -98,8 +98,7 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   }
   InitLogging(config->log, spec.program);
   auth::SetVerifyCache(std::chrono::seconds(config->auth.cache_seconds));
-  auth::SetPasswordCost({static_cast<uint32_t>(config->auth.hash_iterations),
-                         static_cast<uint32_t>(config->auth.hash_memory_kib)});
+  auth::SetPasswordCost(config->auth);
   Poco::Logger& log = Poco::Logger::get("main");
 
   // Block the stop signals in every thread (the pool inherits the mask); main waits for them.

@@ -16,6 +16,10 @@
 #include <string_view>
 #include <unordered_map>
 
+namespace mailsuite {
+struct AuthConfig;
+}
+
 namespace mailsuite::auth {
 
 // argon2id cost parameters.
@@ -33,7 +37,7 @@ inline constexpr PasswordCost kTestPasswordCost{1, 64, 1};
 // The cost new hashes get and unknown users are made to spend (auth.hash_iterations and
 // auth.hash_memory_kib): process-wide, kDefaultPasswordCost until a program sets it from its
 // configuration. Verification always uses the cost written in the stored hash.
-void SetPasswordCost(const PasswordCost& cost);
+void SetPasswordCost(const AuthConfig& config);
 PasswordCost ConfiguredPasswordCost();
 
 // Returns a PHC string "$argon2id$v=19$m=...,t=...,p=...$salt$hash" with a fresh 16-byte

@@ -25,4 +25,7 @@ std::string DecodeQuotedPrintable(std::string_view body);
 // the last, which the text that follows (a boundary's CRLF) supplies.
 std::string EncodeBase64Lines(std::string_view data);
 
+// `text` with every line end as CRLF (RFC 5322 2.1): a bare CR or LF becomes CRLF, CRLF stays.
+std::string WithCrlfLineEnds(std::string_view text);
+
 }  // namespace mailsuite::mail
