@@ -67,6 +67,9 @@ const CommandSpec kCommands[] = {
     {"IDLE", HandleIdle, kAuth, Expunges::kAllowed},
     {"UID", HandleUid, kSelected, Expunges::kAllowed},  // UID FETCH/STORE/SEARCH: see below
     {"COMPRESS", HandleCompress, kAuth, Expunges::kAllowed},
+    {"GETQUOTA", HandleGetQuota, kAuth, Expunges::kAllowed},
+    {"GETQUOTAROOT", HandleGetQuotaRoot, kAuth, Expunges::kAllowed},
+    {"SETQUOTA", HandleSetQuota, kAuth, Expunges::kAllowed},
 };
 
 // How long a session waits for its client's next command on its thread before it parks: long
@@ -169,6 +172,7 @@ std::string ImapSession::Capabilities() const {
       "SPECIAL-USE CREATE-SPECIAL-USE IDLE CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY";
   caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT APPENDLIMIT=" +
           std::to_string(append_limit_);
+  caps += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";  // RFC 9208 3.1
   // RFC 4978: COMPRESS is an authenticated-state command; offered until it is in use.
   if (state_ != ImapState::kNotAuthenticated && !compress_active) caps += " COMPRESS=DEFLATE";
   if (state_ == ImapState::kNotAuthenticated) {

@@ -218,13 +218,19 @@ void HandleExamine(ImapSession& s, const Command& c);
 void HandleClose(ImapSession& s, const Command& c);
 void HandleCheck(ImapSession& s, const Command& c);
 void HandleExpunge(ImapSession& s, const Command& c);
-void HandleUidExpunge(ImapSession& s, const Command& c);  // RFC 4315 2.1
-void HandleUnselect(ImapSession& s, const Command& c);    // RFC 3691
-void HandleNamespace(ImapSession& s, const Command& c);   // RFC 2342
-void HandleId(ImapSession& s, const Command& c);          // RFC 2971
-void HandleEnable(ImapSession& s, const Command& c);      // RFC 5161
-void HandleIdle(ImapSession& s, const Command& c);        // RFC 2177
-void HandleCompress(ImapSession& s, const Command& c);    // RFC 4978
+void HandleUidExpunge(ImapSession& s, const Command& c);    // RFC 4315 2.1
+void HandleUnselect(ImapSession& s, const Command& c);      // RFC 3691
+void HandleNamespace(ImapSession& s, const Command& c);     // RFC 2342
+void HandleId(ImapSession& s, const Command& c);            // RFC 2971
+void HandleEnable(ImapSession& s, const Command& c);        // RFC 5161
+void HandleIdle(ImapSession& s, const Command& c);          // RFC 2177
+void HandleCompress(ImapSession& s, const Command& c);      // RFC 4978
+void HandleGetQuota(ImapSession& s, const Command& c);      // RFC 9208 4.1.1
+void HandleGetQuotaRoot(ImapSession& s, const Command& c);  // RFC 9208 4.1.2
+void HandleSetQuota(ImapSession& s, const Command& c);      // RFC 9208 4.1.3
+// Before APPEND or COPY adds `messages` messages of `octets` in all: true, after answering
+// NO [OVERQUOTA] (or NO for a store error), when they do not fit the user's quota.
+bool RefuseOverQuota(ImapSession& s, const Command& c, uint64_t octets, uint64_t messages);
 void HandleAppend(ImapSession& s, const Command& c);
 void HandleFetch(ImapSession& s, const Command& c, bool uid);
 void HandleStore(ImapSession& s, const Command& c, bool uid);

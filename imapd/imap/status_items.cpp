@@ -6,9 +6,9 @@
 namespace mailsuite::imapd {
 
 std::optional<std::vector<std::string>> ParseStatusItems(const Arg& list, std::string& error) {
-  static const char* const kKnown[] = {"MESSAGES",    "RECENT",        "UIDNEXT",
-                                       "UIDVALIDITY", "UNSEEN",        "SIZE",
-                                       "APPENDLIMIT", "HIGHESTMODSEQ", "DELETED"};
+  static const char* const kKnown[] = {"MESSAGES", "RECENT",         "UIDNEXT",     "UIDVALIDITY",
+                                       "UNSEEN",   "SIZE",           "APPENDLIMIT", "HIGHESTMODSEQ",
+                                       "DELETED",  "DELETED-STORAGE"};
   if (list.kind != Arg::Kind::kList || list.items.empty()) {
     error = "Expected a list of STATUS items";
     return std::nullopt;
@@ -47,6 +47,9 @@ Result<std::string> StatusResponse(ImapSession& s, const store::Mailbox& m,
       value = m.unseen;  // kept by the store: STATUS never reads the messages
     } else if (item == "DELETED") {
       value = m.deleted;  // RFC 9051 6.3.11; a counter like UNSEEN
+    } else if (item == "DELETED-STORAGE") {
+      // RFC 9208 4.1.4: what EXPUNGE would free, in the STORAGE resource's 1024-octet units.
+      value = m.deleted_size / 1024 + (m.deleted_size % 1024 != 0);
     } else if (item == "SIZE") {
       value = m.size;
     } else if (item == "RECENT" && m.first_recent_uid < m.uid_next) {

@@ -1,7 +1,8 @@
-// The STATUS data items (RFC 3501 6.3.10; SIZE of RFC 8438; APPENDLIMIT of RFC 7889) and the
-// "* STATUS" line they produce. Shared by STATUS and LIST-STATUS (RFC 5819: LIST … RETURN
-// (STATUS (…))), so both answer with the same values. RECENT counts the messages no session
-// has claimed as \Recent yet (RFC 3501 2.3.2), the one item that may cost a store read.
+// The STATUS data items (RFC 3501 6.3.10; SIZE of RFC 8438; APPENDLIMIT of RFC 7889;
+// DELETED-STORAGE of RFC 9208) and the "* STATUS" line they produce. Shared by STATUS and
+// LIST-STATUS (RFC 5819: LIST … RETURN (STATUS (…))), so both answer with the same values. RECENT
+// counts the messages no session has claimed as \Recent yet (RFC 3501 2.3.2), the one item that may
+// cost a store read.
 #pragma once
 
 #include <optional>

@@ -4,6 +4,10 @@
 
 namespace mailsuite::mta {
 
+std::string TraceFields(const std::string& sender, const std::string& user_address) {
+  return "Return-Path: <" + sender + ">\r\nDelivered-To: " + user_address + "\r\n";
+}
+
 Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content) {
   // Local: one INBOX row per distinct user, however many addresses or aliases reached them.
   std::vector<store::DeliveryTarget> targets;
@@ -24,9 +28,7 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       if (!inbox->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
       store::DeliveryTarget t;
       t.mailbox = (*inbox)->id;
-      // RFC 5321 4.4: the final delivery adds Return-Path; Delivered-To names the mailbox.
-      t.header_prefix =
-          "Return-Path: <" + env.sender + ">\r\nDelivered-To: " + (*user)->address + "\r\n";
+      t.header_prefix = TraceFields(env.sender, (*user)->address);
       targets.push_back(std::move(t));
     }
   }

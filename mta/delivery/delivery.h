@@ -23,6 +23,10 @@ struct Envelope {
   bool junk = false;  // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
 };
 
+// The trace fields in front of a local copy (RFC 5321 4.4: the final delivery adds
+// Return-Path; Delivered-To names the mailbox).
+std::string TraceFields(const std::string& sender, const std::string& user_address);
+
 Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content);
 
 }  // namespace mailsuite::mta

@@ -1,6 +1,8 @@
 // The key table and the INI reader behind config.h.
 #include "shared/config.h"
 
+#include "shared/byte_size.h"
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -420,6 +422,18 @@ const KeySpec kKeys[] = {
     {"spam", "learn_password_file", "",
      "The controller's password (its first line), when learn_url needs one.",
      PATH_KEY(spam.learn_password_file)},
+    {"quota", "storage", "0",
+     "How much mail a user may keep, for users without a limit of their own (mailsuite user quota "
+     "ADDRESS SIZE): octets, or with K, M, G or T (binary: 2G is 2 GiB). 0: no limit.",
+     [](Config& c, const Value& v) {
+       std::optional<uint64_t> size = ParseByteSize(v.text);
+       if (!size) return std::string("'" + v.text + "' is not a size (such as 0, 500M or 2G)");
+       c.quota.storage = *size;
+       return std::string();
+     }},
+    {"quota", "messages", "0",
+     "How many messages a user may keep, for users without a limit of their own. 0: no limit.",
+     INT_KEY(quota.messages, 0, uint64_t(1) << 62)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {

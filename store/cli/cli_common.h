@@ -39,6 +39,8 @@ Result<std::string> ReadNewPassword();
 // The command families; `words` are the words after the family name ("add", "bob@x", ...).
 int RunDomainCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunUserCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+// user quota ADDRESS ...: `words` start at the address.
+int RunQuotaCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunAliasCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunMailboxCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>& words);

@@ -24,6 +24,8 @@ commands:
   user add|passwd|remove ADDRESS | user list [DOMAIN]
                                            passwords are read from the terminal, or one
                                            line from stdin when it is not a terminal
+  user quota ADDRESS [STORAGE [MESSAGES]]  show usage and limits, or set the user's own:
+                                           2G, 500M, 10000, unlimited, or default
   alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
                                            SOURCE "@domain" is the domain's catch-all
   mailbox list ADDRESS

@@ -1,4 +1,5 @@
-// mailsuite user add|passwd|list|remove. Passwords come from the terminal or stdin, never argv.
+// mailsuite user add|passwd|list|remove (quota: quota_command.cpp). Passwords come from the
+// terminal or stdin, never argv.
 #include <iostream>
 
 #include "cli_common.h"
@@ -24,12 +25,14 @@ Result<std::string> ReadAndHash() {
 
 int RunUserCommand(const GlobalOptions& options, const std::vector<std::string>& words) {
   const std::string action = words.empty() ? "" : words[0];
+  if (action == "quota")
+    return RunQuotaCommand(options, std::vector<std::string>(words.begin() + 1, words.end()));
   if (action == "list") {
     if (words.size() > 2) return UsageError("usage: user list [DOMAIN]");
   } else if (action == "add" || action == "passwd" || action == "remove") {
     if (words.size() != 2) return UsageError("usage: user " + action + " ADDRESS");
   } else {
-    return UsageError("usage: user add|passwd|list|remove ADDRESS");
+    return UsageError("usage: user add|passwd|list|remove|quota ADDRESS");
   }
   auto store = OpenConfiguredStore(options);
   if (!store.ok()) return Fail(store.error());

@@ -53,12 +53,14 @@ Status CopyAll(Connection& src, PgConn& dst, MigrationCounts& c,
   });
   say("domains: " + std::to_string(c.domains));
   c.users = CopyRows(
-      src, "SELECT id, address, domain_id, password_hash, created_at FROM users ORDER BY id",
+      src,
+      "SELECT id, address, domain_id, password_hash, created_at, quota_storage, quota_messages "
+      "FROM users ORDER BY id",
       [&](const Stmt& r) {
         postgres::Execute(dst,
-                          "INSERT INTO users (id, address, domain_id, password_hash, created_at) "
-                          "VALUES ($1, $2, $3, $4, $5)",
-                          r.Int(0), r.Text(1), r.Int(2), r.Text(3), r.Int(4));
+                          "INSERT INTO users (id, address, domain_id, password_hash, created_at, "
+                          "quota_storage, quota_messages) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                          r.Int(0), r.Text(1), r.Int(2), r.Text(3), r.Int(4), r.Int(5), r.Int(6));
       });
   say("users: " + std::to_string(c.users));
   c.aliases = CopyRows(src, "SELECT source, user_id, domain_id FROM aliases", [&](const Stmt& r) {
@@ -85,6 +87,14 @@ Status CopyAll(Connection& src, PgConn& dst, MigrationCounts& c,
                       r.Text(1));
   });
   say("subscriptions: " + std::to_string(c.subscriptions));
+  c.sieve_scripts =
+      CopyRows(src, "SELECT user_id, name, content, active FROM sieve_scripts", [&](const Stmt& r) {
+        postgres::Execute(dst,
+                          "INSERT INTO sieve_scripts (user_id, name, content, active) "
+                          "VALUES ($1, $2, $3, $4)",
+                          r.Int(0), r.Text(1), r.Text(2), r.Int(3) != 0);
+      });
+  say("Sieve scripts: " + std::to_string(c.sieve_scripts));
   c.contents = CopyRows(
       src, "SELECT id, hash, size, data, metadata FROM contents ORDER BY id", [&](const Stmt& r) {
         std::string hash = r.BlobValue(1), data = r.BlobValue(3), metadata = r.BlobValue(4);
@@ -157,20 +167,28 @@ constexpr RowQuery kCompared[] = {
      "SELECT concat_ws('|', id, name) FROM domains ORDER BY id"},
     {"users",
      "SELECT id || '|' || address || '|' || domain_id || '|' || password_hash || '|' || "
-     "created_at FROM users ORDER BY id",
-     "SELECT concat_ws('|', id, address, domain_id, password_hash, created_at) FROM users "
-     "ORDER BY id"},
+     "created_at || '|' || quota_storage || '|' || quota_messages || '|' || used_storage || '|' "
+     "|| used_messages FROM users ORDER BY id",
+     "SELECT concat_ws('|', id, address, domain_id, password_hash, created_at, quota_storage, "
+     "quota_messages, used_storage, used_messages) FROM users ORDER BY id"},
     {"aliases",
      "SELECT source || '|' || user_id || '|' || domain_id FROM aliases ORDER BY source, user_id",
      "SELECT concat_ws('|', source, user_id, domain_id) FROM aliases ORDER BY source, user_id"},
     {"mailboxes",
      "SELECT id || '|' || user_id || '|' || name || '|' || uid_validity || '|' || uid_next || "
      "'|' || highest_modseq || '|' || special_use || '|' || message_count || '|' || "
-     "unseen_count || '|' || deleted_count || '|' || total_size || '|' || expunge_floor || '|' "
+     "unseen_count || '|' || deleted_count || '|' || deleted_size || '|' || total_size || '|' || "
+     "expunge_floor || '|' "
      "|| expunged_count || '|' || first_recent_uid FROM mailboxes ORDER BY id",
      "SELECT concat_ws('|', id, user_id, name, uid_validity, uid_next, highest_modseq, "
-     "special_use, message_count, unseen_count, deleted_count, total_size, expunge_floor, "
+     "special_use, message_count, unseen_count, deleted_count, deleted_size, total_size, "
+     "expunge_floor, "
      "expunged_count, first_recent_uid) FROM mailboxes ORDER BY id"},
+    {"Sieve scripts",
+     "SELECT user_id || '|' || name || '|' || content || '|' || active FROM sieve_scripts "
+     "ORDER BY user_id, name",
+     "SELECT concat_ws('|', user_id, name, content, active::int) FROM sieve_scripts "
+     "ORDER BY user_id, name"},
     {"subscriptions", "SELECT user_id || '|' || name FROM subscriptions ORDER BY user_id, name",
      "SELECT concat_ws('|', user_id, name) FROM subscriptions ORDER BY user_id, name"},
     {"message bodies",

@@ -12,7 +12,7 @@ namespace {
   "SELECT m.id, m.user_id, m.name, m.uid_validity, m.uid_next, m.highest_modseq, "           \
   "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), " \
   "m.special_use, m.message_count, m.unseen_count, m.total_size, m.expunge_floor, "          \
-  "m.first_recent_uid, m.deleted_count FROM mailboxes m "
+  "m.first_recent_uid, m.deleted_count, m.deleted_size FROM mailboxes m "
 
 Mailbox ReadMailboxRow(const PgResult& r, int row) {
   Mailbox m;
@@ -30,6 +30,7 @@ Mailbox ReadMailboxRow(const PgResult& r, int row) {
   m.expunge_floor = static_cast<uint64_t>(r.Int(row, 11));
   m.first_recent_uid = static_cast<uint32_t>(r.Int(row, 12));
   m.deleted = static_cast<uint32_t>(r.Int(row, 13));
+  m.deleted_size = static_cast<uint64_t>(r.Int(row, 14));
   return m;
 }
 

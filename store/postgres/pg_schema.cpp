@@ -223,8 +223,87 @@ CREATE TRIGGER mailboxes_deleted AFTER DELETE ON mailboxes
   FOR EACH ROW EXECUTE FUNCTION mailsuite_mailbox_notify();
 )sql";
 
+// Migration 2: quota, as SQLite schema version 9: the users' own limits (-1: the configured
+// default, 0: none), their usage kept from their mailboxes' counters by a trigger, and
+// mailboxes.deleted_size (octets flagged \Deleted, STATUS DELETED-STORAGE).
+constexpr const char kSchemaV2[] = R"sql(
+ALTER TABLE users ADD COLUMN quota_storage bigint NOT NULL DEFAULT -1;
+ALTER TABLE users ADD COLUMN quota_messages bigint NOT NULL DEFAULT -1;
+ALTER TABLE users ADD COLUMN used_storage bigint NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN used_messages bigint NOT NULL DEFAULT 0;
+UPDATE users SET
+  used_storage = (SELECT coalesce(sum(total_size), 0) FROM mailboxes WHERE user_id = users.id),
+  used_messages = (SELECT coalesce(sum(message_count), 0) FROM mailboxes WHERE user_id = users.id);
+
+CREATE FUNCTION mailsuite_user_usage() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    UPDATE users SET used_messages = used_messages - OLD.message_count,
+      used_storage = used_storage - OLD.total_size
+    WHERE id = OLD.user_id;
+  ELSE
+    UPDATE users SET used_messages = used_messages + NEW.message_count - OLD.message_count,
+      used_storage = used_storage + NEW.total_size - OLD.total_size
+    WHERE id = NEW.user_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER mailboxes_usage AFTER UPDATE OF message_count, total_size ON mailboxes
+  FOR EACH ROW WHEN (NEW.message_count <> OLD.message_count OR NEW.total_size <> OLD.total_size)
+  EXECUTE FUNCTION mailsuite_user_usage();
+CREATE TRIGGER mailboxes_usage_deleted AFTER DELETE ON mailboxes
+  FOR EACH ROW EXECUTE FUNCTION mailsuite_user_usage();
+
+ALTER TABLE mailboxes ADD COLUMN deleted_size bigint NOT NULL DEFAULT 0;
+UPDATE mailboxes SET deleted_size = (SELECT coalesce(sum(size), 0) FROM messages
+  WHERE mailbox_id = mailboxes.id AND (flags & 8) <> 0);
+-- A flag change within a mailbox is one update that leaves message_count and total_size (and
+-- so the user's usage) alone.
+CREATE OR REPLACE FUNCTION mailsuite_message_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.mailbox_id = NEW.mailbox_id THEN
+    UPDATE mailboxes SET
+      unseen_count = unseen_count + ((NEW.flags & 1) = 0)::int - ((OLD.flags & 1) = 0)::int,
+      deleted_count = deleted_count + ((NEW.flags & 8) <> 0)::int - ((OLD.flags & 8) <> 0)::int,
+      deleted_size = deleted_size + CASE WHEN (NEW.flags & 8) <> 0 THEN NEW.size ELSE 0 END
+        - CASE WHEN (OLD.flags & 8) <> 0 THEN OLD.size ELSE 0 END
+    WHERE id = NEW.mailbox_id;
+    RETURN NULL;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    UPDATE mailboxes SET message_count = message_count - 1,
+      unseen_count = unseen_count - ((OLD.flags & 1) = 0)::int,
+      deleted_count = deleted_count - ((OLD.flags & 8) <> 0)::int,
+      deleted_size = deleted_size - CASE WHEN (OLD.flags & 8) <> 0 THEN OLD.size ELSE 0 END,
+      total_size = total_size - OLD.size
+    WHERE id = OLD.mailbox_id;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    UPDATE mailboxes SET message_count = message_count + 1,
+      unseen_count = unseen_count + ((NEW.flags & 1) = 0)::int,
+      deleted_count = deleted_count + ((NEW.flags & 8) <> 0)::int,
+      deleted_size = deleted_size + CASE WHEN (NEW.flags & 8) <> 0 THEN NEW.size ELSE 0 END,
+      total_size = total_size + NEW.size
+    WHERE id = NEW.mailbox_id;
+  END IF;
+  RETURN NULL;
+END $$;
+)sql";
+
+// Migration 3: users' Sieve scripts, as SQLite schema version 10.
+constexpr const char kSchemaV3[] = R"sql(
+CREATE TABLE sieve_scripts (
+  user_id bigint NOT NULL REFERENCES users(id),
+  name text COLLATE "C" NOT NULL,
+  content text NOT NULL,
+  active boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (user_id, name)
+);
+CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE active;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the migration's transaction.
-constexpr const char* kMigrations[] = {kSchemaV1};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 // pg_advisory_xact_lock key of the migration ("mailsuite schema").
 constexpr const char kMigrationLock[] = "SELECT pg_advisory_xact_lock(7236823955263520001)";

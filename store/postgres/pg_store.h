@@ -31,6 +31,17 @@ class PgStore final : public Store {
   Result<std::vector<User>> ListUsers(const std::string& domain) override;
   Status RemoveUser(const std::string& address) override;
 
+  Result<std::optional<QuotaUsage>> GetQuota(UserId user) override;
+  Status SetQuotaLimits(const std::string& address, const QuotaLimits& limits) override;
+
+  Status PutSieveScript(UserId user, const std::string& name, const std::string& content) override;
+  Result<std::vector<SieveScript>> ListSieveScripts(UserId user) override;
+  Result<std::optional<SieveScript>> GetSieveScript(UserId user, const std::string& name) override;
+  Status ActivateSieveScript(UserId user, const std::string& name) override;
+  Status DeleteSieveScript(UserId user, const std::string& name) override;
+  Status RenameSieveScript(UserId user, const std::string& from, const std::string& to) override;
+  Result<std::optional<SieveScript>> ActiveSieveScript(UserId user) override;
+
   Status AddAlias(const std::string& source, const std::string& target) override;
   Result<std::vector<Alias>> ListAliases() override;
   Status RemoveAlias(const std::string& source, const std::string& target) override;

@@ -1,4 +1,5 @@
 // Domains, users and aliases of the PostgreSQL store (as store/sqlite/users.cpp).
+#include <algorithm>
 #include <optional>
 
 #include "names.h"
@@ -135,6 +136,51 @@ Status PgStore::SetPasswordHash(const std::string& address, const std::string& p
   });
 }
 
+namespace {
+
+// -1 in the quota columns: the configured default.
+int64_t LimitColumn(const std::optional<uint64_t>& limit) {
+  return limit ? static_cast<int64_t>(*limit) : -1;
+}
+std::optional<uint64_t> LimitValue(int64_t column) {
+  if (column < 0) return std::nullopt;
+  return static_cast<uint64_t>(column);
+}
+
+}  // namespace
+
+Result<std::optional<QuotaUsage>> PgStore::GetQuota(UserId user) {
+  std::optional<QuotaUsage> usage;
+  Status s = db_->Read([&](PgConn& conn) {
+    usage.reset();
+    PgResult r = Query(conn,
+                       "SELECT used_storage, used_messages, quota_storage, quota_messages "
+                       "FROM users WHERE id = $1",
+                       user);
+    if (r.rows() > 0) {
+      usage.emplace();
+      usage->storage = static_cast<uint64_t>(std::max<int64_t>(r.Int(0, 0), 0));
+      usage->messages = static_cast<uint64_t>(std::max<int64_t>(r.Int(0, 1), 0));
+      usage->limits.storage = LimitValue(r.Int(0, 2));
+      usage->limits.messages = LimitValue(r.Int(0, 3));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return usage;
+}
+
+Status PgStore::SetQuotaLimits(const std::string& address, const QuotaLimits& limits) {
+  Result<Address> addr = NormalizeAddress(address);
+  if (!addr.ok()) return addr.status();
+  return db_->Write([&](PgConn& conn) {
+    if (Execute(conn, "UPDATE users SET quota_storage = $1, quota_messages = $2 WHERE address = $3",
+                LimitColumn(limits.storage), LimitColumn(limits.messages), addr->full) == 0)
+      return Status::Error("user " + addr->full + " does not exist");
+    return Status::Ok();
+  });
+}
+
 Result<std::optional<User>> PgStore::FindUser(const std::string& address) {
   Result<Address> addr = NormalizeAddress(address);
   if (!addr.ok()) return std::optional<User>();
@@ -200,6 +246,7 @@ Status PgStore::RemoveUser(const std::string& address) {
     Execute(conn, "DELETE FROM mailboxes WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM subscriptions WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM aliases WHERE user_id = $1", id);
+    Execute(conn, "DELETE FROM sieve_scripts WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM users WHERE id = $1", id);
     return Status::Ok();
   });

@@ -11,7 +11,7 @@ constexpr const char kSelectMailbox[] =
     "SELECT m.id, m.user_id, m.name, m.uid_validity, m.uid_next, m.highest_modseq, "
     "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
     "m.special_use, m.message_count, m.unseen_count, m.total_size, m.expunge_floor, "
-    "m.first_recent_uid, m.deleted_count "
+    "m.first_recent_uid, m.deleted_count, m.deleted_size "
     "FROM mailboxes m ";
 
 }  // namespace
@@ -32,6 +32,7 @@ Mailbox ReadMailboxRow(const Stmt& stmt) {
   m.expunge_floor = static_cast<uint64_t>(stmt.Int(11));
   m.first_recent_uid = static_cast<uint32_t>(stmt.Int(12));
   m.deleted = static_cast<uint32_t>(stmt.Int(13));
+  m.deleted_size = static_cast<uint64_t>(stmt.Int(14));
   return m;
 }
 

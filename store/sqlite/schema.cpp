@@ -278,9 +278,81 @@ ALTER TABLE queue ADD COLUMN finish_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue ADD COLUMN finish_until INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v9: quota (issue #18).
+// - users.quota_storage / quota_messages: the user's own limits; -1: the configured default,
+//   0: none.
+// - users.used_storage / used_messages: the sums of their mailboxes' total_size and
+//   message_count, kept by triggers on those counters (which the message triggers keep), so a
+//   quota check reads one row. A deleted mailbox takes what it still held with it.
+// - mailboxes.deleted_size: octets of the messages flagged \Deleted, for STATUS
+//   DELETED-STORAGE (RFC 9208 4.2); the v7 triggers are replaced by ones that keep it too.
+constexpr const char kSchemaV9[] = R"sql(
+ALTER TABLE users ADD COLUMN quota_storage INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE users ADD COLUMN quota_messages INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE users ADD COLUMN used_storage INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN used_messages INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET
+  used_storage = (SELECT coalesce(sum(total_size), 0) FROM mailboxes WHERE user_id = users.id),
+  used_messages = (SELECT coalesce(sum(message_count), 0) FROM mailboxes WHERE user_id = users.id);
+CREATE TRIGGER mailboxes_usage AFTER UPDATE OF message_count, total_size ON mailboxes
+WHEN NEW.message_count != OLD.message_count OR NEW.total_size != OLD.total_size BEGIN
+  UPDATE users SET used_messages = used_messages + NEW.message_count - OLD.message_count,
+    used_storage = used_storage + NEW.total_size - OLD.total_size
+  WHERE id = NEW.user_id;
+END;
+CREATE TRIGGER mailboxes_usage_deleted AFTER DELETE ON mailboxes BEGIN
+  UPDATE users SET used_messages = used_messages - OLD.message_count,
+    used_storage = used_storage - OLD.total_size
+  WHERE id = OLD.user_id;
+END;
+
+ALTER TABLE mailboxes ADD COLUMN deleted_size INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET deleted_size = (SELECT coalesce(sum(size), 0) FROM messages
+  WHERE mailbox_id = mailboxes.id AND flags & 8 != 0);
+DROP TRIGGER messages_deleted_insert;
+DROP TRIGGER messages_deleted_delete;
+DROP TRIGGER messages_deleted_flag;
+DROP TRIGGER messages_deleted_move;
+CREATE TRIGGER messages_deleted_insert AFTER INSERT ON messages WHEN NEW.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count + 1, deleted_size = deleted_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_delete AFTER DELETE ON messages WHEN OLD.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count - 1, deleted_size = deleted_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_flag AFTER UPDATE OF flags ON messages
+WHEN (OLD.flags & 8) != (NEW.flags & 8) BEGIN
+  UPDATE mailboxes SET
+    deleted_count = deleted_count + (NEW.flags & 8 != 0) - (OLD.flags & 8 != 0),
+    deleted_size = deleted_size + (CASE WHEN NEW.flags & 8 != 0 THEN NEW.size ELSE -OLD.size END)
+  WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER messages_deleted_move AFTER UPDATE OF mailbox_id ON messages
+WHEN OLD.mailbox_id != NEW.mailbox_id AND OLD.flags & 8 != 0 BEGIN
+  UPDATE mailboxes SET deleted_count = deleted_count - 1, deleted_size = deleted_size - OLD.size
+  WHERE id = OLD.mailbox_id;
+  UPDATE mailboxes SET deleted_count = deleted_count + 1, deleted_size = deleted_size + NEW.size
+  WHERE id = NEW.mailbox_id;
+END;
+)sql";
+
+// v10: users' Sieve scripts (issue #18); the partial unique index keeps one active per user.
+constexpr const char kSchemaV10[] = R"sql(
+CREATE TABLE sieve_scripts (
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  content TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE active = 1;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
+    kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10,
 };
 
 }  // namespace

@@ -96,11 +96,22 @@ std::vector<std::string> FindProblems(Connection& conn) {
       "flags & 1 = 0) OR "
       "b.deleted_count <> (SELECT count(*) FROM messages WHERE mailbox_id = b.id AND "
       "flags & 8 != 0) OR "
+      "b.deleted_size <> (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox_id = b.id "
+      "AND flags & 8 != 0) OR "
       "b.total_size <> (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox_id = b.id) OR "
       "b.expunged_count <> (SELECT count(*) FROM expunged WHERE mailbox_id = b.id)",
       0);
   if (bad_counters > 0)
     problems.push_back(std::to_string(bad_counters) + " mailboxes with wrong counters");
+  int64_t bad_usage = QueryInt(
+      conn,
+      "SELECT count(*) FROM users u WHERE "
+      "u.used_messages <> (SELECT coalesce(sum(message_count), 0) FROM mailboxes "
+      "WHERE user_id = u.id) OR "
+      "u.used_storage <> (SELECT coalesce(sum(total_size), 0) FROM mailboxes WHERE user_id = u.id)",
+      0);
+  if (bad_usage > 0)
+    problems.push_back(std::to_string(bad_usage) + " users with wrong quota usage");
   int64_t orphans = QueryInt(conn,
                              "SELECT count(*) FROM mailbox_snapshots s WHERE NOT EXISTS (SELECT "
                              "1 FROM mailboxes b WHERE b.id = s.mailbox_id AND "

@@ -1,4 +1,5 @@
 // Domains, users and aliases of the SQLite store.
+#include <algorithm>
 #include <optional>
 
 #include "names.h"
@@ -132,6 +133,52 @@ Status SqliteStore::SetPasswordHash(const std::string& address, const std::strin
   });
 }
 
+namespace {
+
+// -1 in the quota columns: the configured default.
+int64_t LimitColumn(const std::optional<uint64_t>& limit) {
+  return limit ? static_cast<int64_t>(*limit) : -1;
+}
+std::optional<uint64_t> LimitValue(int64_t column) {
+  if (column < 0) return std::nullopt;
+  return static_cast<uint64_t>(column);
+}
+
+}  // namespace
+
+Result<std::optional<QuotaUsage>> SqliteStore::GetQuota(UserId user) {
+  std::optional<QuotaUsage> usage;
+  Status s = db_->Read([&](Connection& conn) {
+    usage.reset();
+    Stmt stmt(conn,
+              "SELECT used_storage, used_messages, quota_storage, quota_messages FROM users "
+              "WHERE id = ?",
+              user);
+    if (stmt.Step()) {
+      usage.emplace();
+      usage->storage = static_cast<uint64_t>(std::max<int64_t>(stmt.Int(0), 0));
+      usage->messages = static_cast<uint64_t>(std::max<int64_t>(stmt.Int(1), 0));
+      usage->limits.storage = LimitValue(stmt.Int(2));
+      usage->limits.messages = LimitValue(stmt.Int(3));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return usage;
+}
+
+Status SqliteStore::SetQuotaLimits(const std::string& address, const QuotaLimits& limits) {
+  Result<Address> addr = NormalizeAddress(address);
+  if (!addr.ok()) return addr.status();
+  return db_->Write([&](Connection& conn) {
+    Execute(conn, "UPDATE users SET quota_storage = ?, quota_messages = ? WHERE address = ?",
+            LimitColumn(limits.storage), LimitColumn(limits.messages), addr->full);
+    if (sqlite3_changes(conn.handle()) == 0)
+      return Status::Error("user " + addr->full + " does not exist");
+    return Status::Ok();
+  });
+}
+
 Result<std::optional<User>> SqliteStore::FindUser(const std::string& address) {
   Result<Address> addr = NormalizeAddress(address);
   if (!addr.ok()) return std::optional<User>();
@@ -198,6 +245,7 @@ Status SqliteStore::RemoveUser(const std::string& address) {
     Execute(conn, "DELETE FROM mailboxes WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM subscriptions WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM aliases WHERE user_id = ?", id);
+    Execute(conn, "DELETE FROM sieve_scripts WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM users WHERE id = ?", id);
     return Status::Ok();
   });

@@ -66,6 +66,7 @@ void HandleAppend(ImapSession& s, const Command& c) {
     return s.No(c, "[SERVERBUG] Cannot append");
   }
   if (!box->has_value()) return s.No(c, "[TRYCREATE] No such mailbox");
+  if (RefuseOverQuota(s, c, content.size(), 1)) return;
   auto uid = s.store().Append((**box).id, content, flags, date);
   if (!uid) return s.NoAfterStoreError(c, uid.status(), "append", "Cannot append");
   s.log().Info("append " + Printable((**box).name) + " uid=" + std::to_string(*uid) +

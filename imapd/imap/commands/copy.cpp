@@ -50,6 +50,11 @@ void HandleCopy(ImapSession& s, const Command& c, bool uid, bool move) {
   for (size_t seq : *seqs) uids.push_back(s.selected->at(seq).uid);
   if (uids.empty()) return s.Ok(c, verb + " completed");
   store::MailboxId from = s.selected->mailbox().id;
+  if (!move) {  // a MOVE between one user's mailboxes adds nothing to what they keep
+    uint64_t octets = 0;
+    for (size_t seq : *seqs) octets += static_cast<uint64_t>(s.selected->at(seq).size);
+    if (RefuseOverQuota(s, c, octets, uids.size())) return;
+  }
   auto r = move ? s.store().Move(from, uids, (**dest).id) : s.store().Copy(from, uids, (**dest).id);
   if (!r) return s.NoAfterStoreError(c, r.status(), "copy", "Cannot " + verb);
   if (r->uids.empty()) return s.Ok(c, verb + " completed");  // all expunged meanwhile

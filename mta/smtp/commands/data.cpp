@@ -5,6 +5,7 @@
 
 #include "../../delivery/delivery.h"
 #include "../../delivery/dsn_sender.h"
+#include "../../delivery/quota_check.h"
 #include "../../dkim/dkim_signer.h"
 #include "../../inbound/inbound_checks.h"
 #include "../milter_events.h"
@@ -37,6 +38,45 @@ std::string DkimSummary(const std::vector<DkimResult>& results) {
   for (const DkimResult& r : results)
     out += (out.empty() ? "" : ",") + std::string(DkimOutcomeName(r.outcome));
   return out.empty() ? "none" : out;
+}
+
+// Quota at the end of data. SMTP has one reply for every recipient, so a message some local
+// users have no room for is never half-delivered in silence: when nobody has room, 552 5.2.2;
+// when others have, our own users' mail goes to them and a DSN names the full mailboxes (each
+// with NOTIFY=FAILURE, the default), while a stranger's is refused for all with 452 4.2.2 (a
+// bounce to a sender we cannot vouch for would be backscatter) and tried again later.
+// Returns false when it answered the transaction.
+bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, bool known_sender,
+              std::vector<DsnRecipient>* full_notices) {
+  auto full = UsersWithoutRoom(s.services.store, s.services.config.quota, env, content);
+  if (!full) {
+    s.log().Error("store: " + full.error());
+    s.Reply(451, "4.3.0", "Local error in processing; try again later");
+    return false;
+  }
+  if (full->empty()) return true;
+  std::string names;
+  for (const NoRoom& n : *full) names += (names.empty() ? "" : ", ") + n.user_address;
+  Envelope rest = env;
+  if (!WithoutUsers(rest, *full)) {
+    s.log().Info("refused " + env.id + ": mailbox full: " + names);
+    s.Reply(552, "5.2.2", "Mailbox full: " + names);
+    return false;
+  }
+  if (!known_sender) {
+    s.log().Info("deferred " + env.id + ": mailbox full: " + names);
+    s.Reply(452, "4.2.2", "Mailbox full: " + names + "; try again later");
+    return false;
+  }
+  s.log().Info(env.id + ": not delivered to " + names + ": mailbox full");
+  for (const NoRoom& n : *full) {
+    const Recipient& r = env.recipients[n.recipient];
+    if (DsnWanted(r.rcpt.notify, "failed"))
+      full_notices->push_back({r.address, r.rcpt.orcpt, "failed", "5.2.2",
+                               "x-local; mailbox of " + n.user_address + " is full", ""});
+  }
+  env = std::move(rest);
+  return true;
 }
 
 void AcceptMessage(SmtpSession& s, std::string content) {
@@ -141,6 +181,11 @@ void AcceptMessage(SmtpSession& s, std::string content) {
       s.log().Error(signature.error() + "; " + id + " goes unsigned");
   }
 
+  std::vector<DsnRecipient> full_notices;
+  if (!MakeRoom(s, env, content, known_sender, &full_notices)) {
+    s.ResetTransaction();
+    return;
+  }
   Status st = DeliverMessage(s.services.store, env, content);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());
@@ -165,10 +210,14 @@ void AcceptMessage(SmtpSession& s, std::string content) {
           {r.address, r.rcpt.orcpt, "delivered", "2.0.0", "x-local; delivered to the mailbox", ""});
   }
   if (remote && s.services.on_queued) s.services.on_queued();
+  DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
   if (!delivered.empty()) {
-    DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
     if (Status st = SendDsn(s.services.store, in, delivered, content, s.services.dkim); !st)
       s.log().Error("cannot send the delivery notice for " + id + ": " + st.message());
+  }
+  if (!full_notices.empty()) {
+    if (Status st = SendDsn(s.services.store, in, full_notices, content, s.services.dkim); !st)
+      s.log().Error("cannot send the mailbox-full notice for " + id + ": " + st.message());
   }
   s.ResetTransaction();
 }

@@ -1,7 +1,9 @@
 // RCPT TO (RFC 5321 4.1.1.3) with DSN NOTIFY/ORCPT (RFC 3461). Local domains: the recipient
 // must resolve to users (directly, by alias, or by catch-all) or it is refused at once with
 // 550 5.1.1, so no bounce is ever sent to a forged sender (no backscatter). Other domains:
-// only for authenticated clients and trusted networks (no open relay).
+// only for authenticated clients and trusted networks (no open relay). A local recipient
+// without room for the message (quota) gets 452 4.2.2.
+#include "../../delivery/quota_check.h"
 #include "../milter_events.h"
 #include "../session.h"
 
@@ -68,6 +70,20 @@ void HandleRcpt(SmtpSession& s, const std::string& argument) {
         s.Reply(550, "5.1.1", "Recipient address rejected: user unknown");
         s.CountError();  // address probing costs the session like any other error
         s.log().Info("unknown recipient " + Printable(r.address));
+        return;
+      }
+      // RFC 1870 6.4 and RFC 3463 X.2.2: a full mailbox is a transient failure; the client
+      // keeps the message for this recipient and tries again.
+      auto full = NoneHasRoom(s.services.store, s.services.config.quota, *users,
+                              static_cast<uint64_t>(s.transaction.mail.size.value_or(0)));
+      if (!full) {
+        s.log().Error("store: " + full.error());
+        s.Reply(451, "4.3.0", "Temporary lookup failure");
+        return;
+      }
+      if (*full) {
+        s.Reply(452, "4.2.2", "Mailbox full: " + Printable(r.address));
+        s.log().Info("mailbox full: " + Printable(r.address));
         return;
       }
       r.local_users = std::move(*users);

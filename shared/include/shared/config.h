@@ -152,6 +152,12 @@ struct DkimConfig {
   std::string key_dir;  // <domain>/<selector>.key files (shared/mail/dkim_keys.h)
 };
 
+// The limits of users without their own (mailsuite user quota); 0: none.
+struct QuotaConfig {
+  uint64_t storage = 0;   // octets of all of a user's messages
+  uint64_t messages = 0;  // how many messages a user may keep
+};
+
 // What filters' verdicts mean for delivery, and where users' corrections are reported.
 struct SpamConfig {
   std::string junk_header;       // "X-Spam: Yes": a filter's verdict that sends mail to Junk
@@ -177,6 +183,7 @@ struct Config {
   RelayConfig relay;
   DkimConfig dkim;
   SpamConfig spam;
+  QuotaConfig quota;
 };
 
 // Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are

@@ -14,7 +14,7 @@
 namespace mailsuite::store {
 
 struct MigrationCounts {
-  int64_t domains = 0, users = 0, aliases = 0, mailboxes = 0, subscriptions = 0;
+  int64_t domains = 0, users = 0, aliases = 0, mailboxes = 0, subscriptions = 0, sieve_scripts = 0;
   int64_t contents = 0, messages = 0, expunged = 0, queue_messages = 0, queue_recipients = 0;
   bool operator==(const MigrationCounts&) const = default;
 };

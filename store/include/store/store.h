@@ -73,6 +73,29 @@ class Store {
   // Removes the user, their mailboxes and messages, and aliases that point at them.
   virtual Status RemoveUser(const std::string& address) = 0;
 
+  // ---- Quota -----------------------------------------------------------------------------
+  // The user's usage and own limits; nullopt when the user does not exist. Costs one row.
+  virtual Result<std::optional<QuotaUsage>> GetQuota(UserId user) = 0;
+  // Replaces both of the user's limits. Error if the user does not exist.
+  virtual Status SetQuotaLimits(const std::string& address, const QuotaLimits& limits) = 0;
+
+  // ---- Sieve scripts ---------------------------------------------------------------------
+  // Names are compared as given (RFC 5804 1.6); the caller checks them and the script text.
+  // Stores a new script or replaces one's text (an active script stays active).
+  virtual Status PutSieveScript(UserId user, const std::string& name,
+                                const std::string& content) = 0;
+  virtual Result<std::vector<SieveScript>> ListSieveScripts(UserId user) = 0;  // by name
+  virtual Result<std::optional<SieveScript>> GetSieveScript(UserId user,
+                                                            const std::string& name) = 0;
+  // Makes `name` the user's one active script; "" leaves none active. Error if it is missing.
+  virtual Status ActivateSieveScript(UserId user, const std::string& name) = 0;
+  // Error if it is missing or active (RFC 5804 2.10).
+  virtual Status DeleteSieveScript(UserId user, const std::string& name) = 0;
+  // Error if `from` is missing or `to` exists (RFC 5804 2.11.1); an active script stays active.
+  virtual Status RenameSieveScript(UserId user, const std::string& from, const std::string& to) = 0;
+  // What delivery runs: the active script with its text; nullopt when none. Costs one row.
+  virtual Result<std::optional<SieveScript>> ActiveSieveScript(UserId user) = 0;
+
   // ---- Aliases ---------------------------------------------------------------------------
   // source "a@d" or "@d" (catch-all for domain d, which must be local); target an existing
   // user. One source may have several targets. Error on a duplicate pair or if source is a user.

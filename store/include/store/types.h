@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,30 @@ struct User {
   std::string address;        // "local@domain", lower-cased
   std::string domain;         // the part after '@'
   std::string password_hash;  // argon2id PHC string (see shared/auth/password.h)
+};
+
+// A user's own limits (the RFC 9208 resources STORAGE and MESSAGE). nullopt: the configured
+// default (quota.storage, quota.messages) applies; 0: no limit.
+struct QuotaLimits {
+  std::optional<uint64_t> storage;   // octets
+  std::optional<uint64_t> messages;  // messages in all their mailboxes
+  bool operator==(const QuotaLimits&) const = default;
+};
+
+// What a user uses now, kept by the store in the transaction of every change (never counted on
+// read), and their own limits.
+struct QuotaUsage {
+  uint64_t storage = 0;   // octets of every message in every mailbox of theirs
+  uint64_t messages = 0;  // how many messages that is
+  QuotaLimits limits;
+};
+
+// One of a user's Sieve scripts (RFC 5228), by name as ManageSieve (RFC 5804) knows them; at
+// most one of a user's scripts is active, and delivery runs that one.
+struct SieveScript {
+  std::string name;
+  std::string content;  // empty in listings
+  bool active = false;
 };
 
 // source is "local@domain" or, for a domain catch-all, "@domain"; target is a local user.
@@ -57,10 +82,11 @@ struct Mailbox {
   bool subscribed = false;
   std::string special_use;
   // Counters kept by the store in the transaction of every change (never counted on read).
-  uint32_t messages = 0;  // number of messages now in the mailbox
-  uint32_t unseen = 0;    // of those, without \Seen
-  uint32_t deleted = 0;   // of those, with \Deleted (STATUS DELETED, RFC 9051 6.3.11)
-  uint64_t size = 0;      // octets of all of them (STATUS SIZE, RFC 8438)
+  uint32_t messages = 0;      // number of messages now in the mailbox
+  uint32_t unseen = 0;        // of those, without \Seen
+  uint32_t deleted = 0;       // of those, with \Deleted (STATUS DELETED, RFC 9051 6.3.11)
+  uint64_t size = 0;          // octets of all of them (STATUS SIZE, RFC 8438)
+  uint64_t deleted_size = 0;  // octets of those with \Deleted (STATUS DELETED-STORAGE, RFC 9208)
   // Expunges with a MODSEQ at or below this were pruned from the expunge log: a client that
   // last synchronised at or below it cannot be told exactly what vanished (RFC 7162 3.2.5.2).
   uint64_t expunge_floor = 0;

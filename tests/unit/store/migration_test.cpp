@@ -38,6 +38,18 @@ TEST(Migration, ReleaseV3DatabaseKeepsEverythingAndGainsCounters) {
     EXPECT_EQ(inbox->expunge_floor, 0u);
     EXPECT_EQ(inbox->first_recent_uid, 7u);  // v5: nothing is \Recent after the upgrade
     EXPECT_EQ(store->CountRecent(inbox->id).value(), 0u);
+    // v9: the user's quota usage is the sum of their mailboxes; no limits of their own.
+    uint64_t storage = 0, messages = 0;
+    for (const Mailbox& m : store->ListMailboxes(alice->id).value()) {
+      storage += m.size;
+      messages += m.messages;
+    }
+    auto usage = store->GetQuota(alice->id).value();
+    ASSERT_TRUE(usage.has_value());
+    EXPECT_EQ(usage->storage, storage);
+    EXPECT_EQ(usage->messages, messages);
+    EXPECT_GT(messages, 4u);
+    EXPECT_EQ(usage->limits, QuotaLimits{});
 
     auto list = store->ListMessages(inbox->id).value();
     ASSERT_EQ(list.size(), 4u);
