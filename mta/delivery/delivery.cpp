@@ -1,15 +1,73 @@
+// DeliverMessage; see delivery.h.
 #include "delivery.h"
+
+#include <Poco/Logger.h>
 
 #include <set>
 
+#include "sieve_delivery.h"
+
 namespace mailsuite::mta {
+namespace {
+
+// The user's INBOX, or their Junk folder for a message judged spam (every user is created with
+// one; a deleted Junk means INBOX). nullopt: the user has no INBOX.
+Result<std::optional<store::MailboxId>> DefaultMailbox(store::Store& store, store::UserId uid,
+                                                       bool junk) {
+  if (junk) {
+    auto box = store.GetMailbox(uid, "Junk");
+    if (!box) return box.status();
+    if (box->has_value()) return std::optional<store::MailboxId>((**box).id);
+  }
+  auto inbox = store.GetMailbox(uid, "INBOX");
+  if (!inbox) return inbox.status();
+  if (!inbox->has_value()) return std::optional<store::MailboxId>();
+  return std::optional<store::MailboxId>((**inbox).id);
+}
+
+// Sieve redirects to our own users land in their default mailbox at once (without running
+// their scripts, so two scripts cannot bounce a message between them); the rest are returned
+// for the queue. An address that no user answers is dropped.
+Result<std::vector<std::string>> RedirectLocally(store::Store& store, const Envelope& env,
+                                                 const std::vector<std::string>& redirects,
+                                                 std::set<store::UserId>& seen,
+                                                 std::vector<store::DeliveryTarget>& targets) {
+  std::vector<std::string> remote;
+  for (const std::string& to : redirects) {
+    auto local = store.DomainExists(to.substr(to.rfind('@') + 1));
+    if (!local) return local.status();
+    if (!*local) {
+      remote.push_back(to);
+      continue;
+    }
+    auto users = store.ResolveRecipient(to);
+    if (!users) return users.status();
+    if (users->empty())
+      Poco::Logger::get("sieve").warning(env.id + ": redirect to unknown local " + to + " dropped");
+    for (store::UserId uid : *users) {
+      if (!seen.insert(uid).second) continue;
+      auto user = store.GetUser(uid);
+      if (!user) return user.status();
+      auto box = DefaultMailbox(store, uid, env.junk);
+      if (!box) return box.status();
+      if (!user->has_value() || !box->has_value()) continue;
+      targets.push_back({**box, TraceFields(env.sender, (*user)->address)});
+    }
+  }
+  return remote;
+}
+
+}  // namespace
 
 std::string TraceFields(const std::string& sender, const std::string& user_address) {
   return "Return-Path: <" + sender + ">\r\nDelivered-To: " + user_address + "\r\n";
 }
 
-Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content) {
-  // Local: one INBOX row per distinct user, however many addresses or aliases reached them.
+Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content,
+                      bool* queued) {
+  if (queued) *queued = false;
+  // Local: one row per distinct user and mailbox, however many addresses or aliases reached
+  // them; the user's Sieve script picks the mailboxes.
   std::vector<store::DeliveryTarget> targets;
   std::set<store::UserId> seen;
   for (const Recipient& r : env.recipients) {
@@ -18,36 +76,48 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       auto user = store.GetUser(uid);
       if (!user) return user.status();
       if (!user->has_value()) continue;  // removed since RCPT; nothing to deliver to
-      auto inbox = store.GetMailbox(uid, "INBOX");
-      if (!inbox) return inbox.status();
-      if (env.junk) {  // every user is created with a Junk folder; one deleted means INBOX
-        auto junk = store.GetMailbox(uid, "Junk");
-        if (!junk) return junk.status();
-        if (junk->has_value()) inbox = std::move(junk);
+      auto box = DefaultMailbox(store, uid, env.junk);
+      if (!box) return box.status();
+      if (!box->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
+      const std::string trace = TraceFields(env.sender, (*user)->address);
+      SieveDecision where{{**box}, {}};
+      if (env.run_sieve)
+        where = DecideWithSieve(store, {uid, (*user)->address, **box, env.sender, env.id}, content);
+      for (store::MailboxId m : where.mailboxes) targets.push_back({m, trace});
+      auto remote_redirects = RedirectLocally(store, env, where.redirects, seen, targets);
+      if (!remote_redirects) return remote_redirects.status();
+      where.redirects = std::move(*remote_redirects);
+      if (!where.redirects.empty()) {
+        // Queued before the local rows commit: a failure after this repeats a redirect when
+        // the client sends again, never loses one. The copy carries this user's trace fields,
+        // so a redirect that comes back round is recognised (sieve_delivery.h).
+        store::NewQueueMessage redirect;
+        redirect.sender = env.sender;
+        for (const std::string& to : where.redirects) redirect.recipients.push_back({to, "", ""});
+        redirect.content = trace + content;
+        auto id = store.Enqueue(redirect);
+        if (!id) return id.status();
+        if (queued) *queued = true;
       }
-      if (!inbox->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
-      store::DeliveryTarget t;
-      t.mailbox = (*inbox)->id;
-      t.header_prefix = TraceFields(env.sender, (*user)->address);
-      targets.push_back(std::move(t));
     }
   }
 
-  store::NewQueueMessage queued;
+  store::NewQueueMessage remote;
   for (const Recipient& r : env.recipients) {
     if (!r.local_users.empty()) continue;
-    queued.recipients.push_back({r.address, r.rcpt.notify, r.rcpt.orcpt});
+    remote.recipients.push_back({r.address, r.rcpt.notify, r.rcpt.orcpt});
   }
-
-  if (!queued.recipients.empty()) {
-    queued.sender = env.sender;
-    queued.envid = env.mail.envid;
-    queued.ret = env.mail.ret;
+  if (!remote.recipients.empty()) {
+    remote.sender = env.sender;
+    remote.envid = env.mail.envid;
+    remote.ret = env.mail.ret;
   }
+  if (targets.empty() && remote.recipients.empty()) return Status::Ok();  // all discarded
   // The store parses the MIME structure once and caches it with the body.
-  auto accepted = store.Accept(targets, queued.recipients.empty() ? nullptr : &queued, content,
+  auto accepted = store.Accept(targets, remote.recipients.empty() ? nullptr : &remote, content,
                                env.received_at);
   if (!accepted) return accepted.status();
+  if (queued && !remote.recipients.empty()) *queued = true;
   return Status::Ok();
 }
 

@@ -1,5 +1,5 @@
 // DeliverMessage: what happens to an accepted message. Local recipients get it in their INBOX
-// (or Junk, when the envelope says so)
+// (or Junk, when the envelope says so; or where their Sieve script files it)
 // (content stored once, with a per-recipient Return-Path:/Delivered-To: prefix); remote ones go
 // to the outbound queue with their DSN parameters. When it returns Ok, everything is on disk.
 #pragma once
@@ -20,13 +20,17 @@ struct Envelope {
   MailFrom mail;       // DSN RET/ENVID, BODY, SMTPUTF8
   std::vector<Recipient> recipients;
   int64_t received_at = 0;
-  bool junk = false;  // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
+  bool junk = false;       // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
+  bool run_sieve = false;  // mail received by SMTP: users' Sieve scripts decide (not for DSNs)
 };
 
 // The trace fields in front of a local copy (RFC 5321 4.4: the final delivery adds
 // Return-Path; Delivered-To names the mailbox).
 std::string TraceFields(const std::string& sender, const std::string& user_address);
 
-Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content);
+// `queued` (may be null) tells whether anything went to the outbound queue (remote recipients
+// or Sieve redirects), so the caller can wake the queue runner.
+Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content,
+                      bool* queued = nullptr);
 
 }  // namespace mailsuite::mta

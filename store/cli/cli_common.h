@@ -41,6 +41,7 @@ int RunDomainCommand(const GlobalOptions& options, const std::vector<std::string
 int RunUserCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 // user quota ADDRESS ...: `words` start at the address.
 int RunQuotaCommand(const GlobalOptions& options, const std::vector<std::string>& words);
+int RunSieveCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunAliasCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunMailboxCommand(const GlobalOptions& options, const std::vector<std::string>& words);
 int RunQueueCommand(const GlobalOptions& options, const std::vector<std::string>& words);

@@ -29,6 +29,10 @@ commands:
   alias add SOURCE TARGET | alias list | alias remove SOURCE [TARGET]
                                            SOURCE "@domain" is the domain's catch-all
   mailbox list ADDRESS
+  sieve list|deactivate ADDRESS | sieve put ADDRESS NAME [FILE]
+  sieve get|activate|delete ADDRESS NAME | sieve check FILE
+                                           users' Sieve filters (RFC 5228), checked before
+                                           they are stored; put reads stdin without FILE
   dkim keygen DOMAIN [--selector S] [--type rsa|ed25519]
                                            DKIM signing keys (RSA and Ed25519 unless --type);
                                            prints the DNS record to publish
@@ -108,6 +112,7 @@ int Main(int argc, char** argv) {
   if (words[0] == "user") return RunUserCommand(options, rest);
   if (words[0] == "alias") return RunAliasCommand(options, rest);
   if (words[0] == "mailbox") return RunMailboxCommand(options, rest);
+  if (words[0] == "sieve") return RunSieveCommand(options, rest);
   if (words[0] == "queue") return RunQueueCommand(options, rest);
   if (words[0] == "check") return RunCheckCommand(options, rest);
   if (words[0] == "backup") return RunBackupCommand(options, rest);

@@ -146,6 +146,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   env.recipients = t.recipients;
   env.received_at = now;
   env.junk = junk;
+  env.run_sieve = true;
   // The content filters see the message as the client sent it (our trace fields are ours, as
   // Postfix keeps its Received: from them) and may change it and the envelope; our trace
   // fields and signature come on top of what they left.
@@ -186,7 +187,8 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     s.ResetTransaction();
     return;
   }
-  Status st = DeliverMessage(s.services.store, env, content);
+  bool queued = false;
+  Status st = DeliverMessage(s.services.store, env, content, &queued);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());
     if (st.no_space())  // RFC 5321 4.2.3 / RFC 3463 X.3.1: the sender keeps it and retries
@@ -199,17 +201,15 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
-  bool remote = false;
   std::vector<DsnRecipient> delivered;  // RFC 3461: NOTIFY=SUCCESS for a local mailbox
   // Only for senders we know (known_sender above): a stranger on port 25 could otherwise make
   // us mail a forged sender (backscatter, SECURITY.md 3).
   for (const Recipient& r : env.recipients) {
-    remote = remote || r.local_users.empty();
     if (known_sender && !r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
       delivered.push_back(
           {r.address, r.rcpt.orcpt, "delivered", "2.0.0", "x-local; delivered to the mailbox", ""});
   }
-  if (remote && s.services.on_queued) s.services.on_queued();
+  if (queued && s.services.on_queued) s.services.on_queued();
   DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
   if (!delivered.empty()) {
     if (Status st = SendDsn(s.services.store, in, delivered, content, s.services.dkim); !st)

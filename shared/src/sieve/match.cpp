@@ -1,0 +1,128 @@
+// :is, :contains and :matches. Work is charged in units of kComparisonsPerStep octet
+// comparisons: :contains charges its worst case (value × key) up front, :matches counts as it
+// goes. :matches is the single-backtrack-point wildcard algorithm: O(value × pattern), never
+// exponential, whatever the stars.
+#include "match.h"
+
+#include <Poco/Ascii.h>
+
+#include <vector>
+
+namespace mailsuite::sieve {
+namespace {
+
+constexpr uint64_t kComparisonsPerStep = 256;
+
+bool SameOctet(Comparator comparator, char a, char b) {
+  if (comparator == Comparator::kOctet) return a == b;
+  // i;ascii-casemap (RFC 4790 9.2): only a-z fold, every other octet compares as it is.
+  return Poco::Ascii::toLower(static_cast<unsigned char>(a)) ==
+         Poco::Ascii::toLower(static_cast<unsigned char>(b));
+}
+
+bool SameRun(Comparator comparator, std::string_view a, std::string_view b) {
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!SameOctet(comparator, a[i], b[i])) return false;
+  return true;
+}
+
+// Where the character at `at` ends: for "?" (RFC 5228 2.7.1 "matches a single character"),
+// a character is an octet under i;octet and a UTF-8 sequence under i;ascii-casemap, so "?"
+// matches "é" in a decoded Subject. A broken sequence ends at its first bad octet.
+size_t NextCharacter(Comparator comparator, std::string_view value, size_t at) {
+  auto lead = static_cast<unsigned char>(value[at]);
+  size_t length = comparator == Comparator::kOctet ? 1
+                  : lead >= 0xf0                   ? 4
+                  : lead >= 0xe0                   ? 3
+                  : lead >= 0xc0                   ? 2
+                                                   : 1;
+  size_t end = at + 1;
+  while (end < value.size() && end < at + length && (value[end] & 0xc0) == 0x80) ++end;
+  return end;
+}
+
+struct PatternElement {
+  enum class Kind { kOctet, kOne, kAny };  // a literal octet, "?", "*"
+  Kind kind;
+  char octet = 0;
+};
+
+// RFC 5228 2.7.1: "\" quotes the next character ("\*", "\?", "\\"); runs of "*" are one.
+std::vector<PatternElement> ParsePattern(std::string_view key) {
+  using Kind = PatternElement::Kind;
+  std::vector<PatternElement> out;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c == '\\' && i + 1 < key.size()) {
+      out.push_back({Kind::kOctet, key[++i]});
+    } else if (c == '*') {
+      if (out.empty() || out.back().kind != Kind::kAny) out.push_back({Kind::kAny});
+    } else if (c == '?') {
+      out.push_back({Kind::kOne});
+    } else {
+      out.push_back({Kind::kOctet, c});
+    }
+  }
+  return out;
+}
+
+bool Wildcard(Comparator comparator, std::string_view value, std::string_view key,
+              StepBudget& budget) {
+  using Kind = PatternElement::Kind;
+  const std::vector<PatternElement> pattern = ParsePattern(key);
+  const size_t npos = std::string_view::npos;
+  size_t p = 0, v = 0;                 // positions in pattern and value
+  size_t star = npos, star_value = 0;  // the last "*" seen and where its match ends now
+  uint64_t work = 0;
+  while (v < value.size()) {
+    if (++work % kComparisonsPerStep == 0 && !budget.Charge(1)) return false;
+    if (p < pattern.size() && pattern[p].kind == Kind::kAny) {
+      star = p++;
+      star_value = v;
+    } else if (p < pattern.size() && pattern[p].kind == Kind::kOne) {
+      v = NextCharacter(comparator, value, v);
+      ++p;
+    } else if (p < pattern.size() && SameOctet(comparator, pattern[p].octet, value[v])) {
+      ++v;
+      ++p;
+    } else if (star != npos) {
+      // Let the last "*" take one more character and retry what follows it. Earlier stars
+      // never need to change: the last one can absorb whatever they would.
+      p = star + 1;
+      star_value = NextCharacter(comparator, value, star_value);
+      v = star_value;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p].kind == Kind::kAny) ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+bool Matches(MatchType type, Comparator comparator, std::string_view value, std::string_view key,
+             StepBudget& budget) {
+  switch (type) {
+    case MatchType::kIs:
+      if (!budget.Charge(1 + value.size() / kComparisonsPerStep)) return false;
+      return value.size() == key.size() && SameRun(comparator, value, key);
+    case MatchType::kContains: {
+      if (key.size() > value.size()) {
+        budget.Charge(1);
+        return false;
+      }
+      uint64_t positions = value.size() - key.size() + 1;
+      if (!budget.Charge(1 + positions * key.size() / kComparisonsPerStep)) return false;
+      for (size_t at = 0; at < positions; ++at)
+        if (SameRun(comparator, value.substr(at, key.size()), key)) return true;
+      return false;
+    }
+    case MatchType::kMatches:
+      if (!budget.Charge(1)) return false;
+      return Wildcard(comparator, value, key, budget);
+  }
+  return false;
+}
+
+}  // namespace mailsuite::sieve

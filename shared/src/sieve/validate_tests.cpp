@@ -1,0 +1,170 @@
+// Tests (RFC 5228 5) and their shared arguments: COMPARATOR, MATCH-TYPE, ADDRESS-PART (2.7).
+#include <Poco/String.h>
+
+#include "validate.h"
+
+namespace mailsuite::sieve {
+namespace {
+
+constexpr int kMatchGroup = 1;
+constexpr int kAddressPartGroup = 2;
+constexpr int kSizeGroup = 3;
+
+constexpr TagSpec kMatchTags[] = {{"is", "", kMatchGroup},
+                                  {"contains", "", kMatchGroup},
+                                  {"matches", "", kMatchGroup},
+                                  {"comparator", "", 0, true}};
+constexpr TagSpec kAddressTags[] = {
+    {"is", "", kMatchGroup},          {"contains", "", kMatchGroup},
+    {"matches", "", kMatchGroup},     {"comparator", "", 0, true},
+    {"all", "", kAddressPartGroup},   {"localpart", "", kAddressPartGroup},
+    {"domain", "", kAddressPartGroup}};
+constexpr TagSpec kSizeTags[] = {{"over", "", kSizeGroup}, {"under", "", kSizeGroup}};
+
+// RFC 5322 3.6.8: field-name = 1*ftext, printable US-ASCII but ':'.
+bool IsFieldName(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (c < 33 || c > 126 || c == ':') return false;
+  return true;
+}
+
+CompileCheck MatchArguments(const Node& node, const SplitArguments& split, Test& out) {
+  out.match = split.Has("contains")  ? MatchType::kContains
+              : split.Has("matches") ? MatchType::kMatches
+                                     : MatchType::kIs;
+  out.address_part = split.Has("localpart") ? AddressPart::kLocalPart
+                     : split.Has("domain")  ? AddressPart::kDomain
+                                            : AddressPart::kAll;
+  auto comparator = split.tags.find("comparator");
+  if (comparator == split.tags.end()) return std::nullopt;
+  // RFC 5228 2.7.3: a comparator the implementation does not have is an error.
+  if (Poco::icompare(comparator->second, "i;ascii-casemap") == 0) {
+    out.comparator = Comparator::kAsciiCasemap;
+  } else if (Poco::icompare(comparator->second, "i;octet") == 0) {
+    out.comparator = Comparator::kOctet;
+  } else {
+    return CompileError{node.line, node.name + ": unknown comparator '" + comparator->second + "'"};
+  }
+  return std::nullopt;
+}
+
+// header, address, envelope: <names: string-list> <keys: string-list> after the tags.
+CompileCheck NamesAndKeys(const Node& node, const SplitArguments& split,
+                          std::vector<std::string>& names, Test& out) {
+  const auto& pos = split.positional;
+  if (pos.size() != 2 || pos[0]->kind != Argument::Kind::kStringList ||
+      pos[1]->kind != Argument::Kind::kStringList)
+    return ArgumentError(node, "a list of names and a list of keys");
+  names = pos[0]->strings;
+  out.keys = pos[1]->strings;
+  return std::nullopt;
+}
+
+CompileCheck HeaderNames(const Node& node, const std::vector<std::string>& names) {
+  for (const std::string& name : names)
+    if (!IsFieldName(name))
+      return CompileError{node.line, node.name + ": invalid header name '" + name + "'"};
+  return std::nullopt;
+}
+
+CompileCheck Exists(const Node& node, const Extensions& extensions, Test& out) {
+  SplitArguments split;
+  if (auto error = Split(node, {}, extensions, split)) return error;
+  if (split.positional.size() != 1 || split.positional[0]->kind != Argument::Kind::kStringList)
+    return ArgumentError(node, "a list of header names");
+  out.headers = split.positional[0]->strings;
+  return HeaderNames(node, out.headers);
+}
+
+CompileCheck HeaderOrAddress(const Node& node, const Extensions& extensions, Test& out) {
+  SplitArguments split;
+  bool address = out.kind == Test::Kind::kAddress;
+  if (auto error = address ? Split(node, kAddressTags, extensions, split)
+                           : Split(node, kMatchTags, extensions, split))
+    return error;
+  if (auto error = MatchArguments(node, split, out)) return error;
+  if (auto error = NamesAndKeys(node, split, out.headers, out)) return error;
+  return HeaderNames(node, out.headers);
+}
+
+CompileCheck Envelope(const Node& node, const Extensions& extensions, Test& out) {
+  if (!extensions.Has("envelope"))
+    return CompileError{node.line, "envelope: missing require \"envelope\""};
+  SplitArguments split;
+  if (auto error = Split(node, kAddressTags, extensions, split)) return error;
+  if (auto error = MatchArguments(node, split, out)) return error;
+  std::vector<std::string> parts;
+  if (auto error = NamesAndKeys(node, split, parts, out)) return error;
+  for (const std::string& part : parts) {
+    if (Poco::icompare(part, "from") == 0) {
+      out.envelope_parts.push_back(EnvelopePart::kFrom);
+    } else if (Poco::icompare(part, "to") == 0) {
+      out.envelope_parts.push_back(EnvelopePart::kTo);
+    } else {
+      // RFC 5228 5.4: an envelope part the implementation does not know is an error.
+      return CompileError{node.line, "envelope: unknown envelope part '" + part + "'"};
+    }
+  }
+  return std::nullopt;
+}
+
+CompileCheck Size(const Node& node, const Extensions& extensions, Test& out) {
+  SplitArguments split;
+  if (auto error = Split(node, kSizeTags, extensions, split)) return error;
+  if (split.tags.empty() || split.positional.size() != 1 ||
+      split.positional[0]->kind != Argument::Kind::kNumber)
+    return ArgumentError(node, ":over or :under and a number");
+  out.kind = split.Has("over") ? Test::Kind::kSizeOver : Test::Kind::kSizeUnder;
+  out.size = split.positional[0]->number;
+  return std::nullopt;
+}
+
+CompileCheck NoArguments(const Node& node) {
+  if (!node.arguments.empty()) return ArgumentError(node, "no arguments");
+  return std::nullopt;
+}
+
+// not <test>; allof/anyof <tests: test-list>.
+CompileCheck Children(const Node& node, const Extensions& extensions, Test& out, bool list) {
+  if (!node.arguments.empty()) return ArgumentError(node, "no arguments before the test");
+  if (list ? !node.test_list : (node.test_list || node.tests.size() != 1))
+    return ArgumentError(node, list ? "a test list \"( ... )\"" : "one test");
+  for (const Node& child : node.tests) {
+    out.children.emplace_back();
+    if (auto error = ValidateTest(child, extensions, out.children.back())) return error;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+CompileCheck ValidateTest(const Node& node, const Extensions& extensions, Test& out) {
+  using Kind = Test::Kind;
+  const std::string& name = node.name;
+  if (name == "not" || name == "allof" || name == "anyof") {
+    out.kind = name == "not" ? Kind::kNot : name == "allof" ? Kind::kAllOf : Kind::kAnyOf;
+    return Children(node, extensions, out, name != "not");
+  }
+  if (auto error = NoTestsOrBlock(node, /*is_command=*/false)) return error;
+  if (name == "true" || name == "false") {
+    out.kind = name == "true" ? Kind::kTrue : Kind::kFalse;
+    return NoArguments(node);
+  }
+  if (name == "exists") {
+    out.kind = Kind::kExists;
+    return Exists(node, extensions, out);
+  }
+  if (name == "header" || name == "address") {
+    out.kind = name == "header" ? Kind::kHeader : Kind::kAddress;
+    return HeaderOrAddress(node, extensions, out);
+  }
+  if (name == "envelope") {
+    out.kind = Kind::kEnvelope;
+    return Envelope(node, extensions, out);
+  }
+  if (name == "size") return Size(node, extensions, out);
+  return CompileError{node.line, "unknown test '" + name + "'"};
+}
+
+}  // namespace mailsuite::sieve
