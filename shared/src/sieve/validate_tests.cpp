@@ -77,6 +77,33 @@ CompileCheck Exists(const Node& node, const Extensions& extensions, Test& out) {
   return HeaderNames(node, out.headers);
 }
 
+// RFC 5228 5.1: the address test MUST be restricted to header fields that hold addresses (and
+// MUST allow at least From, To, Cc, Bcc, Sender, Resent-From and Resent-To).
+bool HoldsAddresses(const std::string& name) {
+  static const char* const kAddressFields[] = {"from",
+                                               "to",
+                                               "cc",
+                                               "bcc",
+                                               "sender",
+                                               "reply-to",
+                                               "resent-from",
+                                               "resent-to",
+                                               "resent-cc",
+                                               "resent-bcc",
+                                               "resent-sender",
+                                               "return-path",
+                                               "delivered-to",
+                                               "envelope-to",
+                                               "x-original-to",
+                                               "errors-to",
+                                               "disposition-notification-to",
+                                               "mail-followup-to",
+                                               "mail-reply-to"};
+  for (const char* field : kAddressFields)
+    if (Poco::icompare(name, field) == 0) return true;
+  return false;
+}
+
 CompileCheck HeaderOrAddress(const Node& node, const Extensions& extensions, Test& out) {
   SplitArguments split;
   bool address = out.kind == Test::Kind::kAddress;
@@ -85,7 +112,13 @@ CompileCheck HeaderOrAddress(const Node& node, const Extensions& extensions, Tes
     return error;
   if (auto error = MatchArguments(node, split, out)) return error;
   if (auto error = NamesAndKeys(node, split, out.headers, out)) return error;
-  return HeaderNames(node, out.headers);
+  if (auto error = HeaderNames(node, out.headers)) return error;
+  if (address)
+    for (const std::string& name : out.headers)
+      if (!HoldsAddresses(name))
+        return CompileError{node.line,
+                            "address: '" + name + "' is not a header field of addresses"};
+  return std::nullopt;
 }
 
 CompileCheck Envelope(const Node& node, const Extensions& extensions, Test& out) {

@@ -123,6 +123,9 @@ TEST(SieveParse, ErrorsNameTheProblemAndTheLine) {
       {"redirect :create \"a@b.example\";", "line 1: redirect: unexpected tag ':create'"},
       {"redirect \"not an address\";", "line 1: redirect: invalid address 'not an address'"},
       {"redirect \"nobody\";", "line 1: redirect: invalid address 'nobody'"},
+      // RFC 5228 5.1: address only on header fields that hold addresses.
+      {"if address \"Subject\" \"x\" { }",
+       "line 1: address: 'Subject' is not a header field of addresses"},
       {"keep \"x\";", "line 1: keep: expected no arguments"},
       {"stop :copy;", "line 1: stop: expected no arguments"},
       {"keep\ndiscard;", "line 2: keep: unexpected test 'discard' (missing ';'?)"},
