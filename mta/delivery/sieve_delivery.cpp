@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <list>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "shared/mail/header_scan.h"
@@ -18,7 +19,8 @@ namespace {
 Poco::Logger& Log() { return Poco::Logger::get("sieve"); }
 
 // Compiled scripts by their text: a script compiles once per process, not once per message.
-// Bounded (least recently used goes); a changed script is a new text and compiles anew.
+// Bounded in count and in text held (least recently used goes first); a changed script is a
+// new text and compiles anew.
 class ScriptCache {
  public:
   sieve::CompileResult Get(const std::string& text) {
@@ -30,8 +32,10 @@ class ScriptCache {
     }
     sieve::CompileResult compiled = sieve::Compile(text);
     order_.emplace_front(text, compiled);
-    index_[text] = order_.begin();
-    if (order_.size() > kMaxScripts) {
+    index_[order_.front().first] = order_.begin();  // the view is of the list's own copy
+    bytes_ += text.size();
+    while (order_.size() > kMaxScripts || (bytes_ > kMaxBytes && order_.size() > 1)) {
+      bytes_ -= order_.back().first.size();
       index_.erase(order_.back().first);
       order_.pop_back();
     }
@@ -40,9 +44,11 @@ class ScriptCache {
 
  private:
   static constexpr size_t kMaxScripts = 1000;
+  static constexpr size_t kMaxBytes = 16 << 20;
   std::mutex mu_;
+  size_t bytes_ = 0;
   std::list<std::pair<std::string, sieve::CompileResult>> order_;
-  std::unordered_map<std::string, decltype(order_)::iterator> index_;
+  std::unordered_map<std::string_view, decltype(order_)::iterator> index_;
 };
 
 ScriptCache& Cache() {
