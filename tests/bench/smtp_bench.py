@@ -6,7 +6,8 @@ scale. Build without sanitizers first (tests/run.sh --no-sanitize), then:
     tests/bench/smtp_bench.py --build build-test-plain -c 16 -m 500 -s 4096
 
 --sign: the sender's domain is local with DKIM keys, so every message is signed (RSA and
-Ed25519), as a trusted network's mail for a local From: domain is. --check: the client is a
+Ed25519), as a trusted network's mail for a local From: domain is. --sieve FILE: the recipient
+has FILE as their active Sieve script (twenty_rules.sieve is a typical one). --check: the client is a
 stranger on port 25, so every message gets SPF (MAIL FROM and HELO), DKIM and DMARC checks
 against a loopback fake DNS that publishes SPF and DMARC for the sender's domain.
 """
@@ -44,6 +45,7 @@ def main():
     p.add_argument("-s", type=int, default=4096)
     p.add_argument("--sign", action="store_true")
     p.add_argument("--check", action="store_true")
+    p.add_argument("--sieve", metavar="FILE")
     args = p.parse_args()
 
     os.environ["MAILSUITE_BUILD_DIR"] = os.path.abspath(args.build)
@@ -62,13 +64,17 @@ def main():
         settings.update({"smtp.trusted_networks": "", "dns.servers": f"127.0.0.1:{dns.port}"})
     with Suite(users={"bob@example.test": "bench-password"}, daemons=("mta",),
                domains=domains, settings=settings) as s:
+        if args.sieve:
+            s.cli("sieve", "put", "bob@example.test", "bench", args.sieve)
+            s.cli("sieve", "activate", "bob@example.test", "bench")
         if args.sign:
             s.cli("dkim", "keygen", "bench.example")
             s.stop_daemon("mta")
             s.start_daemon("mta")
         print(f"fsync rate of {s.dir}: {fsync_rate(s.dir):.0f}/s"
               + (", DKIM signing" if args.sign else "")
-              + (", SPF/DKIM/DMARC checks" if args.check else ""))
+              + (", SPF/DKIM/DMARC checks" if args.check else "")
+              + (f", Sieve script {os.path.basename(args.sieve)}" if args.sieve else ""))
         load = os.path.join(args.build, "tests", "bench", "smtp_load")
         cmd = [load, "--port", str(s.port("smtp")), "-c", str(args.c), "-m", str(args.m),
                "-s", str(args.s), "--rcpt", "bob@example.test", "--max-seconds", "300"]
