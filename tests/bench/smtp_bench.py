@@ -7,7 +7,8 @@ scale. Build without sanitizers first (tests/run.sh --no-sanitize), then:
 
 --sign: the sender's domain is local with DKIM keys, so every message is signed (RSA and
 Ed25519), as a trusted network's mail for a local From: domain is. --sieve FILE: the recipient
-has FILE as their active Sieve script (twenty_rules.sieve is a typical one). --check: the client is a
+has FILE as their active Sieve script (twenty_rules.sieve is a typical one). --quota: every user
+has a (never reached) storage limit, so RCPT and the end of data check it. --check: the client is a
 stranger on port 25, so every message gets SPF (MAIL FROM and HELO), DKIM and DMARC checks
 against a loopback fake DNS that publishes SPF and DMARC for the sender's domain.
 """
@@ -46,6 +47,7 @@ def main():
     p.add_argument("--sign", action="store_true")
     p.add_argument("--check", action="store_true")
     p.add_argument("--sieve", metavar="FILE")
+    p.add_argument("--quota", action="store_true")
     args = p.parse_args()
 
     os.environ["MAILSUITE_BUILD_DIR"] = os.path.abspath(args.build)
@@ -54,6 +56,8 @@ def main():
     from fake_dns import FakeDns  # noqa: E402
 
     settings = {"log.level": "warning"}
+    if args.quota:
+        settings["quota.storage"] = "100G"
     domains = ["example.test"]
     dns = None
     if args.sign:
@@ -74,7 +78,8 @@ def main():
         print(f"fsync rate of {s.dir}: {fsync_rate(s.dir):.0f}/s"
               + (", DKIM signing" if args.sign else "")
               + (", SPF/DKIM/DMARC checks" if args.check else "")
-              + (f", Sieve script {os.path.basename(args.sieve)}" if args.sieve else ""))
+              + (f", Sieve script {os.path.basename(args.sieve)}" if args.sieve else "")
+              + (", quota checked" if args.quota else ""))
         load = os.path.join(args.build, "tests", "bench", "smtp_load")
         cmd = [load, "--port", str(s.port("smtp")), "-c", str(args.c), "-m", str(args.m),
                "-s", str(args.s), "--rcpt", "bob@example.test", "--max-seconds", "300"]

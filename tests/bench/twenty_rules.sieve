@@ -22,6 +22,6 @@ if allof (address :is "To" "me@example.net", header :contains "Subject" "family"
   fileinto :create "Family"; stop;
 }
 if header :contains "Received" "mail.partner.example" { fileinto :create "Partners"; stop; }
-if not exists "Date" { fileinto "Junk"; stop; }
+if header :is "X-Spam" "Yes" { fileinto "Junk"; stop; }
 if header :matches "From" "*noreply*" { fileinto :create "Notifications"; stop; }
 if address :all :is "Reply-To" "support@example.org" { fileinto :create "Support"; stop; }
