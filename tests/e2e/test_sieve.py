@@ -1,6 +1,6 @@
 """Users' Sieve scripts at delivery (issue #18, RFC 5228): the CLI refuses a broken script with its
 line; the active script files mail by header, address and envelope, discards, keeps copies, makes
-a missing folder with :create, redirects to a local user and to a remote one through the queue,
+a missing folder with :create, compares a spam score numerically (RFC 5231), redirects to a local user and to a remote one through the queue,
 stops a redirect that comes back round; a script that fails at run time keeps the message in
 INBOX; mail placed by APPEND is never filtered."""
 
@@ -18,7 +18,13 @@ USERS = {"bob@example.test": "hungry", "alice@example.test": "sesame"}
 SETTINGS = {"smtp.trusted_networks": ""}  # 127.0.0.1 on port 25 is a stranger
 
 # After RFC 5228 section 9 (its examples use extensions beyond this set; these keep their shape).
-SCRIPT = """require ["fileinto", "envelope", "copy", "mailbox"];
+SCRIPT = """require ["fileinto", "envelope", "copy", "mailbox", "relational",
+           "comparator-i;ascii-numeric"];
+# A spam filter's score (RFC 5231 with RFC 4790's numeric comparator: 12.5 counts as 12).
+if header :value "ge" :comparator "i;ascii-numeric" "X-Spam-Score" "10" {
+    fileinto "Junk";
+    stop;
+}
 # Mailing lists first.
 if header :contains "List-Id" "<dev.lists.example.org>" {
     fileinto :create "Lists/dev";
@@ -116,12 +122,17 @@ class SieveTest(unittest.TestCase):
             send(s, "boss@example.org", ["bob@example.test"], "from the boss")
             send(s, "carol@example.org", ["bob@example.test"], "big one", body=("y" * 70 + "\r\n") * 400)
             send(s, "carol@example.org", ["bob@example.test"], "plain")
+            send(s, "carol@example.org", ["bob@example.test"], "scored high",
+                 "X-Spam-Score: 12.5\r\n")
+            send(s, "carol@example.org", ["bob@example.test"], "scored low",
+                 "X-Spam-Score: 9.9\r\n")
 
             self.assertEqual(subjects(s, "bob@example.test", "Lists/dev"), ["list mail"])
             self.assertEqual(subjects(s, "bob@example.test", "Archive"),
                              ["invoice", "from the boss"])
             self.assertEqual(subjects(s, "bob@example.test", "INBOX"),
-                             ["before", "from the boss", "plain"])
+                             ["before", "from the boss", "plain", "scored low"])
+            self.assertEqual(subjects(s, "bob@example.test", "Junk"), ["scored high"])
             self.assertEqual(subjects(s, "alice@example.test", "INBOX"), ["big one"])
             # The redirected copy says whom it came through.
             imap = imap_login(s, "alice@example.test")

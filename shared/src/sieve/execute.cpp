@@ -146,39 +146,65 @@ class Interpreter {
   // combination matches).
   bool AnyMatches(const Test& test, std::string_view value) {
     for (const std::string& key : test.keys) {
-      if (Matches(test.match, test.comparator, value, key, budget_)) return true;
+      if (test.match == MatchType::kValue
+              ? Relates(test.relation, test.comparator, value, key, budget_)
+              : Matches(test.match, test.comparator, value, key, budget_))
+        return true;
+      if (budget_.exhausted()) return false;
+    }
+    return false;
+  }
+
+  // :count (RFC 5231 4.2): how many values there are, compared with each key as a string.
+  bool CountRelates(const Test& test, size_t count) {
+    const std::string text = std::to_string(count);
+    for (const std::string& key : test.keys) {
+      if (Relates(test.relation, test.comparator, text, key, budget_)) return true;
       if (budget_.exhausted()) return false;
     }
     return false;
   }
 
   bool Header(const Test& test) {
-    for (const std::string& name : test.headers)
-      for (const std::string& value : view_.DecodedValues(name))
-        if (AnyMatches(test, value)) return true;
-    return false;
+    size_t count = 0;
+    for (const std::string& name : test.headers) {
+      for (const std::string& value : view_.DecodedValues(name)) {
+        ++count;
+        if (test.match != MatchType::kCount && AnyMatches(test, value)) return true;
+      }
+    }
+    return test.match == MatchType::kCount && CountRelates(test, count);
   }
 
   bool Address(const Test& test) {
+    size_t count = 0;
     for (const std::string& name : test.headers) {
       for (const MailAddress& address : view_.Addresses(name)) {
+        ++count;
+        if (test.match == MatchType::kCount) continue;
         auto part = AddressPartOf(address, test.address_part);
         if (part && AnyMatches(test, *part)) return true;
       }
     }
-    return false;
+    return test.match == MatchType::kCount && CountRelates(test, count);
   }
 
   bool Envelope(const Test& test) {
+    size_t count = 0;
     for (EnvelopePart part : test.envelope_parts) {
       const std::string& address =
           part == EnvelopePart::kFrom ? input_.envelope_from : input_.envelope_to;
+      // RFC 5231 4.2: the null reverse-path is not counted.
+      if (test.match == MatchType::kCount) {
+        count += address.empty() ? 0 : 1;
+        continue;
+      }
       // RFC 5228 5.4: the null reverse-path "<>" is the empty string, whatever the part.
       std::optional<std::string> value =
           address.empty() ? std::string() : AddressPartOf(SplitAddress(address), test.address_part);
       if (value && AnyMatches(test, *value)) return true;
     }
-    return false;
+    return test.match == MatchType::kCount && CountRelates(test, count);
   }
 
   const MessageInput& input_;

@@ -6,6 +6,7 @@
 
 #include <Poco/Ascii.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace mailsuite::sieve {
@@ -99,13 +100,70 @@ bool Wildcard(Comparator comparator, std::string_view value, std::string_view ke
   return p == pattern.size();
 }
 
+// RFC 4790 9.1: a string's value is the number its leading digits spell; a string that does
+// not begin with a digit is positive infinity, equal only to another such string. Any length.
+int CompareNumeric(std::string_view a, std::string_view b) {
+  auto digits = [](std::string_view s) {
+    size_t end = 0;
+    while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
+    std::string_view number = s.substr(0, end);
+    size_t first = number.find_first_not_of('0');
+    return std::make_pair(
+        end > 0, first == std::string_view::npos ? std::string_view() : number.substr(first));
+  };
+  auto [a_finite, a_number] = digits(a);
+  auto [b_finite, b_number] = digits(b);
+  if (!a_finite || !b_finite) return a_finite == b_finite ? 0 : a_finite ? -1 : 1;
+  if (a_number.size() != b_number.size()) return a_number.size() < b_number.size() ? -1 : 1;
+  return a_number.compare(b_number) < 0 ? -1 : a_number == b_number ? 0 : 1;
+}
+
+bool Holds(Relation relation, int order) {
+  switch (relation) {
+    case Relation::kGt:
+      return order > 0;
+    case Relation::kGe:
+      return order >= 0;
+    case Relation::kLt:
+      return order < 0;
+    case Relation::kLe:
+      return order <= 0;
+    case Relation::kEq:
+      return order == 0;
+    case Relation::kNe:
+      return order != 0;
+  }
+  return false;
+}
+
 }  // namespace
+
+int Compare(Comparator comparator, std::string_view a, std::string_view b) {
+  if (comparator == Comparator::kAsciiNumeric) return CompareNumeric(a, b);
+  size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i) {
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (comparator == Comparator::kAsciiCasemap) {
+      x = static_cast<unsigned char>(Poco::Ascii::toLower(x));
+      y = static_cast<unsigned char>(Poco::Ascii::toLower(y));
+    }
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+}
+
+bool Relates(Relation relation, Comparator comparator, std::string_view value, std::string_view key,
+             StepBudget& budget) {
+  if (!budget.Charge(1 + std::max(value.size(), key.size()) / kComparisonsPerStep)) return false;
+  return Holds(relation, Compare(comparator, value, key));
+}
 
 bool Matches(MatchType type, Comparator comparator, std::string_view value, std::string_view key,
              StepBudget& budget) {
   switch (type) {
     case MatchType::kIs:
       if (!budget.Charge(1 + value.size() / kComparisonsPerStep)) return false;
+      if (comparator == Comparator::kAsciiNumeric) return CompareNumeric(value, key) == 0;
       return value.size() == key.size() && SameRun(comparator, value, key);
     case MatchType::kContains: {
       if (key.size() > value.size()) {
@@ -121,6 +179,10 @@ bool Matches(MatchType type, Comparator comparator, std::string_view value, std:
     case MatchType::kMatches:
       if (!budget.Charge(1)) return false;
       return Wildcard(comparator, value, key, budget);
+    case MatchType::kValue:
+      return false;  // the caller passes the test's relation to Relates
+    case MatchType::kCount:
+      return false;  // counts are compared by the interpreter (RFC 5231 4.2)
   }
   return false;
 }

@@ -10,7 +10,15 @@
 
 namespace mailsuite::sieve {
 
+// :is, :contains and :matches.
 bool Matches(MatchType type, Comparator comparator, std::string_view value, std::string_view key,
+             StepBudget& budget);
+
+// Ordering of two strings under a comparator (RFC 4790 9): negative, 0 or positive.
+int Compare(Comparator comparator, std::string_view a, std::string_view b);
+
+// :value "op" (RFC 5231 4.1): whether `value` op `key` holds under the comparator.
+bool Relates(Relation relation, Comparator comparator, std::string_view value, std::string_view key,
              StepBudget& budget);
 
 }  // namespace mailsuite::sieve

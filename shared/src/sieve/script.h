@@ -11,8 +11,11 @@
 
 namespace mailsuite::sieve {
 
-enum class MatchType { kIs, kContains, kMatches };     // RFC 5228 2.7.1
-enum class Comparator { kAsciiCasemap, kOctet };       // RFC 5228 2.7.3, RFC 4790 9
+// RFC 5228 2.7.1; :value and :count of RFC 5231 ("relational").
+enum class MatchType { kIs, kContains, kMatches, kValue, kCount };
+// RFC 5228 2.7.3, RFC 4790 9 (i;ascii-numeric: 9.1, with require "comparator-i;ascii-numeric").
+enum class Comparator { kAsciiCasemap, kOctet, kAsciiNumeric };
+enum class Relation { kGt, kGe, kLt, kLe, kEq, kNe };  // RFC 5231 5
 enum class AddressPart { kAll, kLocalPart, kDomain };  // RFC 5228 2.7.4
 enum class EnvelopePart { kFrom, kTo };                // RFC 5228 5.4
 
@@ -32,6 +35,7 @@ struct Test {
   };
   Kind kind = Kind::kTrue;
   MatchType match = MatchType::kIs;
+  Relation relation = Relation::kEq;  // :value and :count
   Comparator comparator = Comparator::kAsciiCasemap;
   AddressPart address_part = AddressPart::kAll;
   std::vector<std::string> headers;          // exists, header, address

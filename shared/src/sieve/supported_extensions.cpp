@@ -10,11 +10,13 @@ const std::vector<std::string>& SupportedExtensions() {
   // them, so scripts that require them by name compile.
   static const std::vector<std::string> kExtensions = {
       "comparator-i;ascii-casemap",  // RFC 4790 9.2
+      "comparator-i;ascii-numeric",  // RFC 4790 9.1
       "comparator-i;octet",          // RFC 4790 9.3
       "copy",                        // RFC 3894
       "envelope",                    // RFC 5228 5.4
       "fileinto",                    // RFC 5228 4.1
       "mailbox",                     // RFC 5490 3 (fileinto :create only)
+      "relational",                  // RFC 5231
   };
   return kExtensions;
 }

@@ -13,12 +13,18 @@ constexpr int kSizeGroup = 3;
 constexpr TagSpec kMatchTags[] = {{"is", "", kMatchGroup},
                                   {"contains", "", kMatchGroup},
                                   {"matches", "", kMatchGroup},
+                                  {"value", "relational", kMatchGroup, true},
+                                  {"count", "relational", kMatchGroup, true},
                                   {"comparator", "", 0, true}};
-constexpr TagSpec kAddressTags[] = {
-    {"is", "", kMatchGroup},          {"contains", "", kMatchGroup},
-    {"matches", "", kMatchGroup},     {"comparator", "", 0, true},
-    {"all", "", kAddressPartGroup},   {"localpart", "", kAddressPartGroup},
-    {"domain", "", kAddressPartGroup}};
+constexpr TagSpec kAddressTags[] = {{"is", "", kMatchGroup},
+                                    {"contains", "", kMatchGroup},
+                                    {"matches", "", kMatchGroup},
+                                    {"comparator", "", 0, true},
+                                    {"value", "relational", kMatchGroup, true},
+                                    {"count", "relational", kMatchGroup, true},
+                                    {"all", "", kAddressPartGroup},
+                                    {"localpart", "", kAddressPartGroup},
+                                    {"domain", "", kAddressPartGroup}};
 constexpr TagSpec kSizeTags[] = {{"over", "", kSizeGroup}, {"under", "", kSizeGroup}};
 
 // RFC 5322 3.6.8: field-name = 1*ftext, printable US-ASCII but ':'.
@@ -29,10 +35,31 @@ bool IsFieldName(const std::string& name) {
   return true;
 }
 
-CompileCheck MatchArguments(const Node& node, const SplitArguments& split, Test& out) {
+// RFC 5231 5: relational-match = DQUOTE ("gt" / "ge" / "lt" / "le" / "eq" / "ne") DQUOTE.
+std::optional<Relation> ParseRelation(const std::string& text) {
+  static const std::pair<const char*, Relation> kRelations[] = {
+      {"gt", Relation::kGt}, {"ge", Relation::kGe}, {"lt", Relation::kLt},
+      {"le", Relation::kLe}, {"eq", Relation::kEq}, {"ne", Relation::kNe}};
+  for (const auto& [name, relation] : kRelations)
+    if (Poco::icompare(text, name) == 0) return relation;
+  return std::nullopt;
+}
+
+CompileCheck MatchArguments(const Node& node, const SplitArguments& split, Test& out,
+                            const Extensions& extensions) {
   out.match = split.Has("contains")  ? MatchType::kContains
               : split.Has("matches") ? MatchType::kMatches
+              : split.Has("value")   ? MatchType::kValue
+              : split.Has("count")   ? MatchType::kCount
                                      : MatchType::kIs;
+  if (out.match == MatchType::kValue || out.match == MatchType::kCount) {
+    const std::string& text =
+        split.tags.find(out.match == MatchType::kValue ? "value" : "count")->second;
+    std::optional<Relation> relation = ParseRelation(text);
+    if (!relation)
+      return CompileError{node.line, node.name + ": unknown relational operator '" + text + "'"};
+    out.relation = *relation;
+  }
   out.address_part = split.Has("localpart") ? AddressPart::kLocalPart
                      : split.Has("domain")  ? AddressPart::kDomain
                                             : AddressPart::kAll;
@@ -43,6 +70,16 @@ CompileCheck MatchArguments(const Node& node, const SplitArguments& split, Test&
     out.comparator = Comparator::kAsciiCasemap;
   } else if (Poco::icompare(comparator->second, "i;octet") == 0) {
     out.comparator = Comparator::kOctet;
+  } else if (Poco::icompare(comparator->second, "i;ascii-numeric") == 0) {
+    if (!extensions.Has("comparator-i;ascii-numeric"))
+      return CompileError{node.line, node.name +
+                                         ": comparator 'i;ascii-numeric' needs require "
+                                         "\"comparator-i;ascii-numeric\""};
+    // RFC 4790 9.1: it has equality and ordering, no substring operations.
+    if (out.match == MatchType::kContains || out.match == MatchType::kMatches)
+      return CompileError{node.line,
+                          node.name + ": i;ascii-numeric cannot do :contains or :matches"};
+    out.comparator = Comparator::kAsciiNumeric;
   } else {
     return CompileError{node.line, node.name + ": unknown comparator '" + comparator->second + "'"};
   }
@@ -110,7 +147,7 @@ CompileCheck HeaderOrAddress(const Node& node, const Extensions& extensions, Tes
   if (auto error = address ? Split(node, kAddressTags, extensions, split)
                            : Split(node, kMatchTags, extensions, split))
     return error;
-  if (auto error = MatchArguments(node, split, out)) return error;
+  if (auto error = MatchArguments(node, split, out, extensions)) return error;
   if (auto error = NamesAndKeys(node, split, out.headers, out)) return error;
   if (auto error = HeaderNames(node, out.headers)) return error;
   if (address)
@@ -126,7 +163,7 @@ CompileCheck Envelope(const Node& node, const Extensions& extensions, Test& out)
     return CompileError{node.line, "envelope: missing require \"envelope\""};
   SplitArguments split;
   if (auto error = Split(node, kAddressTags, extensions, split)) return error;
-  if (auto error = MatchArguments(node, split, out)) return error;
+  if (auto error = MatchArguments(node, split, out, extensions)) return error;
   std::vector<std::string> parts;
   if (auto error = NamesAndKeys(node, split, parts, out)) return error;
   for (const std::string& part : parts) {

@@ -123,6 +123,19 @@ TEST(SieveParse, ErrorsNameTheProblemAndTheLine) {
       {"redirect :create \"a@b.example\";", "line 1: redirect: unexpected tag ':create'"},
       {"redirect \"not an address\";", "line 1: redirect: invalid address 'not an address'"},
       {"redirect \"nobody\";", "line 1: redirect: invalid address 'nobody'"},
+      // Relational (RFC 5231) and i;ascii-numeric (RFC 4790 9.1).
+      {"if header :value \"gt\" \"a\" \"1\" { }",
+       "line 1: header: ':value' needs require \"relational\""},
+      {"require \"relational\";\nif header :count \"more\" \"a\" \"1\" { }",
+       "line 2: header: unknown relational operator 'more'"},
+      {"if header :comparator \"i;ascii-numeric\" \"a\" \"1\" { }",
+       "line 1: header: comparator 'i;ascii-numeric' needs require "
+       "\"comparator-i;ascii-numeric\""},
+      {"require \"comparator-i;ascii-numeric\";\n"
+       "if header :contains :comparator \"i;ascii-numeric\" \"a\" \"1\" { }",
+       "line 2: header: i;ascii-numeric cannot do :contains or :matches"},
+      {"require \"relational\";\nif header :is :value \"eq\" \"a\" \"1\" { }",
+       "line 2: header: ':is' and ':value' exclude each other"},
       // RFC 5228 5.1: address only on header fields that hold addresses.
       {"if address \"Subject\" \"x\" { }",
        "line 1: address: 'Subject' is not a header field of addresses"},
@@ -136,7 +149,8 @@ TEST(SieveParse, ErrorsNameTheProblemAndTheLine) {
        "line 1: address: ':all' and ':domain' exclude each other"},
       {"if header :is :is \"a\" \"b\" { }", "line 1: header: ':is' given twice"},
       {"if header :comparator \"i;ascii-numeric\" \"a\" \"b\" { }",
-       "line 1: header: unknown comparator 'i;ascii-numeric'"},
+       "line 1: header: comparator 'i;ascii-numeric' needs require "
+       "\"comparator-i;ascii-numeric\""},
       {"if header :comparator [\"i;octet\"] \"a\" \"b\" { }",
        "line 1: header: ':comparator' needs a string"},
       {"if header \"a\" :is \"b\" { }", "line 1: header: tag ':is' after positional arguments"},

@@ -483,3 +483,61 @@ TEST(SieveRun, CompiledScriptIsReusable) {
 
 }  // namespace
 }  // namespace mailsuite::sieve
+
+namespace mailsuite::sieve {
+namespace {
+
+// ---- relational (RFC 5231) and i;ascii-numeric (RFC 4790 9.1) ----------------------------------
+
+const char kRelational[] =
+    "require [\"relational\", \"comparator-i;ascii-numeric\", \"envelope\"];\r\n";
+
+TEST(SieveRun, NumericValuesAsSpamFiltersWriteThem) {
+  const std::string message =
+      Message("X-Spam-Score: 12.5\r\nX-Priority: 3 (Normal)\r\nX-Empty: none\r\n");
+  auto run = [&](const std::string& test) {
+    std::string out = RunScript(std::string(kRelational) + "if " + test + " { discard; }", message);
+    EXPECT_TRUE(out == "discard" || out == "implicit-keep") << test << ": " << out;
+    return out == "discard";
+  };
+  const std::string numeric = ":comparator \"i;ascii-numeric\" ";
+  // The leading digits are the value: "12.5" is 12, "3 (Normal)" is 3.
+  EXPECT_TRUE(run("header :value \"ge\" " + numeric + "\"X-Spam-Score\" \"5\""));
+  EXPECT_TRUE(run("header :value \"gt\" " + numeric + "\"X-Spam-Score\" \"9\""));  // not "9" > "1"
+  EXPECT_FALSE(run("header :value \"gt\" " + numeric + "\"X-Spam-Score\" \"12\""));
+  EXPECT_TRUE(run("header :value \"eq\" " + numeric + "\"X-Spam-Score\" \"0012\""));
+  EXPECT_TRUE(run("header :is " + numeric + "\"X-Priority\" \"3\""));
+  EXPECT_TRUE(run("header :value \"LT\" " + numeric + "\"X-Priority\" [\"1\", \"4\"]"));
+  // No leading digit: positive infinity, above every number and equal to itself.
+  EXPECT_TRUE(run("header :value \"gt\" " + numeric + "\"X-Empty\" \"99999999999999999999\""));
+  EXPECT_TRUE(run("header :value \"eq\" " + numeric + "\"X-Empty\" \"other\""));
+  EXPECT_FALSE(run("header :value \"ne\" " + numeric + "\"X-Empty\" \"other\""));
+  // Under the default comparator :value compares text: "9" sorts after "12.5".
+  EXPECT_TRUE(run("header :value \"lt\" \"X-Spam-Score\" \"9\""));
+  EXPECT_TRUE(run("header :value \"ge\" \"X-Priority\" \"3 (NORMAL)\""));  // case folded
+  EXPECT_FALSE(run("header :value \"gt\" :comparator \"i;octet\" \"X-Priority\" \"3 (n\""));
+}
+
+TEST(SieveRun, CountsHeadersAddressesAndEnvelope) {
+  const std::string message = Message(
+      "Received: from a\r\nReceived: from b\r\nReceived: from c\r\n"
+      "To: a@one.example, Team: b@two.example, c@three.example;\r\nCc: d@four.example\r\n");
+  auto run = [&](const std::string& test, const std::string& from = "sender@example.net") {
+    return RunScript(std::string(kRelational) + "if " + test + " { discard; }", message, from) ==
+           "discard";
+  };
+  const std::string numeric = ":comparator \"i;ascii-numeric\" ";
+  EXPECT_TRUE(run("header :count \"eq\" " + numeric + "\"Received\" \"3\""));
+  EXPECT_TRUE(run("header :count \"ge\" " + numeric + "[\"Received\", \"To\"] \"4\""));
+  EXPECT_FALSE(run("header :count \"gt\" " + numeric + "\"Received\" \"3\""));
+  EXPECT_TRUE(run("header :count \"eq\" " + numeric + "\"X-None\" \"0\""));
+  // Addresses, group members included, across the named fields.
+  EXPECT_TRUE(run("address :count \"eq\" " + numeric + "[\"To\", \"Cc\"] \"4\""));
+  EXPECT_TRUE(run("address :count \"gt\" " + numeric + "\"To\" \"2\""));
+  // The envelope's null sender is not counted.
+  EXPECT_TRUE(run("envelope :count \"eq\" " + numeric + "\"from\" \"1\""));
+  EXPECT_TRUE(run("envelope :count \"eq\" " + numeric + "\"from\" \"0\"", ""));
+}
+
+}  // namespace
+}  // namespace mailsuite::sieve
