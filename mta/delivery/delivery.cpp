@@ -27,25 +27,35 @@ Result<std::optional<store::MailboxId>> DefaultMailbox(store::Store& store, stor
 
 // Sieve redirects to our own users land in their default mailbox at once (without running
 // their scripts, so two scripts cannot bounce a message between them); the rest are returned
-// for the queue. An address that no user answers is dropped.
+// for the queue. A user the envelope names already gets their own copy (and their own script
+// runs for it), and a user already reached by a redirect gets one copy. Returns false in
+// `delivered` when no redirect reached anyone (the redirecting user themself, or an address
+// no user answers): the caller then keeps the message, as a redirect must not lose it.
 Result<std::vector<std::string>> RedirectLocally(store::Store& store, const Envelope& env,
+                                                 store::UserId from,
                                                  const std::vector<std::string>& redirects,
-                                                 std::set<store::UserId>& seen,
-                                                 std::vector<store::DeliveryTarget>& targets) {
+                                                 const std::set<store::UserId>& envelope_users,
+                                                 std::set<store::UserId>& redirected,
+                                                 std::vector<store::DeliveryTarget>& targets,
+                                                 bool* delivered) {
   std::vector<std::string> remote;
+  *delivered = false;
   for (const std::string& to : redirects) {
     auto local = store.DomainExists(to.substr(to.rfind('@') + 1));
     if (!local) return local.status();
     if (!*local) {
       remote.push_back(to);
+      *delivered = true;
       continue;
     }
     auto users = store.ResolveRecipient(to);
     if (!users) return users.status();
     if (users->empty())
-      Poco::Logger::get("sieve").warning(env.id + ": redirect to unknown local " + to + " dropped");
+      Poco::Logger::get("sieve").warning(env.id + ": redirect to unknown local " + to);
     for (store::UserId uid : *users) {
-      if (!seen.insert(uid).second) continue;
+      if (uid == from) continue;
+      *delivered = true;
+      if (envelope_users.count(uid) || !redirected.insert(uid).second) continue;
       auto user = store.GetUser(uid);
       if (!user) return user.status();
       auto box = DefaultMailbox(store, uid, env.junk);
@@ -69,7 +79,9 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
   // Local: one row per distinct user and mailbox, however many addresses or aliases reached
   // them; the user's Sieve script picks the mailboxes.
   std::vector<store::DeliveryTarget> targets;
-  std::set<store::UserId> seen;
+  std::set<store::UserId> envelope_users, seen, redirected;
+  for (const Recipient& r : env.recipients)
+    envelope_users.insert(r.local_users.begin(), r.local_users.end());
   for (const Recipient& r : env.recipients) {
     for (store::UserId uid : r.local_users) {
       if (!seen.insert(uid).second) continue;
@@ -82,19 +94,30 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       const std::string trace = TraceFields(env.sender, (*user)->address);
       SieveDecision where{{**box}, {}};
       if (env.run_sieve)
-        where = DecideWithSieve(store, {uid, (*user)->address, **box, env.sender, env.id}, content);
+        where = DecideWithSieve(
+            store, {uid, (*user)->address, r.address, **box, env.sender, env.id}, content);
+      bool redirect_delivered = true;
+      if (!where.redirects.empty()) {
+        auto remote = RedirectLocally(store, env, uid, where.redirects, envelope_users, redirected,
+                                      targets, &redirect_delivered);
+        if (!remote) return remote.status();
+        where.redirects = std::move(*remote);
+      }
+      if (!redirect_delivered && where.mailboxes.empty()) {
+        Poco::Logger::get("sieve").warning(env.id + ": no redirect of " + (*user)->address +
+                                           "'s script reached anyone; kept");
+        where.mailboxes.push_back(**box);
+      }
       for (store::MailboxId m : where.mailboxes) targets.push_back({m, trace});
-      auto remote_redirects = RedirectLocally(store, env, where.redirects, seen, targets);
-      if (!remote_redirects) return remote_redirects.status();
-      where.redirects = std::move(*remote_redirects);
       if (!where.redirects.empty()) {
         // Queued before the local rows commit: a failure after this repeats a redirect when
-        // the client sends again, never loses one. The copy carries this user's trace fields,
-        // so a redirect that comes back round is recognised (sieve_delivery.h).
+        // the client sends again, never loses one. The copy carries this user's Delivered-To
+        // (not our Return-Path, RFC 5321 4.4), so a redirect that comes back round is
+        // recognised (sieve_delivery.h).
         store::NewQueueMessage redirect;
         redirect.sender = env.sender;
         for (const std::string& to : where.redirects) redirect.recipients.push_back({to, "", ""});
-        redirect.content = trace + content;
+        redirect.content = "Delivered-To: " + (*user)->address + "\r\n" + content;
         auto id = store.Enqueue(redirect);
         if (!id) return id.status();
         if (queued) *queued = true;

@@ -99,7 +99,7 @@ SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
                   "); kept in the default mailbox");
     return keep_only;
   }
-  sieve::Outcome outcome = sieve::Execute(*compiled.script, {content, in.sender, in.user_address});
+  sieve::Outcome outcome = sieve::Execute(*compiled.script, {content, in.sender, in.envelope_to});
   if (!outcome.error.empty()) {  // RFC 5228 2.10.6
     Log().warning(in.id + ": " + which + " failed: " + outcome.error +
                   "; kept in the default mailbox");

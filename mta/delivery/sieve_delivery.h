@@ -15,6 +15,7 @@ namespace mailsuite::mta {
 struct SieveInput {
   store::UserId user = 0;
   std::string user_address;
+  std::string envelope_to;  // the RCPT address that reached the user (alias or their own)
   store::MailboxId default_mailbox = 0;  // INBOX, or Junk for a message filters judged spam
   std::string sender;                    // envelope sender, "" for <>
   std::string id;                        // the message's queue id, for the log

@@ -2,6 +2,7 @@
 // their own limits. A value is a size ("2G", "500M", octets) or count, "unlimited" (0: no
 // limit), or "default" (the config's quota.storage / quota.messages apply again).
 #include <charconv>
+#include <cstdint>
 #include <iostream>
 
 #include "cli_common.h"
@@ -22,13 +23,15 @@ bool ParseLimit(const std::string& word, bool size, std::optional<uint64_t>& out
     out = 0;
     return true;
   }
+  // The store keeps limits as signed 64-bit numbers.
+  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
   if (size) {
     out = ParseByteSize(word);
-    return out.has_value();
+    return out.has_value() && *out <= kMax;
   }
   uint64_t count = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), count);
-  if (ec != std::errc() || end != word.data() + word.size()) return false;
+  if (ec != std::errc() || end != word.data() + word.size() || count > kMax) return false;
   out = count;
   return true;
 }

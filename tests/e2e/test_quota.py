@@ -129,6 +129,14 @@ class QuotaTest(unittest.TestCase):
     def test_imap_reports_refuses_and_frees_at_once(self):
         with Suite(users=USERS, settings=SETTINGS) as s:
             s.cli("user", "quota", "bob@example.test", "10K", "3")
+            # Without any limit there is no quota root (RFC 9208 4.1.2, 9).
+            imap = imap_login(s, "alice@example.test")
+            typ, data = imap.getquotaroot("INBOX")
+            self.assertEqual((typ, data[0]), ("OK", [b'"INBOX"']), data)
+            self.assertEqual(data[1], [None])  # imaplib: no QUOTA response
+            typ, data = imap._simple_command("GETQUOTA", '""')
+            self.assertEqual(typ, "NO")
+            imap.logout()
             imap = imap_login(s, "bob@example.test")
             typ, caps = imap.capability()
             for cap in (b"QUOTA", b"QUOTA=RES-STORAGE", b"QUOTA=RES-MESSAGE"):

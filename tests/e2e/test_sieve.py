@@ -177,6 +177,14 @@ class SieveTest(unittest.TestCase):
             send(s, "carol@example.org", ["bob@example.test"], "still here")
             self.assertEqual(subjects(s, "bob@example.test", "INBOX"), ["still here"])
             self.assertRegex(s.log("mta"), r"Sieve script 'many' of bob@example.test failed")
+            # A redirect that reaches nobody (the user themself, an unknown local address)
+            # must not lose the message: it is kept.
+            self.assertEqual(self.put_script(
+                s, 'redirect "bob@example.test";\nredirect "nobody@example.test";\n',
+                name="self").returncode, 0)
+            s.cli("sieve", "activate", "bob@example.test", "self")
+            send(s, "carol@example.org", ["bob@example.test"], "to myself")
+            self.assertEqual(subjects(s, "bob@example.test", "INBOX"), ["still here", "to myself"])
 
 
 if __name__ == "__main__":

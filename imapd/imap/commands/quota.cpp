@@ -1,8 +1,9 @@
 // GETQUOTA, GETQUOTAROOT and SETQUOTA (RFC 9208 4.1), and the room check APPEND and COPY make
 // before they add (RFC 9208 4.3.1: NO [OVERQUOTA]). Each user has one quota root, "", over all
 // their mailboxes, with the resources STORAGE (in units of 1024 octets, 5.1) and MESSAGE (5.2);
-// a resource without a limit is left out of the list ("not limited", 4.2.1). Limits are the
-// administrator's (mailsuite user quota): no QUOTASET, and SETQUOTA is refused.
+// a resource without a limit is left out of the list ("not limited", 4.2.1), and a user without
+// any limit has no quota root (the grammar of 9 wants at least one resource in a QUOTA list).
+// Limits are the administrator's (mailsuite user quota): no QUOTASET, and SETQUOTA is refused.
 #include "store/quota.h"
 #include "../format.h"
 #include "../session.h"
@@ -42,6 +43,7 @@ void HandleGetQuota(ImapSession& s, const Command& c) {
   if (!c.args[0].text.empty()) return s.No(c, "[NONEXISTENT] No such quota root");
   auto q = LoadOrFail(s, c);
   if (!q) return;
+  if (!q->limited()) return s.No(c, "[NONEXISTENT] No quota applies to you");
   s.Untagged(QuotaLine(*q));
   s.Ok(c, "GETQUOTA completed");
 }
@@ -51,8 +53,13 @@ void HandleGetQuotaRoot(ImapSession& s, const Command& c) {
   // RFC 9208 4.1.2: the mailbox need not exist; the user's one root would govern it.
   auto q = LoadOrFail(s, c);
   if (!q) return;
-  s.Untagged("QUOTAROOT " + s.MailboxOut(s.MailboxArg(c.args[0].text)) + " " + kRoot);
-  s.Untagged(QuotaLine(*q));
+  const std::string mailbox = s.MailboxOut(s.MailboxArg(c.args[0].text));
+  if (!q->limited()) {
+    s.Untagged("QUOTAROOT " + mailbox);
+  } else {
+    s.Untagged("QUOTAROOT " + mailbox + " " + kRoot);
+    s.Untagged(QuotaLine(*q));
+  }
   s.Ok(c, "GETQUOTAROOT completed");
 }
 

@@ -41,13 +41,15 @@ std::string DkimSummary(const std::vector<DkimResult>& results) {
 }
 
 // Quota at the end of data. SMTP has one reply for every recipient, so a message some local
-// users have no room for is never half-delivered in silence: when nobody has room, 552 5.2.2;
+// users have no room for is never half-delivered in silence: when nobody has room, 552 5.2.2
+// (452 4.2.2 when the client declared a SIZE the message kept to: RFC 1870 6.3, our trace
+// fields made the difference);
 // when others have, our own users' mail goes to them and a DSN names the full mailboxes (each
 // with NOTIFY=FAILURE, the default), while a stranger's is refused for all with 452 4.2.2 (a
 // bounce to a sender we cannot vouch for would be backscatter) and tried again later.
 // Returns false when it answered the transaction.
-bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, bool known_sender,
-              std::vector<DsnRecipient>* full_notices) {
+bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, size_t received_octets,
+              bool known_sender, std::vector<DsnRecipient>* full_notices) {
   auto full = UsersWithoutRoom(s.services.store, s.services.config.quota, env, content);
   if (!full) {
     s.log().Error("store: " + full.error());
@@ -55,25 +57,35 @@ bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, bool kn
     return false;
   }
   if (full->empty()) return true;
-  std::string names;
-  for (const NoRoom& n : *full) names += (names.empty() ? "" : ", ") + n.user_address;
+  // The client hears the addresses it gave, never whom an alias expands to; the log has both.
+  std::string users, addresses;
+  for (const NoRoom& n : *full) {
+    users += (users.empty() ? "" : ", ") + n.user_address;
+    const std::string& address = env.recipients[n.recipient].address;
+    if (addresses.find(address) == std::string::npos)
+      addresses += (addresses.empty() ? "" : ", ") + address;
+  }
   Envelope rest = env;
   if (!WithoutUsers(rest, *full)) {
-    s.log().Info("refused " + env.id + ": mailbox full: " + names);
-    s.Reply(552, "5.2.2", "Mailbox full: " + names);
+    s.log().Info("refused " + env.id + ": mailbox full: " + users);
+    const auto& declared = s.transaction.mail.size;
+    if (declared && received_octets <= static_cast<uint64_t>(*declared))
+      s.Reply(452, "4.2.2", "Mailbox full: " + addresses + "; try again later");
+    else
+      s.Reply(552, "5.2.2", "Mailbox full: " + addresses);
     return false;
   }
   if (!known_sender) {
-    s.log().Info("deferred " + env.id + ": mailbox full: " + names);
-    s.Reply(452, "4.2.2", "Mailbox full: " + names + "; try again later");
+    s.log().Info("deferred " + env.id + ": mailbox full: " + users);
+    s.Reply(452, "4.2.2", "Mailbox full: " + addresses + "; try again later");
     return false;
   }
-  s.log().Info(env.id + ": not delivered to " + names + ": mailbox full");
+  s.log().Info(env.id + ": not delivered to " + users + ": mailbox full");
   for (const NoRoom& n : *full) {
     const Recipient& r = env.recipients[n.recipient];
     if (DsnWanted(r.rcpt.notify, "failed"))
-      full_notices->push_back({r.address, r.rcpt.orcpt, "failed", "5.2.2",
-                               "x-local; mailbox of " + n.user_address + " is full", ""});
+      full_notices->push_back(
+          {r.address, r.rcpt.orcpt, "failed", "5.2.2", "x-local; mailbox full", ""});
   }
   env = std::move(rest);
   return true;
@@ -81,6 +93,7 @@ bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, bool kn
 
 void AcceptMessage(SmtpSession& s, std::string content) {
   const SmtpConfig& c = s.services.config.smtp;
+  const size_t received_octets = content.size();  // as the client sent it (SIZE= counts this)
   Transaction& t = s.transaction;
   int received = mail::CountHeaderFields(content, "Received");
   if (received > c.max_received_headers) {  // RFC 5321 6.3
@@ -183,7 +196,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   }
 
   std::vector<DsnRecipient> full_notices;
-  if (!MakeRoom(s, env, content, known_sender, &full_notices)) {
+  if (!MakeRoom(s, env, content, received_octets, known_sender, &full_notices)) {
     s.ResetTransaction();
     return;
   }

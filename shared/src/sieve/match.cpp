@@ -143,9 +143,9 @@ int Compare(Comparator comparator, std::string_view a, std::string_view b) {
   size_t common = std::min(a.size(), b.size());
   for (size_t i = 0; i < common; ++i) {
     auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (comparator == Comparator::kAsciiCasemap) {
-      x = static_cast<unsigned char>(Poco::Ascii::toLower(x));
-      y = static_cast<unsigned char>(Poco::Ascii::toLower(y));
+    if (comparator == Comparator::kAsciiCasemap) {  // RFC 4790 9.2: upper case, then octets
+      x = static_cast<unsigned char>(Poco::Ascii::toUpper(x));
+      y = static_cast<unsigned char>(Poco::Ascii::toUpper(y));
     }
     if (x != y) return x < y ? -1 : 1;
   }

@@ -515,6 +515,8 @@ TEST(SieveRun, NumericValuesAsSpamFiltersWriteThem) {
   // Under the default comparator :value compares text: "9" sorts after "12.5".
   EXPECT_TRUE(run("header :value \"lt\" \"X-Spam-Score\" \"9\""));
   EXPECT_TRUE(run("header :value \"ge\" \"X-Priority\" \"3 (NORMAL)\""));  // case folded
+  // RFC 4790 9.2 orders in upper case: "NONE" sorts before "_" (in lower case it would not).
+  EXPECT_TRUE(run("header :value \"lt\" \"X-Empty\" \"_\""));
   EXPECT_FALSE(run("header :value \"gt\" :comparator \"i;octet\" \"X-Priority\" \"3 (n\""));
 }
 

@@ -5,8 +5,9 @@
 // Supported: the base language (require, if/elsif/else, stop, keep, discard, redirect; tests
 // address, header, exists, size, allof, anyof, not, true, false; match types :is, :contains,
 // :matches; comparators "i;ascii-casemap" and "i;octet") and the extensions listed by
-// SupportedExtensions(). Not supported: everything else (vacation, variables, reject, relational,
-// "i;ascii-numeric", body, ...): a script that requires it does not compile.
+// SupportedExtensions() (fileinto, envelope, copy, mailbox's :create, relational and
+// "i;ascii-numeric"). Not supported: everything else (vacation, variables, reject, body,
+// imap4flags, date, ...): a script that requires it does not compile.
 //
 // Compile bounds the script's size and nesting; Execute bounds actions and CPU (max_steps), so
 // neither can be driven into a stack overflow or an unbounded loop by a hostile script.
