@@ -227,6 +227,9 @@ CREATE TRIGGER mailboxes_deleted AFTER DELETE ON mailboxes
 // default, 0: none), their usage kept from their mailboxes' counters by a trigger, and
 // mailboxes.deleted_size (octets flagged \Deleted, STATUS DELETED-STORAGE).
 constexpr const char kSchemaV2[] = R"sql(
+-- Nodes still running the previous version must not deliver between the count below and the
+-- triggers that keep it (their writes wait for this transaction).
+LOCK TABLE mailboxes, messages IN SHARE ROW EXCLUSIVE MODE;
 ALTER TABLE users ADD COLUMN quota_storage bigint NOT NULL DEFAULT -1;
 ALTER TABLE users ADD COLUMN quota_messages bigint NOT NULL DEFAULT -1;
 ALTER TABLE users ADD COLUMN used_storage bigint NOT NULL DEFAULT 0;
