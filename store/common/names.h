@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,16 @@ struct Address {
 };
 // Lower-cases and checks "local@domain". With allow_catch_all, "@domain" is accepted too.
 Result<Address> NormalizeAddress(std::string_view address, bool allow_catch_all = false);
+
+// A quota limit as both backends keep it (users.quota_storage, quota_messages): -1 for
+// nullopt (the configured default), else the limit (0: none).
+inline int64_t QuotaLimitColumn(const std::optional<uint64_t>& limit) {
+  return limit ? static_cast<int64_t>(*limit) : -1;
+}
+inline std::optional<uint64_t> QuotaLimitValue(int64_t column) {
+  if (column < 0) return std::nullopt;
+  return static_cast<uint64_t>(column);
+}
 
 // Checks a mailbox name and spells a leading INBOX component in upper case.
 Result<std::string> NormalizeMailboxName(std::string_view name);

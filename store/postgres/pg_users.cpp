@@ -136,19 +136,6 @@ Status PgStore::SetPasswordHash(const std::string& address, const std::string& p
   });
 }
 
-namespace {
-
-// -1 in the quota columns: the configured default.
-int64_t LimitColumn(const std::optional<uint64_t>& limit) {
-  return limit ? static_cast<int64_t>(*limit) : -1;
-}
-std::optional<uint64_t> LimitValue(int64_t column) {
-  if (column < 0) return std::nullopt;
-  return static_cast<uint64_t>(column);
-}
-
-}  // namespace
-
 Result<std::optional<QuotaUsage>> PgStore::GetQuota(UserId user) {
   std::optional<QuotaUsage> usage;
   Status s = db_->Read([&](PgConn& conn) {
@@ -161,8 +148,8 @@ Result<std::optional<QuotaUsage>> PgStore::GetQuota(UserId user) {
       usage.emplace();
       usage->storage = static_cast<uint64_t>(std::max<int64_t>(r.Int(0, 0), 0));
       usage->messages = static_cast<uint64_t>(std::max<int64_t>(r.Int(0, 1), 0));
-      usage->limits.storage = LimitValue(r.Int(0, 2));
-      usage->limits.messages = LimitValue(r.Int(0, 3));
+      usage->limits.storage = QuotaLimitValue(r.Int(0, 2));
+      usage->limits.messages = QuotaLimitValue(r.Int(0, 3));
     }
     return Status::Ok();
   });
@@ -175,7 +162,8 @@ Status PgStore::SetQuotaLimits(const std::string& address, const QuotaLimits& li
   if (!addr.ok()) return addr.status();
   return db_->Write([&](PgConn& conn) {
     if (Execute(conn, "UPDATE users SET quota_storage = $1, quota_messages = $2 WHERE address = $3",
-                LimitColumn(limits.storage), LimitColumn(limits.messages), addr->full) == 0)
+                QuotaLimitColumn(limits.storage), QuotaLimitColumn(limits.messages),
+                addr->full) == 0)
       return Status::Error("user " + addr->full + " does not exist");
     return Status::Ok();
   });

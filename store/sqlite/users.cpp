@@ -133,19 +133,6 @@ Status SqliteStore::SetPasswordHash(const std::string& address, const std::strin
   });
 }
 
-namespace {
-
-// -1 in the quota columns: the configured default.
-int64_t LimitColumn(const std::optional<uint64_t>& limit) {
-  return limit ? static_cast<int64_t>(*limit) : -1;
-}
-std::optional<uint64_t> LimitValue(int64_t column) {
-  if (column < 0) return std::nullopt;
-  return static_cast<uint64_t>(column);
-}
-
-}  // namespace
-
 Result<std::optional<QuotaUsage>> SqliteStore::GetQuota(UserId user) {
   std::optional<QuotaUsage> usage;
   Status s = db_->Read([&](Connection& conn) {
@@ -158,8 +145,8 @@ Result<std::optional<QuotaUsage>> SqliteStore::GetQuota(UserId user) {
       usage.emplace();
       usage->storage = static_cast<uint64_t>(std::max<int64_t>(stmt.Int(0), 0));
       usage->messages = static_cast<uint64_t>(std::max<int64_t>(stmt.Int(1), 0));
-      usage->limits.storage = LimitValue(stmt.Int(2));
-      usage->limits.messages = LimitValue(stmt.Int(3));
+      usage->limits.storage = QuotaLimitValue(stmt.Int(2));
+      usage->limits.messages = QuotaLimitValue(stmt.Int(3));
     }
     return Status::Ok();
   });
@@ -172,7 +159,7 @@ Status SqliteStore::SetQuotaLimits(const std::string& address, const QuotaLimits
   if (!addr.ok()) return addr.status();
   return db_->Write([&](Connection& conn) {
     Execute(conn, "UPDATE users SET quota_storage = ?, quota_messages = ? WHERE address = ?",
-            LimitColumn(limits.storage), LimitColumn(limits.messages), addr->full);
+            QuotaLimitColumn(limits.storage), QuotaLimitColumn(limits.messages), addr->full);
     if (sqlite3_changes(conn.handle()) == 0)
       return Status::Error("user " + addr->full + " does not exist");
     return Status::Ok();

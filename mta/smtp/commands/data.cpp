@@ -2,6 +2,7 @@
 // the message, adds our trace headers, and hands it to delivery; "250" is sent only once the
 // store has committed it to disk. A connection lost before the end leaves nothing behind.
 #include <ctime>
+#include <set>
 
 #include "../../delivery/delivery.h"
 #include "../../delivery/dsn_sender.h"
@@ -59,11 +60,11 @@ bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, size_t 
   if (full->empty()) return true;
   // The client hears the addresses it gave, never whom an alias expands to; the log has both.
   std::string users, addresses;
+  std::set<std::string> named;
   for (const NoRoom& n : *full) {
     users += (users.empty() ? "" : ", ") + n.user_address;
     const std::string& address = env.recipients[n.recipient].address;
-    if (addresses.find(address) == std::string::npos)
-      addresses += (addresses.empty() ? "" : ", ") + address;
+    if (named.insert(address).second) addresses += (addresses.empty() ? "" : ", ") + address;
   }
   Envelope rest = env;
   if (!WithoutUsers(rest, *full)) {
