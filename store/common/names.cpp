@@ -81,6 +81,8 @@ Result<std::string> NormalizeMailboxName(std::string_view name) {
 
 bool IsInbox(std::string_view normalized_name) { return normalized_name == "INBOX"; }
 
+bool IsValidKeyword(const std::string& keyword) { return ValidateKeywords({keyword}).ok(); }
+
 Status ValidateKeywords(const std::vector<std::string>& keywords) {
   for (const std::string& k : keywords) {
     if (k.empty()) return Status::Error("empty keyword");

@@ -125,7 +125,7 @@ int64_t InsertDeliveries(PgConn& conn, const std::vector<DeliveryTarget>& target
   LockMailboxes(conn, ids);
   int64_t content_id = InsertContent(conn, content, metadata);
   for (const DeliveryTarget& target : targets) {
-    uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
+    uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, target.flags,
                                  target.header_prefix);
     if (uid == 0) {
       missing = target.mailbox;

@@ -305,8 +305,19 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE active;
 )sql";
 
+// Migration 4: whom each user's Sieve "vacation" answered, as SQLite schema version 11.
+constexpr const char kSchemaV4[] = R"sql(
+CREATE TABLE vacation_replies (
+  user_id bigint NOT NULL REFERENCES users(id),
+  handle text COLLATE "C" NOT NULL,
+  sender text COLLATE "C" NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (user_id, handle, sender)
+);
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the migration's transaction.
-constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 
 // pg_advisory_xact_lock key of the migration ("mailsuite schema").
 constexpr const char kMigrationLock[] = "SELECT pg_advisory_xact_lock(7236823955263520001)";

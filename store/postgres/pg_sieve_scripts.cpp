@@ -102,4 +102,21 @@ Result<std::optional<SieveScript>> PgStore::ActiveSieveScript(UserId user) {
   return out;
 }
 
+Result<bool> PgStore::ClaimVacationReply(UserId user, const std::string& handle,
+                                         const std::string& sender, int64_t now, int64_t period) {
+  bool due = false;
+  Status s = db_->Write([&](PgConn& conn) {
+    Execute(conn, "DELETE FROM vacation_replies WHERE user_id = $1 AND expires_at <= $2", user,
+            now);
+    // Two deliveries to one user at once: the primary key lets one of them in.
+    due = Execute(conn,
+                  "INSERT INTO vacation_replies (user_id, handle, sender, expires_at) "
+                  "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                  user, handle, sender, now + period) == 1;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return due;
+}
+
 }  // namespace mailsuite::store::postgres

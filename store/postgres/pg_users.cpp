@@ -235,6 +235,7 @@ Status PgStore::RemoveUser(const std::string& address) {
     Execute(conn, "DELETE FROM subscriptions WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM aliases WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM sieve_scripts WHERE user_id = $1", id);
+    Execute(conn, "DELETE FROM vacation_replies WHERE user_id = $1", id);
     Execute(conn, "DELETE FROM users WHERE id = $1", id);
     return Status::Ok();
   });

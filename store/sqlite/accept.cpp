@@ -17,7 +17,7 @@ Result<AcceptResult> SqliteStore::Accept(const std::vector<DeliveryTarget>& targ
     out = AcceptResult{};
     int64_t content_id = InsertContent(conn, content, meta);
     for (const DeliveryTarget& target : targets) {
-      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
+      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, target.flags,
                                    target.header_prefix);
       if (uid == 0)
         return Status::Error("mailbox " + std::to_string(target.mailbox) + " does not exist");

@@ -144,7 +144,7 @@ Result<std::vector<uint32_t>> SqliteStore::Deliver(const std::vector<DeliveryTar
     uids.clear();
     int64_t content_id = InsertContent(conn, content, meta);
     for (const DeliveryTarget& target : targets) {
-      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, Flags{},
+      uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, target.flags,
                                    target.header_prefix);
       if (uid == 0) return MissingMailbox(target.mailbox);
       uids.push_back(uid);

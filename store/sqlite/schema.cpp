@@ -349,10 +349,21 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(user_id) WHERE active = 1;
 )sql";
 
+// v11: whom each user's Sieve "vacation" answered, until when (RFC 5230 4.2).
+constexpr const char kSchemaV11[] = R"sql(
+CREATE TABLE vacation_replies (
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  handle TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, handle, sender)
+) WITHOUT ROWID;
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
-    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
-    kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10,
+    kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,  kSchemaV5,  kSchemaV6,
+    kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10, kSchemaV11,
 };
 
 }  // namespace

@@ -101,4 +101,25 @@ Result<std::optional<SieveScript>> SqliteStore::ActiveSieveScript(UserId user) {
   return out;
 }
 
+Result<bool> SqliteStore::ClaimVacationReply(UserId user, const std::string& handle,
+                                             const std::string& sender, int64_t now,
+                                             int64_t period) {
+  bool due = false;
+  Status s = db_->Write([&](Connection& conn) {
+    Execute(conn, "DELETE FROM vacation_replies WHERE user_id = ? AND expires_at <= ?", user, now);
+    due = QueryInt(conn,
+                   "SELECT count(*) FROM vacation_replies "
+                   "WHERE user_id = ? AND handle = ? AND sender = ?",
+                   0, user, handle, sender) == 0;
+    if (due)
+      Execute(conn,
+              "INSERT INTO vacation_replies (user_id, handle, sender, expires_at) "
+              "VALUES (?, ?, ?, ?)",
+              user, handle, sender, now + period);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return due;
+}
+
 }  // namespace mailsuite::store

@@ -44,6 +44,8 @@ class SqliteStore final : public Store {
   Status DeleteSieveScript(UserId user, const std::string& name) override;
   Status RenameSieveScript(UserId user, const std::string& from, const std::string& to) override;
   Result<std::optional<SieveScript>> ActiveSieveScript(UserId user) override;
+  Result<bool> ClaimVacationReply(UserId user, const std::string& handle, const std::string& sender,
+                                  int64_t now, int64_t period) override;
 
   Status AddAlias(const std::string& source, const std::string& target) override;
   Result<std::vector<Alias>> ListAliases() override;

@@ -233,6 +233,7 @@ Status SqliteStore::RemoveUser(const std::string& address) {
     Execute(conn, "DELETE FROM subscriptions WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM aliases WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM sieve_scripts WHERE user_id = ?", id);
+    Execute(conn, "DELETE FROM vacation_replies WHERE user_id = ?", id);
     Execute(conn, "DELETE FROM users WHERE id = ?", id);
     return Status::Ok();
   });

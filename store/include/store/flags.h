@@ -9,4 +9,7 @@ namespace mailsuite::store {
 // `current` after `op` with `change` (keywords stay sorted and unique).
 Flags ApplyFlags(const Flags& current, FlagOperation op, const Flags& change);
 
+// Whether `keyword` may be stored as an IMAP keyword (an atom of at most 255 octets).
+bool IsValidKeyword(const std::string& keyword);
+
 }  // namespace mailsuite::store

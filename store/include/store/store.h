@@ -95,6 +95,13 @@ class Store {
   virtual Status RenameSieveScript(UserId user, const std::string& from, const std::string& to) = 0;
   // What delivery runs: the active script with its text; nullopt when none. Costs one row.
   virtual Result<std::optional<SieveScript>> ActiveSieveScript(UserId user) = 0;
+  // Sieve "vacation" (RFC 5230 4.2): true when `user` may answer `sender` (lower-cased by the
+  // caller) under `handle` now, which is then recorded until now + `period`; false when an
+  // answer went out within its period. The user's expired records are dropped on the way, so
+  // the records never outgrow the senders of one period.
+  virtual Result<bool> ClaimVacationReply(UserId user, const std::string& handle,
+                                          const std::string& sender, int64_t now,
+                                          int64_t period) = 0;
 
   // ---- Aliases ---------------------------------------------------------------------------
   // source "a@d" or "@d" (catch-all for domain d, which must be local); target an existing

@@ -114,6 +114,8 @@ struct DeliveryTarget {
       : mailbox(m), header_prefix(std::move(prefix)) {}
   MailboxId mailbox = 0;
   std::string header_prefix;
+  Flags flags;  // what the message is stored with (a Sieve script's imap4flags); the caller
+                // passes only valid keywords (IsValidKeyword), sorted and unique
 };
 
 // One message as it sits in one mailbox. The message's text is header_prefix + the shared body.

@@ -59,5 +59,28 @@ TEST_F(StoreTest, SieveScriptsKeepOneActive) {
   EXPECT_TRUE(store_->ListSieveScripts(bob_).value().empty());
 }
 
+// RFC 5230 4.2: one vacation reply per sender and handle within the period; records expire,
+// belong to one user, and go with their user.
+TEST_F(StoreTest, VacationRepliesOncePerSenderAndPeriod) {
+  const int64_t day = 86400, t0 = 1700000000;
+  EXPECT_TRUE(store_->ClaimVacationReply(alice_, "h1", "carol@example.org", t0, 7 * day).value());
+  EXPECT_FALSE(
+      store_->ClaimVacationReply(alice_, "h1", "carol@example.org", t0 + day, 7 * day).value());
+  // Another sender, another handle (a new reason), another user: each gets its own reply.
+  EXPECT_TRUE(store_->ClaimVacationReply(alice_, "h1", "dave@example.org", t0, 7 * day).value());
+  EXPECT_TRUE(store_->ClaimVacationReply(alice_, "h2", "carol@example.org", t0, 7 * day).value());
+  EXPECT_TRUE(store_->ClaimVacationReply(bob_, "h1", "carol@example.org", t0, 7 * day).value());
+  // Once the period is over, the sender is answered again, and then not for another period.
+  EXPECT_FALSE(
+      store_->ClaimVacationReply(alice_, "h1", "carol@example.org", t0 + 7 * day - 1, 7 * day)
+          .value());
+  EXPECT_TRUE(
+      store_->ClaimVacationReply(alice_, "h1", "carol@example.org", t0 + 7 * day, day).value());
+  EXPECT_FALSE(store_->ClaimVacationReply(alice_, "h1", "carol@example.org", t0 + 7 * day + 10, day)
+                   .value());
+  ASSERT_TRUE(store_->RemoveUser("bob@example.test").ok());
+  EXPECT_TRUE(store_->ClaimVacationReply(alice_, "h2", "dave@example.org", t0, day).value());
+}
+
 }  // namespace
 }  // namespace mailsuite::store::test
