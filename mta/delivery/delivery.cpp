@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "dsn_sender.h"
 #include "sieve_delivery.h"
 
 namespace mailsuite::mta {
@@ -74,17 +75,23 @@ std::string TraceFields(const std::string& sender, const std::string& user_addre
 }
 
 Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content,
-                      bool* queued) {
-  if (queued) *queued = false;
+                      DeliveryReport* report) {
+  DeliveryReport ignored;
+  DeliveryReport& out = report ? *report : ignored;
+  out = DeliveryReport{};
+  std::vector<std::string> vacation_replies;  // sent once the message itself is stored
+  size_t local_users = 0;
   // Local: one row per distinct user and mailbox, however many addresses or aliases reached
   // them; the user's Sieve script picks the mailboxes.
   std::vector<store::DeliveryTarget> targets;
   std::set<store::UserId> envelope_users, seen, redirected;
   for (const Recipient& r : env.recipients)
     envelope_users.insert(r.local_users.begin(), r.local_users.end());
-  for (const Recipient& r : env.recipients) {
+  for (size_t i = 0; i < env.recipients.size(); ++i) {
+    const Recipient& r = env.recipients[i];
     for (store::UserId uid : r.local_users) {
       if (!seen.insert(uid).second) continue;
+      ++local_users;
       auto user = store.GetUser(uid);
       if (!user) return user.status();
       if (!user->has_value()) continue;  // removed since RCPT; nothing to deliver to
@@ -92,10 +99,19 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       if (!box) return box.status();
       if (!box->has_value()) return Status::Error("user " + (*user)->address + " has no INBOX");
       const std::string trace = TraceFields(env.sender, (*user)->address);
-      SieveDecision where{{**box}, {}};
+      SieveDecision where;
+      where.filings.push_back({**box, {}});
       if (env.run_sieve)
-        where = DecideWithSieve(
-            store, {uid, (*user)->address, r.address, **box, env.sender, env.id}, content);
+        where = DecideWithSieve(store,
+                                {uid, (*user)->address, r.address, **box, env.sender, env.id,
+                                 env.hostname, env.received_at},
+                                content);
+      if (!where.vacation_reply.empty())
+        vacation_replies.push_back(std::move(where.vacation_reply));
+      if (where.reject) {
+        out.refusals.push_back({i, (*user)->address, *where.reject});
+        continue;
+      }
       bool redirect_delivered = true;
       if (!where.redirects.empty()) {
         auto remote = RedirectLocally(store, env, uid, where.redirects, envelope_users, redirected,
@@ -103,12 +119,16 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
         if (!remote) return remote.status();
         where.redirects = std::move(*remote);
       }
-      if (!redirect_delivered && where.mailboxes.empty()) {
+      if (!redirect_delivered && where.filings.empty()) {
         Poco::Logger::get("sieve").warning(env.id + ": no redirect of " + (*user)->address +
                                            "'s script reached anyone; kept");
-        where.mailboxes.push_back(**box);
+        where.filings.push_back({**box, {}});
       }
-      for (store::MailboxId m : where.mailboxes) targets.push_back({m, trace});
+      for (SieveFiling& f : where.filings) {
+        store::DeliveryTarget target(f.mailbox, trace);
+        target.flags = std::move(f.flags);
+        targets.push_back(std::move(target));
+      }
       if (!where.redirects.empty()) {
         // Queued before the local rows commit: a failure after this repeats a redirect when
         // the client sends again, never loses one. The copy carries this user's Delivered-To
@@ -120,7 +140,7 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
         redirect.content = "Delivered-To: " + (*user)->address + "\r\n" + content;
         auto id = store.Enqueue(redirect);
         if (!id) return id.status();
-        if (queued) *queued = true;
+        out.queued = true;
       }
     }
   }
@@ -135,12 +155,26 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     remote.envid = env.mail.envid;
     remote.ret = env.mail.ret;
   }
-  if (targets.empty() && remote.recipients.empty()) return Status::Ok();  // all discarded
-  // The store parses the MIME structure once and caches it with the body.
-  auto accepted = store.Accept(targets, remote.recipients.empty() ? nullptr : &remote, content,
-                               env.received_at);
-  if (!accepted) return accepted.status();
-  if (queued && !remote.recipients.empty()) *queued = true;
+  if (!targets.empty() || !remote.recipients.empty()) {
+    // The store parses the MIME structure once and caches it with the body.
+    auto accepted = store.Accept(targets, remote.recipients.empty() ? nullptr : &remote, content,
+                                 env.received_at);
+    if (!accepted) return accepted.status();
+    if (!remote.recipients.empty()) out.queued = true;
+  } else if (!out.queued && !out.refusals.empty() && out.refusals.size() == local_users) {
+    out.all_refused = true;  // nothing stored: the reply refuses, and no vacation reply goes
+    return Status::Ok();
+  }
+  // After the message is stored: a failure here loses a reply, never the message.
+  for (const std::string& reply : vacation_replies) {
+    bool queued = false;
+    Status sent = SendFromNullSender(store, env.sender, reply, "vacation." + env.id,
+                                     env.received_at, &queued);
+    if (!sent)
+      Poco::Logger::get("sieve").error(env.id + ": vacation reply to <" + env.sender +
+                                       "> not sent: " + sent.message());
+    out.queued = out.queued || queued;
+  }
   return Status::Ok();
 }
 

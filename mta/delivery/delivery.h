@@ -22,15 +22,31 @@ struct Envelope {
   int64_t received_at = 0;
   bool junk = false;       // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
   bool run_sieve = false;  // mail received by SMTP: users' Sieve scripts decide (not for DSNs)
+  std::string hostname;    // ours (Message-IDs of Sieve vacation replies)
 };
 
 // The trace fields in front of a local copy (RFC 5321 4.4: the final delivery adds
 // Return-Path; Delivered-To names the mailbox).
 std::string TraceFields(const std::string& sender, const std::string& user_address);
 
-// `queued` (may be null) tells whether anything went to the outbound queue (remote recipients
-// or Sieve redirects), so the caller can wake the queue runner.
+// A local user whose Sieve script rejected the message (RFC 5429), for the reply or the DSN.
+struct SieveRefusal {
+  size_t recipient = 0;  // index into Envelope::recipients
+  std::string user_address;
+  std::string reason;
+};
+
+struct DeliveryReport {
+  // Anything went to the outbound queue (remote recipients, Sieve redirects, vacation replies
+  // to remote senders), so the caller can wake the queue runner.
+  bool queued = false;
+  std::vector<SieveRefusal> refusals;
+  // Every local user refused the message and nothing else was stored or queued: the SMTP
+  // reply itself can say so (RFC 5429 2.1: refuse in the protocol when possible).
+  bool all_refused = false;
+};
+
 Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content,
-                      bool* queued = nullptr);
+                      DeliveryReport* report = nullptr);
 
 }  // namespace mailsuite::mta

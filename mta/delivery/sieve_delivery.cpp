@@ -3,6 +3,9 @@
 
 #include <Poco/Logger.h>
 #include <Poco/String.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <ctime>
 
 #include <algorithm>
 #include <list>
@@ -12,11 +15,20 @@
 
 #include "shared/mail/header_scan.h"
 #include "shared/sieve/sieve.h"
+#include "store/flags.h"
 
 namespace mailsuite::mta {
 namespace {
 
 Poco::Logger& Log() { return Poco::Logger::get("sieve"); }
+
+// The server's zone at `when`, as minutes east of UTC (RFC 5260's default zone for "date").
+int LocalZoneMinutes(int64_t when) {
+  std::time_t t = static_cast<std::time_t>(when);
+  std::tm local{};
+  localtime_r(&t, &local);
+  return static_cast<int>(local.tm_gmtoff / 60);
+}
 
 // Compiled scripts by their text: a script compiles once per process, not once per message.
 // Bounded in count and in text held (least recently used goes first); a changed script is a
@@ -80,11 +92,67 @@ std::optional<store::MailboxId> FileIntoTarget(store::Store& store, const SieveI
   return std::nullopt;
 }
 
+// RFC 5230 4.2 and 5: a reply unless the message is one never to answer (a list, a bounce, an
+// auto-reply, mail not addressed to the user) or this sender had one within the period.
+std::string VacationReply(store::Store& store, const SieveInput& in,
+                          const sieve::MessageInput& message, const sieve::Vacation& vacation) {
+  const std::string who = in.id + ": vacation of " + in.user_address;
+  std::string why = sieve::VacationSuppressed(message, vacation, {in.user_address, in.envelope_to});
+  if (!why.empty()) {
+    Log().information(who + " not sent: " + why);
+    return "";
+  }
+  auto due = store.ClaimVacationReply(in.user, vacation.handle, Poco::toLower(in.sender), in.now,
+                                      static_cast<int64_t>(vacation.period_seconds));
+  if (!due) {
+    Log().error(who + " not sent: " + due.error());
+    return "";
+  }
+  if (!*due) {
+    Log().information(who + " not sent: <" + in.sender + "> had one within " +
+                      std::to_string(vacation.period_seconds) + " s");
+    return "";
+  }
+  const std::string message_id = "<" +
+                                 Poco::UUIDGenerator::defaultGenerator().createRandom().toString() +
+                                 "@" + in.hostname + ">";
+  return sieve::ComposeVacationReply(
+      message, vacation, {in.user_address, mail::FormatRfc5322Date(in.now), message_id});
+}
+
+void AddFlags(store::Flags& into, const store::Flags& more) {
+  into.system |= more.system;
+  for (const std::string& k : more.keywords)
+    if (!std::binary_search(into.keywords.begin(), into.keywords.end(), k))
+      into.keywords.insert(std::upper_bound(into.keywords.begin(), into.keywords.end(), k), k);
+}
+
 }  // namespace
+
+store::Flags StoreFlags(const std::vector<std::string>& sieve_flags) {
+  static const std::pair<const char*, uint32_t> kSystem[] = {
+      {"\\seen", store::kFlagSeen},       {"\\answered", store::kFlagAnswered},
+      {"\\flagged", store::kFlagFlagged}, {"\\deleted", store::kFlagDeleted},
+      {"\\draft", store::kFlagDraft},
+  };
+  store::Flags out;
+  for (const std::string& flag : sieve_flags) {
+    if (!flag.empty() && flag[0] == '\\') {
+      for (const auto& [name, bit] : kSystem)
+        if (Poco::icompare(flag, name) == 0) out.system |= bit;
+    } else if (store::IsValidKeyword(flag)) {
+      out.keywords.push_back(flag);
+    }
+  }
+  std::sort(out.keywords.begin(), out.keywords.end());
+  out.keywords.erase(std::unique(out.keywords.begin(), out.keywords.end()), out.keywords.end());
+  return out;
+}
 
 SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
                               const std::string& content) {
-  SieveDecision keep_only{{in.default_mailbox}, {}};
+  SieveDecision keep_only;
+  keep_only.filings.push_back({in.default_mailbox, {}});
   auto script = store.ActiveSieveScript(in.user);
   if (!script) {
     Log().error(in.id + ": cannot read the Sieve script of " + in.user_address + ": " +
@@ -99,41 +167,52 @@ SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
                   "); kept in the default mailbox");
     return keep_only;
   }
-  sieve::Outcome outcome = sieve::Execute(*compiled.script, {content, in.sender, in.envelope_to});
+  sieve::MessageInput message{content, in.sender, in.envelope_to, in.now, LocalZoneMinutes(in.now)};
+  sieve::Outcome outcome = sieve::Execute(*compiled.script, message);
   if (!outcome.error.empty()) {  // RFC 5228 2.10.6
     Log().warning(in.id + ": " + which + " failed: " + outcome.error +
                   "; kept in the default mailbox");
     return keep_only;
   }
   SieveDecision d;
-  auto add = [&d](store::MailboxId id) {
-    if (std::find(d.mailboxes.begin(), d.mailboxes.end(), id) == d.mailboxes.end())
-      d.mailboxes.push_back(id);
+  auto add = [&d](store::MailboxId id, const std::vector<std::string>& flags) {
+    auto same = std::find_if(d.filings.begin(), d.filings.end(),
+                             [id](const SieveFiling& f) { return f.mailbox == id; });
+    if (same == d.filings.end()) same = d.filings.insert(d.filings.end(), {id, {}});
+    AddFlags(same->flags, StoreFlags(flags));
   };
-  if (outcome.implicit_keep) add(in.default_mailbox);
+  if (outcome.implicit_keep) add(in.default_mailbox, outcome.implicit_keep_flags);
   for (const sieve::Action& a : outcome.actions) {
     switch (a.kind) {
       case sieve::Action::Kind::kKeep:
-        add(in.default_mailbox);
+        add(in.default_mailbox, a.flags);
         break;
       case sieve::Action::Kind::kFileInto:
-        add(FileIntoTarget(store, in, a).value_or(in.default_mailbox));
+        add(FileIntoTarget(store, in, a).value_or(in.default_mailbox), a.flags);
         break;
       case sieve::Action::Kind::kRedirect:
         if (AlreadyDeliveredTo(content, in.user_address)) {
           Log().warning(in.id + ": " + which + ": redirect to " + a.address +
                         " dropped: the message was delivered to this user before (a loop)");
-          add(in.default_mailbox);
+          add(in.default_mailbox, {});
         } else {
           d.redirects.push_back(a.address);
         }
         break;
       case sieve::Action::Kind::kDiscard:
         break;
+      case sieve::Action::Kind::kReject:  // RFC 5429 2.1: the interpreter let nothing else be
+        d.reject = a.reason;
+        break;
+      case sieve::Action::Kind::kVacation:
+        d.vacation_reply = VacationReply(store, in, message, a.vacation);
+        break;
     }
   }
-  Log().information(in.id + ": " + which + ": " + std::to_string(d.mailboxes.size()) +
-                    " mailbox(es), " + std::to_string(d.redirects.size()) + " redirect(s)");
+  Log().information(in.id + ": " + which + ": " + std::to_string(d.filings.size()) +
+                    " mailbox(es), " + std::to_string(d.redirects.size()) + " redirect(s)" +
+                    (d.reject ? ", rejected" : "") +
+                    (d.vacation_reply.empty() ? "" : ", vacation reply"));
   return d;
 }
 

@@ -4,6 +4,7 @@
 // the default mailbox and says why in the log: nothing is lost to a script.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,17 +20,34 @@ struct SieveInput {
   store::MailboxId default_mailbox = 0;  // INBOX, or Junk for a message filters judged spam
   std::string sender;                    // envelope sender, "" for <>
   std::string id;                        // the message's queue id, for the log
+  std::string hostname;                  // ours, for the Message-ID of a vacation reply
+  int64_t now = 0;                       // the time of delivery
 };
 
-// Where the copy goes: mailboxes of the user (deduplicated; empty when the script discarded
-// it) and addresses to redirect it to (RFC 5228 4.2). A redirect is dropped when the message
-// already shows it was delivered to this user (Delivered-To:), which stops a redirect loop.
+// One mailbox the copy goes to, with the flags a script set for it (RFC 5232 imap4flags).
+struct SieveFiling {
+  store::MailboxId mailbox = 0;
+  store::Flags flags;
+};
+
+// Where the copy goes: mailboxes of the user (deduplicated; empty when the script discarded or
+// rejected it) and addresses to redirect it to (RFC 5228 4.2). A redirect is dropped when the
+// message already shows it was delivered to this user (Delivered-To:), which stops a loop.
 struct SieveDecision {
-  std::vector<store::MailboxId> mailboxes;
+  std::vector<SieveFiling> filings;
   std::vector<std::string> redirects;
+  // "reject"/"ereject" (RFC 5429): the user refuses the message, for this reason.
+  std::optional<std::string> reject;
+  // "vacation" (RFC 5230): the reply to send from <> to the sender, when one is due (not
+  // suppressed, and not sent to this sender within the period; the store keeps that record).
+  std::string vacation_reply;
 };
 
 SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
                               const std::string& content);
+
+// The IMAP flags a script named (RFC 5232), as the store keeps them: system flags by name in any
+// case, keywords that are valid atoms; \Recent and anything else is left out.
+store::Flags StoreFlags(const std::vector<std::string>& sieve_flags);
 
 }  // namespace mailsuite::mta

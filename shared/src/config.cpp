@@ -302,6 +302,10 @@ const KeySpec kKeys[] = {
      INT_KEY(pop3.idle_timeout, 1, 86400)},
     {"imap", "listen", "0.0.0.0:143", "IMAP with STARTTLS.", LISTEN_KEY(imap.listen)},
     {"imap", "tls_listen", "0.0.0.0:993", "IMAP over implicit TLS.", LISTEN_KEY(imap.tls_listen)},
+    {"imap", "managesieve_listen", "0.0.0.0:4190",
+     "ManageSieve (RFC 5804, with STARTTLS), where users edit their Sieve filters; served by "
+     "mailsuite-imapd. Empty: none.",
+     LISTEN_KEY(imap.managesieve_listen)},
     {"imap", "max_line_length", "65536", "Longest command line in octets, literals excluded.",
      INT_KEY(imap.max_line_length, 1024, 100000000)},
     {"imap", "max_literal_size", "52428800",

@@ -92,6 +92,18 @@ bool MakeRoom(SmtpSession& s, Envelope& env, const std::string& content, size_t 
   return true;
 }
 
+// A script's reject reason (any UTF-8, any length, RFC 5429 2.1) in an SMTP reply or a DSN's
+// Diagnostic-Code: one line of printable ASCII, at most 200 characters.
+std::string SieveReasonForReply(const std::string& reason) {
+  std::string out;
+  for (char c : reason) {
+    if (out.size() == 200) break;
+    unsigned char u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? c : (c == '\r' || c == '\n' || c == '\t') ? ' ' : '?';
+  }
+  return out;
+}
+
 void AcceptMessage(SmtpSession& s, std::string content) {
   const SmtpConfig& c = s.services.config.smtp;
   const size_t received_octets = content.size();  // as the client sent it (SIZE= counts this)
@@ -161,6 +173,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   env.received_at = now;
   env.junk = junk;
   env.run_sieve = true;
+  env.hostname = s.hostname();
   // The content filters see the message as the client sent it (our trace fields are ours, as
   // Postfix keeps its Received: from them) and may change it and the envelope; our trace
   // fields and signature come on top of what they left.
@@ -201,8 +214,8 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     s.ResetTransaction();
     return;
   }
-  bool queued = false;
-  Status st = DeliverMessage(s.services.store, env, content, &queued);
+  DeliveryReport report;
+  Status st = DeliverMessage(s.services.store, env, content, &report);
   if (!st) {
     s.log().Error("delivery of " + id + " failed: " + st.message());
     if (st.no_space())  // RFC 5321 4.2.3 / RFC 3463 X.3.1: the sender keeps it and retries
@@ -212,22 +225,48 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     s.ResetTransaction();
     return;
   }
+  if (report.all_refused) {
+    // RFC 5429 2.1: a Sieve reject is refused in the protocol where it can be, which is when
+    // every recipient refused; nothing was stored.
+    const std::string& reason = report.refusals[0].reason;
+    s.log().Info("refused " + id + ": rejected by the Sieve script of " +
+                 report.refusals[0].user_address);
+    s.Reply(550, "5.7.1", "Rejected by the recipient: " + SieveReasonForReply(reason));
+    s.ResetTransaction();
+    return;
+  }
   s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
+  std::set<size_t> refused;
+  std::vector<DsnRecipient> rejections;  // RFC 5429 2.1.1: the rest are told by a DSN
+  for (const SieveRefusal& r : report.refusals) {
+    const Recipient& rcpt = env.recipients[r.recipient];
+    s.log().Info(id + ": rejected by the Sieve script of " + r.user_address);
+    if (refused.insert(r.recipient).second && DsnWanted(rcpt.rcpt.notify, "failed"))
+      rejections.push_back({rcpt.address, rcpt.rcpt.orcpt, "failed", "5.7.1",
+                            "x-local; rejected by the recipient: " + SieveReasonForReply(r.reason),
+                            ""});
+  }
   std::vector<DsnRecipient> delivered;  // RFC 3461: NOTIFY=SUCCESS for a local mailbox
   // Only for senders we know (known_sender above): a stranger on port 25 could otherwise make
   // us mail a forged sender (backscatter, SECURITY.md 3).
-  for (const Recipient& r : env.recipients) {
-    if (known_sender && !r.local_users.empty() && DsnWanted(r.rcpt.notify, "delivered"))
+  for (size_t i = 0; i < env.recipients.size(); ++i) {
+    const Recipient& r = env.recipients[i];
+    if (known_sender && !r.local_users.empty() && !refused.count(i) &&
+        DsnWanted(r.rcpt.notify, "delivered"))
       delivered.push_back(
           {r.address, r.rcpt.orcpt, "delivered", "2.0.0", "x-local; delivered to the mailbox", ""});
   }
-  if (queued && s.services.on_queued) s.services.on_queued();
+  if (report.queued && s.services.on_queued) s.services.on_queued();
   DsnInput in{s.hostname(), env.sender, t.mail.envid, t.mail.ret == "FULL", now, now, id};
   if (!delivered.empty()) {
     if (Status st = SendDsn(s.services.store, in, delivered, content, s.services.dkim); !st)
       s.log().Error("cannot send the delivery notice for " + id + ": " + st.message());
+  }
+  if (!rejections.empty()) {
+    if (Status st = SendDsn(s.services.store, in, rejections, content, s.services.dkim); !st)
+      s.log().Error("cannot send the rejection notice for " + id + ": " + st.message());
   }
   if (!full_notices.empty()) {
     if (Status st = SendDsn(s.services.store, in, full_notices, content, s.services.dkim); !st)

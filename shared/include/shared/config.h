@@ -112,8 +112,9 @@ struct Pop3Config {
 };
 
 struct ImapConfig {
-  std::vector<Endpoint> listen;      // port 143 (STARTTLS)
-  std::vector<Endpoint> tls_listen;  // port 993 (implicit TLS)
+  std::vector<Endpoint> listen;              // port 143 (STARTTLS)
+  std::vector<Endpoint> tls_listen;          // port 993 (implicit TLS)
+  std::vector<Endpoint> managesieve_listen;  // port 4190 (ManageSieve, RFC 5804, STARTTLS)
   int max_line_length = 0;
   int64_t max_literal_size = 0;
   int idle_timeout = 0;

@@ -37,6 +37,14 @@ CompileCheck Split(const Node& node, std::span<const TagSpec> specs, const Exten
       if (i + 1 >= args.size() || !IsSingleString(args[i + 1]))
         return fail("':" + arg.tag + "' needs a string");
       value = args[++i].strings.front();
+    } else if (spec->takes_list || spec->takes_number) {
+      bool fits =
+          i + 1 < args.size() && (spec->takes_list ? IsStringList(args[i + 1])
+                                                   : args[i + 1].kind == Argument::Kind::kNumber);
+      if (!fits)
+        return fail("':" + arg.tag + "' needs " +
+                    (spec->takes_list ? "a string list" : "a number"));
+      out.values.emplace(arg.tag, &args[++i]);
     }
     out.tags.emplace(arg.tag, std::move(value));
   }
@@ -46,6 +54,8 @@ CompileCheck Split(const Node& node, std::span<const TagSpec> specs, const Exten
 bool IsSingleString(const Argument& arg) {
   return arg.kind == Argument::Kind::kStringList && !arg.bracketed && arg.strings.size() == 1;
 }
+
+bool IsStringList(const Argument& arg) { return arg.kind == Argument::Kind::kStringList; }
 
 CompileError ArgumentError(const Node& node, std::string_view expected) {
   return {node.line, node.name + ": expected " + std::string(expected)};

@@ -67,23 +67,38 @@ std::vector<PatternElement> ParsePattern(std::string_view key) {
   return out;
 }
 
+// Each wildcard's text is from where it began to where the next element began: `begin` records
+// where each pattern element started matching (rewritten as the last "*" takes more).
+void Capture(const std::vector<PatternElement>& pattern, std::vector<size_t> begin,
+             std::string_view value, std::vector<std::string>& captures) {
+  begin.push_back(value.size());
+  captures.assign(1, std::string(value));
+  for (size_t p = 0; p < pattern.size(); ++p)
+    if (pattern[p].kind != PatternElement::Kind::kOctet)
+      captures.emplace_back(value.substr(begin[p], begin[p + 1] - begin[p]));
+}
+
 bool Wildcard(Comparator comparator, std::string_view value, std::string_view key,
-              StepBudget& budget) {
+              StepBudget& budget, std::vector<std::string>* captures) {
   using Kind = PatternElement::Kind;
   const std::vector<PatternElement> pattern = ParsePattern(key);
   const size_t npos = std::string_view::npos;
   size_t p = 0, v = 0;                 // positions in pattern and value
   size_t star = npos, star_value = 0;  // the last "*" seen and where its match ends now
+  std::vector<size_t> begin(pattern.size(), value.size());
   uint64_t work = 0;
   while (v < value.size()) {
     if (++work % kComparisonsPerStep == 0 && !budget.Charge(1)) return false;
     if (p < pattern.size() && pattern[p].kind == Kind::kAny) {
+      begin[p] = v;
       star = p++;
       star_value = v;
     } else if (p < pattern.size() && pattern[p].kind == Kind::kOne) {
+      begin[p] = v;
       v = NextCharacter(comparator, value, v);
       ++p;
     } else if (p < pattern.size() && SameOctet(comparator, pattern[p].octet, value[v])) {
+      begin[p] = v;
       ++v;
       ++p;
     } else if (star != npos) {
@@ -96,8 +111,10 @@ bool Wildcard(Comparator comparator, std::string_view value, std::string_view ke
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p].kind == Kind::kAny) ++p;
-  return p == pattern.size();
+  while (p < pattern.size() && pattern[p].kind == Kind::kAny) begin[p++] = value.size();
+  if (p != pattern.size()) return false;
+  if (captures) Capture(pattern, std::move(begin), value, *captures);
+  return true;
 }
 
 // RFC 4790 9.1: a string's value is the number its leading digits spell; a string that does
@@ -159,7 +176,7 @@ bool Relates(Relation relation, Comparator comparator, std::string_view value, s
 }
 
 bool Matches(MatchType type, Comparator comparator, std::string_view value, std::string_view key,
-             StepBudget& budget) {
+             StepBudget& budget, std::vector<std::string>* captures) {
   switch (type) {
     case MatchType::kIs:
       if (!budget.Charge(1 + value.size() / kComparisonsPerStep)) return false;
@@ -178,7 +195,7 @@ bool Matches(MatchType type, Comparator comparator, std::string_view value, std:
     }
     case MatchType::kMatches:
       if (!budget.Charge(1)) return false;
-      return Wildcard(comparator, value, key, budget);
+      return Wildcard(comparator, value, key, budget, captures);
     case MatchType::kValue:
       return false;  // the caller passes the test's relation to Relates
     case MatchType::kCount:

@@ -3,16 +3,19 @@
 // runs out it returns false and the caller sees budget.exhausted().
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "script.h"
 #include "step_budget.h"
 
 namespace mailsuite::sieve {
 
-// :is, :contains and :matches.
+// :is, :contains and :matches. When `captures` is given and :matches succeeds, it holds what
+// RFC 5229 3.2 makes the match variables: the whole value, then the text each wildcard matched.
 bool Matches(MatchType type, Comparator comparator, std::string_view value, std::string_view key,
-             StepBudget& budget);
+             StepBudget& budget, std::vector<std::string>* captures = nullptr);
 
 // Ordering of two strings under a comparator (RFC 4790 9): negative, 0 or positive.
 int Compare(Comparator comparator, std::string_view a, std::string_view b);

@@ -78,3 +78,31 @@ const std::vector<MailAddress>& MessageView::Addresses(std::string_view name) {
 bool MessageView::Exists(std::string_view name) { return !Lookup(name).raw.empty(); }
 
 }  // namespace mailsuite::sieve
+
+namespace mailsuite::sieve {
+
+const std::string* MessageView::RawAt(std::string_view name, uint64_t index, bool last) {
+  const std::vector<std::string>& raw = Lookup(name).raw;
+  if (index == 0 || index > raw.size()) return nullptr;
+  const std::string& value = raw[last ? raw.size() - index : index - 1];
+  return budget_.Charge(Cost({value})) ? &value : nullptr;
+}
+
+std::vector<std::string> MessageView::DecodedValueAt(std::string_view name, uint64_t index,
+                                                     bool last) {
+  const std::string* raw = RawAt(name, index, last);
+  if (!raw) return {};
+  return {mail::DecodeHeaderText(*raw)};
+}
+
+std::vector<MailAddress> MessageView::AddressesAt(std::string_view name, uint64_t index,
+                                                  bool last) {
+  const std::string* raw = RawAt(name, index, last);
+  std::vector<MailAddress> out;
+  if (!raw) return out;
+  for (const mail::EnvelopeAddress& a : mail::ParseAddresses(*raw))
+    if (a.mailbox && a.host) out.push_back({*a.mailbox, *a.host});
+  return out;
+}
+
+}  // namespace mailsuite::sieve

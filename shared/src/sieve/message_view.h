@@ -39,6 +39,10 @@ class MessageView {
   // names and display names dropped, group members kept).
   const std::vector<MailAddress>& Addresses(std::string_view name);
   bool Exists(std::string_view name);
+  // RFC 5260 6 "index": the one field named `name` at 1-based `index` (counted from the end
+  // when `last`), decoded or address-parsed; empty when there is no such field.
+  std::vector<std::string> DecodedValueAt(std::string_view name, uint64_t index, bool last);
+  std::vector<MailAddress> AddressesAt(std::string_view name, uint64_t index, bool last);
 
  private:
   struct Field {
@@ -48,6 +52,7 @@ class MessageView {
   };
   Field& Lookup(std::string_view name);
   uint64_t Cost(const std::vector<std::string>& values) const;
+  const std::string* RawAt(std::string_view name, uint64_t index, bool last);
 
   std::string_view message_;
   StepBudget& budget_;

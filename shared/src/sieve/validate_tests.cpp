@@ -2,29 +2,16 @@
 #include <Poco/String.h>
 
 #include "validate.h"
+#include "variables.h"
 
 namespace mailsuite::sieve {
 namespace {
 
-constexpr int kMatchGroup = 1;
-constexpr int kAddressPartGroup = 2;
-constexpr int kSizeGroup = 3;
-
-constexpr TagSpec kMatchTags[] = {{"is", "", kMatchGroup},
-                                  {"contains", "", kMatchGroup},
-                                  {"matches", "", kMatchGroup},
-                                  {"value", "relational", kMatchGroup, true},
-                                  {"count", "relational", kMatchGroup, true},
-                                  {"comparator", "", 0, true}};
-constexpr TagSpec kAddressTags[] = {{"is", "", kMatchGroup},
-                                    {"contains", "", kMatchGroup},
-                                    {"matches", "", kMatchGroup},
-                                    {"comparator", "", 0, true},
-                                    {"value", "relational", kMatchGroup, true},
-                                    {"count", "relational", kMatchGroup, true},
-                                    {"all", "", kAddressPartGroup},
-                                    {"localpart", "", kAddressPartGroup},
-                                    {"domain", "", kAddressPartGroup}};
+constexpr TagSpec kIndexTags[] = {{"index", "index", kIndexGroup, false, false, true},
+                                  {"last", "index"}};
+constexpr TagSpec kAddressPartTags[] = {{"all", "", kAddressPartGroup},
+                                        {"localpart", "", kAddressPartGroup},
+                                        {"domain", "", kAddressPartGroup}};
 constexpr TagSpec kSizeTags[] = {{"over", "", kSizeGroup}, {"under", "", kSizeGroup}};
 
 // RFC 5322 3.6.8: field-name = 1*ftext, printable US-ASCII but ':'.
@@ -42,6 +29,41 @@ std::optional<Relation> ParseRelation(const std::string& text) {
       {"le", Relation::kLe}, {"eq", Relation::kEq}, {"ne", Relation::kNe}};
   for (const auto& [name, relation] : kRelations)
     if (Poco::icompare(text, name) == 0) return relation;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<TagSpec> MatchTags(std::initializer_list<TagSpec> more) {
+  std::vector<TagSpec> tags = {{"is", "", kMatchGroup},
+                               {"contains", "", kMatchGroup},
+                               {"matches", "", kMatchGroup},
+                               {"value", "relational", kMatchGroup, true},
+                               {"count", "relational", kMatchGroup, true},
+                               {"comparator", "", 0, true}};
+  tags.insert(tags.end(), more.begin(), more.end());
+  return tags;
+}
+
+CompileCheck IndexArguments(const Node& node, const SplitArguments& split, Test& out) {
+  if (split.Has("last") && !split.Has("index"))
+    return CompileError{node.line, node.name + ": ':last' needs ':index'"};
+  if (!split.Has("index")) return std::nullopt;
+  out.index = split.Number("index");
+  out.last = split.Has("last");
+  if (out.index == 0) return CompileError{node.line, node.name + ": ':index' counts from 1"};
+  return std::nullopt;
+}
+
+CompileCheck CheckStrings(const Node& node, const std::vector<std::string>& strings,
+                          const Extensions& extensions) {
+  if (!extensions.Has("variables")) return std::nullopt;
+  for (const std::string& text : strings) {
+    std::string name = NamespaceReference(text);
+    if (!name.empty())
+      return CompileError{node.line,
+                          node.name + ": unknown variable namespace in '${" + name + "}'"};
+  }
   return std::nullopt;
 }
 
@@ -86,6 +108,8 @@ CompileCheck MatchArguments(const Node& node, const SplitArguments& split, Test&
   return std::nullopt;
 }
 
+namespace {
+
 // header, address, envelope: <names: string-list> <keys: string-list> after the tags.
 CompileCheck NamesAndKeys(const Node& node, const SplitArguments& split,
                           std::vector<std::string>& names, Test& out) {
@@ -98,12 +122,23 @@ CompileCheck NamesAndKeys(const Node& node, const SplitArguments& split,
   return std::nullopt;
 }
 
-CompileCheck HeaderNames(const Node& node, const std::vector<std::string>& names) {
+// RFC 5229 3: a name with a variable in it is only known at run time, and checked then.
+CompileCheck HeaderNames(const Node& node, const std::vector<std::string>& names,
+                         const Extensions& extensions) {
   for (const std::string& name : names)
-    if (!IsFieldName(name))
+    if (!IsFieldName(name) && !(extensions.Has("variables") && HasVariableReference(name)))
       return CompileError{node.line, node.name + ": invalid header name '" + name + "'"};
   return std::nullopt;
 }
+
+}  // namespace
+
+CompileCheck CheckHeaderName(const Node& node, const std::string& name,
+                             const Extensions& extensions) {
+  return HeaderNames(node, {name}, extensions);
+}
+
+namespace {
 
 CompileCheck Exists(const Node& node, const Extensions& extensions, Test& out) {
   SplitArguments split;
@@ -111,7 +146,8 @@ CompileCheck Exists(const Node& node, const Extensions& extensions, Test& out) {
   if (split.positional.size() != 1 || split.positional[0]->kind != Argument::Kind::kStringList)
     return ArgumentError(node, "a list of header names");
   out.headers = split.positional[0]->strings;
-  return HeaderNames(node, out.headers);
+  if (auto error = CheckStrings(node, out.headers, extensions)) return error;
+  return HeaderNames(node, out.headers, extensions);
 }
 
 // RFC 5228 5.1: the address test MUST be restricted to header fields that hold addresses (and
@@ -144,15 +180,18 @@ bool HoldsAddresses(const std::string& name) {
 CompileCheck HeaderOrAddress(const Node& node, const Extensions& extensions, Test& out) {
   SplitArguments split;
   bool address = out.kind == Test::Kind::kAddress;
-  if (auto error = address ? Split(node, kAddressTags, extensions, split)
-                           : Split(node, kMatchTags, extensions, split))
-    return error;
+  std::vector<TagSpec> tags = MatchTags({kIndexTags[0], kIndexTags[1]});
+  if (address) tags.insert(tags.end(), std::begin(kAddressPartTags), std::end(kAddressPartTags));
+  if (auto error = Split(node, tags, extensions, split)) return error;
   if (auto error = MatchArguments(node, split, out, extensions)) return error;
+  if (auto error = IndexArguments(node, split, out)) return error;
   if (auto error = NamesAndKeys(node, split, out.headers, out)) return error;
-  if (auto error = HeaderNames(node, out.headers)) return error;
+  if (auto error = CheckStrings(node, out.headers, extensions)) return error;
+  if (auto error = CheckStrings(node, out.keys, extensions)) return error;
+  if (auto error = HeaderNames(node, out.headers, extensions)) return error;
   if (address)
     for (const std::string& name : out.headers)
-      if (!HoldsAddresses(name))
+      if (!HoldsAddresses(name) && !(extensions.Has("variables") && HasVariableReference(name)))
         return CompileError{node.line,
                             "address: '" + name + "' is not a header field of addresses"};
   return std::nullopt;
@@ -162,10 +201,13 @@ CompileCheck Envelope(const Node& node, const Extensions& extensions, Test& out)
   if (!extensions.Has("envelope"))
     return CompileError{node.line, "envelope: missing require \"envelope\""};
   SplitArguments split;
-  if (auto error = Split(node, kAddressTags, extensions, split)) return error;
+  std::vector<TagSpec> tags = MatchTags();
+  tags.insert(tags.end(), std::begin(kAddressPartTags), std::end(kAddressPartTags));
+  if (auto error = Split(node, tags, extensions, split)) return error;
   if (auto error = MatchArguments(node, split, out, extensions)) return error;
   std::vector<std::string> parts;
   if (auto error = NamesAndKeys(node, split, parts, out)) return error;
+  if (auto error = CheckStrings(node, out.keys, extensions)) return error;
   for (const std::string& part : parts) {
     if (Poco::icompare(part, "from") == 0) {
       out.envelope_parts.push_back(EnvelopePart::kFrom);
@@ -234,6 +276,10 @@ CompileCheck ValidateTest(const Node& node, const Extensions& extensions, Test& 
     return Envelope(node, extensions, out);
   }
   if (name == "size") return Size(node, extensions, out);
+  if (name == "string") return ValidateStringTest(node, extensions, out);
+  if (name == "hasflag") return ValidateHasFlag(node, extensions, out);
+  if (name == "body") return ValidateBody(node, extensions, out);
+  if (name == "date" || name == "currentdate") return ValidateDate(node, extensions, out);
   return CompileError{node.line, "unknown test '" + name + "'"};
 }
 

@@ -20,8 +20,10 @@ const char kMessage[] =
     "\r\n"
     "Body.\r\n";
 
-// RFC 5228 2.10.2: keep and discard cancel the implicit keep, fileinto and redirect unless :copy.
+// RFC 5228 2.10.2: keep and discard cancel the implicit keep, fileinto and redirect unless :copy;
+// reject too (RFC 5429 2.1); vacation never does (RFC 5230 4.7).
 bool Cancels(const Action& a) {
+  if (a.kind == Action::Kind::kVacation) return false;
   return a.kind == Action::Kind::kKeep || a.kind == Action::Kind::kDiscard || !a.copy;
 }
 

@@ -103,8 +103,8 @@ TEST(SieveParse, ErrorsNameTheProblemAndTheLine) {
       // Unknown names (RFC 5228 3.2, 8.2).
       {"keep;\n\nfilein \"x\";", "line 3: unknown command 'filein'"},
       {"if foo { keep; }", "line 1: unknown test 'foo'"},
-      {"require \"vacation\";", "line 1: unsupported extension 'vacation'"},
-      {"require [\"fileinto\",\n\"body\"];", "line 1: unsupported extension 'body'"},
+      {"require \"enotify\";", "line 1: unsupported extension 'enotify'"},
+      {"require [\"fileinto\",\n\"spamtest\"];", "line 1: unsupported extension 'spamtest'"},
       {"keep;\nrequire \"fileinto\";", "line 2: require must come before any other command"},
       {"if true { require \"copy\"; }", "line 1: require must come before any other command"},
       {"require 1;", "line 1: require: expected a string list of extensions"},

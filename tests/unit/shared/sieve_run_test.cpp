@@ -30,6 +30,12 @@ std::string Summary(const Outcome& outcome) {
       case Action::Kind::kRedirect:
         out += "redirect:" + a.address;
         break;
+      case Action::Kind::kReject:
+        out += (a.ereject ? "ereject:" : "reject:") + a.reason;
+        break;
+      case Action::Kind::kVacation:
+        out += "vacation";
+        break;
     }
     if (a.create) out += ":create";
     if (a.copy) out += ":copy";
