@@ -15,6 +15,7 @@ packages=(
   postgresql-15 postgresql-client-15  # the tests' private PostgreSQL cluster (tests/pg)
   python3-milter  # Sendmail's libmilter for Python: the test filter of e2e.test_milter
   rspamd redis-server  # the spam filter e2e.test_rspamd starts with a private configuration
+  sieve-connect  # a real ManageSieve client for e2e.test_managesieve
 )
 
 missing=()

@@ -21,8 +21,12 @@ if [ ! -f "$conf" ]; then
     --set smtp.listen=127.0.0.1:2525 --set smtp.submission_listen=127.0.0.1:2587 \
     --set smtp.submissions_listen=127.0.0.1:2465 \
     --set pop3.listen=127.0.0.1:1110 --set pop3.tls_listen=127.0.0.1:1995 \
-    --set imap.listen=127.0.0.1:1143 --set imap.tls_listen=127.0.0.1:1993
+    --set imap.listen=127.0.0.1:1143 --set imap.tls_listen=127.0.0.1:1993 \
+    --set imap.managesieve_listen=127.0.0.1:14190
 fi
+# A config written before ManageSieve existed would have it on 0.0.0.0:4190.
+extra_imapd=()
+grep -q '^managesieve_listen' "$conf" || extra_imapd=(--set imap.managesieve_listen=127.0.0.1:14190)
 "${cli[@]}" init --domain example.test >/dev/null  # repairs a missing database or certificate
 if [ ! -s "$var/demo-password" ]; then
   (umask 077; openssl rand -hex 8 > "$var/demo-password")
@@ -39,7 +43,9 @@ stop() {
 }
 trap stop INT TERM
 for d in mta pop3d imapd; do
-  "build/$d/mailsuite-$d" --config "$conf" &
+  extra=()
+  [ "$d" = imapd ] && extra=("${extra_imapd[@]}")
+  "build/$d/mailsuite-$d" --config "$conf" "${extra[@]}" &
   pids+=($!)
 done
 sleep 1
@@ -49,6 +55,7 @@ mailsuite is running (config $conf). Try:
   telnet localhost 2525      SMTP (submission: 2587 STARTTLS, 2465 TLS)
   telnet localhost 1110      POP3 (1995 TLS)
   telnet localhost 1143      IMAP (1993 TLS)
+  telnet localhost 14190     ManageSieve (Sieve filters; sieve-connect, Roundcube)
 Demo account: demo@example.test, password $(cat "$var/demo-password")
 Ctrl-C stops all three daemons.
 

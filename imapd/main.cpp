@@ -1,4 +1,4 @@
-// mailsuite-imapd: the IMAP daemon (143 with STARTTLS, 993 implicit TLS).
+// mailsuite-imapd: the IMAP daemon (143 with STARTTLS, 993 implicit TLS) and ManageSieve (4190).
 #include <memory>
 
 #include <Poco/Logger.h>
@@ -6,6 +6,7 @@
 #include "imap/mailbox_notifier.h"
 #include "imap/session.h"
 #include "imap/spam_learner.h"
+#include "managesieve/session.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
 #include "store/store.h"
@@ -23,6 +24,7 @@ struct ImapdState {
   imapd::MailboxCache mailbox_cache;
   std::unique_ptr<imapd::SpamLearner> spam_learner;
   std::unique_ptr<imapd::ImapServices> services;
+  std::unique_ptr<managesieve::ManageSieveServices> sieve_services;
   std::unique_ptr<imapd::MailboxNotifier> notifier;
 };
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     std::vector<net::ListenerSpec> listeners;
     net::AddListeners(listeners, "imap", config.imap.listen, false);
     net::AddListeners(listeners, "imaps", config.imap.tls_listen, true);
+    net::AddListeners(listeners, "managesieve", config.imap.managesieve_listen, false);
     return listeners;
   };
   spec.setup = [](const Config& config) -> Result<net::DaemonSetup> {
@@ -52,6 +55,9 @@ int main(int argc, char** argv) {
         state->config, *state->store, *state->auth_failures, state->user_connections,
         &state->mailbox_cache, state->spam_learner.get()});
 
+    state->sieve_services = std::make_unique<managesieve::ManageSieveServices>(
+        managesieve::ManageSieveServices{state->config, *state->store, *state->auth_failures});
+
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.imap.max_line_length);
     setup.options.idle_timeout = std::chrono::seconds(config.imap.idle_timeout);
@@ -59,7 +65,12 @@ int main(int argc, char** argv) {
     store::Store* opened = state->store.get();
     setup.options.release_idle_memory = [opened] { opened->ReleaseIdleMemory(); };
     imapd::ImapServices* services = state->services.get();
-    setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
+    managesieve::ManageSieveServices* sieve_services = state->sieve_services.get();
+    setup.factory = [services, sieve_services](
+                        net::LineConnection& conn,
+                        const net::ConnectionInfo& info) -> std::unique_ptr<net::Session> {
+      if (info.listener == "managesieve")
+        return std::make_unique<managesieve::ManageSieveSession>(*sieve_services, conn, info);
       return std::make_unique<imapd::ImapSession>(*services, conn, info);
     };
     ImapdState* raw = state.get();

@@ -29,7 +29,8 @@ DAEMONS = {
     "mta": ("mta/mailsuite-mta", ["smtp.listen", "smtp.submission_listen",
                                   "smtp.submissions_listen"]),
     "pop3d": ("pop3d/mailsuite-pop3d", ["pop3.listen", "pop3.tls_listen"]),
-    "imapd": ("imapd/mailsuite-imapd", ["imap.listen", "imap.tls_listen"]),
+    "imapd": ("imapd/mailsuite-imapd", ["imap.listen", "imap.tls_listen",
+                                    "imap.managesieve_listen"]),
 }
 
 

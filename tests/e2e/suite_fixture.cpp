@@ -30,7 +30,7 @@ namespace {
 const std::map<std::string, std::vector<std::string>> kListenKeys = {
     {"mta", {"smtp.listen", "smtp.submission_listen", "smtp.submissions_listen"}},
     {"pop3d", {"pop3.listen", "pop3.tls_listen"}},
-    {"imapd", {"imap.listen", "imap.tls_listen"}},
+    {"imapd", {"imap.listen", "imap.tls_listen", "imap.managesieve_listen"}},
 };
 
 std::string BuildDir() { return MAILSUITE_BUILD_DIR; }

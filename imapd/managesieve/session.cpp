@@ -1,0 +1,236 @@
+#include "session.h"
+
+#include <Poco/String.h>
+
+#include "responses.h"
+#include "shared/sieve/sieve.h"
+
+namespace mailsuite::managesieve {
+namespace {
+
+using Handler = void (*)(ManageSieveSession&, const Arguments&);
+
+constexpr uint32_t Bit(State s) { return 1u << static_cast<int>(s); }
+constexpr uint32_t kNonAuth = Bit(State::kNonAuthenticated);
+constexpr uint32_t kAuth = Bit(State::kAuthenticated);
+constexpr uint32_t kAnyState = kNonAuth | kAuth;
+
+struct CommandSpec {
+  const char* name;
+  Handler handler;
+  uint32_t allowed;  // states in which the command is valid; otherwise NO
+};
+
+// RFC 5804 2: the commands, and which may come before AUTHENTICATE (2.1-2.5).
+const CommandSpec kCommands[] = {
+    {"CAPABILITY", HandleCapability, kAnyState},
+    {"NOOP", HandleNoop, kAnyState},
+    {"LOGOUT", HandleLogout, kAnyState},
+    {"STARTTLS", HandleStartTls, kNonAuth},
+    {"AUTHENTICATE", HandleAuthenticate, kNonAuth},
+    {"PUTSCRIPT", HandlePutScript, kAuth},
+    {"CHECKSCRIPT", HandleCheckScript, kAuth},
+    {"HAVESPACE", HandleHaveSpace, kAuth},
+    {"LISTSCRIPTS", HandleListScripts, kAuth},
+    {"GETSCRIPT", HandleGetScript, kAuth},
+    {"SETACTIVE", HandleSetActive, kAuth},
+    {"DELETESCRIPT", HandleDeleteScript, kAuth},
+    {"RENAMESCRIPT", HandleRenameScript, kAuth},
+};
+
+// No command takes more than two strings; more literals than this is a client gone astray.
+constexpr int kMaxLiteralsPerCommand = 4;
+
+const char* StateName(State state) {
+  return state == State::kNonAuthenticated ? "non-authenticated" : "authenticated";
+}
+
+}  // namespace
+
+ManageSieveSession::ManageSieveSession(ManageSieveServices& services_in, net::LineConnection& conn,
+                                       const net::ConnectionInfo& info)
+    : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
+
+void ManageSieveSession::Ok(std::string_view text, std::string_view code) {
+  conn_.Write(Response("OK", code, text));
+}
+
+void ManageSieveSession::No(std::string_view text, std::string_view code) {
+  conn_.Write(Response("NO", code, text));
+}
+
+void ManageSieveSession::EnterState(State next) {
+  if (next == state_) return;
+  log_.Debug(std::string("state ") + StateName(state_) + " -> " + StateName(next));
+  state_ = next;
+}
+
+void ManageSieveSession::CountError() {
+  if (++errors_ >= kMaxBadCommands) {
+    conn_.Write(Response("BYE", "", "Too many bad commands"));
+    log_.Warning("too many bad commands, disconnecting");
+    closing_ = true;
+  }
+}
+
+bool ManageSieveSession::AuthAllowedNow() const {
+  return conn_.IsTls() || info_.peer_is_loopback || services.config.auth.allow_cleartext;
+}
+
+size_t ManageSieveSession::max_script_size() const { return sieve::Limits{}.max_script_size; }
+
+void ManageSieveSession::WriteCapabilities() {
+  // RFC 5804 1.7. SASL lists nothing while a password may not be sent (no TLS yet), so a
+  // client knows to use STARTTLS first; OWNER names the user once one is logged in.
+  std::string extensions;
+  for (const std::string& e : sieve::SupportedExtensions())
+    extensions += (extensions.empty() ? "" : " ") + e;
+  std::string out;
+  auto add = [&out](std::string_view name, std::optional<std::string_view> value) {
+    out += EncodeString(name);
+    if (value) out += " " + EncodeString(*value);
+    out += "\r\n";
+  };
+  add("IMPLEMENTATION", "mailsuite");
+  add("SIEVE", extensions);
+  if (state_ == State::kNonAuthenticated) add("SASL", AuthAllowedNow() ? "PLAIN" : "");
+  if (state_ == State::kNonAuthenticated && conn_.CanStartTls()) add("STARTTLS", std::nullopt);
+  add("MAXREDIRECTS", std::to_string(sieve::Limits{}.max_redirects));
+  if (user) add("OWNER", user->address);
+  add("VERSION", "1.0");
+  out += "OK\r\n";
+  conn_.Write(out);
+}
+
+void ManageSieveSession::Run() {
+  net::RunSessionHere(*this, conn_, info_, std::chrono::milliseconds(500));
+}
+
+void ManageSieveSession::SendCapabilitiesOnceTlsIsUp() {
+  if (!capabilities_after_tls_ || !conn_.IsTls() || conn_.TlsRequested()) return;
+  capabilities_after_tls_ = false;
+  WriteCapabilities();  // RFC 5804 2.2: after the handshake, unasked
+}
+
+net::SessionStep ManageSieveSession::Step(net::WakeReason reason) {
+  switch (reason) {
+    case net::WakeReason::kStart:
+      log_.Info("connect on " + info_.listener);
+      WriteCapabilities();  // RFC 5804 1.7: the greeting is the capability list
+      break;
+    case net::WakeReason::kDeadline:
+      conn_.Write(Response("BYE", "", "Disconnected for inactivity"));
+      log_.Info("idle timeout");
+      return End();
+    case net::WakeReason::kStopping:
+      conn_.Write(Response("BYE", "TRYLATER", "Server shutting down"));
+      return End();
+    case net::WakeReason::kReadable:
+    case net::WakeReason::kNotified:
+      break;
+  }
+  while (!closing_) {
+    SendCapabilitiesOnceTlsIsUp();
+    if (net::QuietClient(conn_, info_, net::kCommandLinger))
+      return net::ParkForCommand(info_, std::chrono::seconds(services.config.imap.idle_timeout),
+                                 state_ == State::kAuthenticated);
+    Arguments tokens;
+    Read read = ReadCommand(tokens);
+    if (read == Read::kEnd) break;
+    SendCapabilitiesOnceTlsIsUp();  // a session run here meets the handshake in ReadCommand
+    if (read == Read::kTooLong) continue;
+    if (info_.stopping && *info_.stopping && !conn_.HasBufferedInput()) {
+      conn_.Write(Response("BYE", "TRYLATER", "Server shutting down"));
+      break;
+    }
+    if (sasl) {
+      HandleSaslResponse(
+          *this, tokens.size() == 1 && tokens[0].kind == Token::Kind::kString ? &tokens : nullptr);
+      continue;
+    }
+    Dispatch(std::move(tokens));
+  }
+  return End();
+}
+
+ManageSieveSession::Read ManageSieveSession::ReadCommand(Arguments& tokens) {
+  std::string line;
+  auto refuse = [&](std::string_view why, std::string_view code = "") {
+    if (sasl) sasl.reset();  // whatever the exchange was, it is over
+    No(why, code);
+    CountError();
+    return Read::kTooLong;
+  };
+  net::ReadStatus status = conn_.ReadLine(line);
+  if (status == net::ReadStatus::kTooLong) return refuse("Line too long");
+  if (status != net::ReadStatus::kOk) return Read::kEnd;
+  for (int literals = 0;; ++literals) {
+    LineTokens read = TokenizeLine(line, literals > 0);
+    if (!read.error.empty()) return refuse("Syntax error: " + read.error);
+    for (Token& t : read.tokens) tokens.push_back(std::move(t));
+    if (!read.literal) return Read::kCommand;
+    const uint64_t size = *read.literal;
+    if (literals == kMaxLiteralsPerCommand) {
+      conn_.Write(Response("BYE", "", "Too many literals in one command"));
+      closing_ = true;
+      return Read::kEnd;
+    }
+    if (size > max_script_size()) {
+      // The client does not wait for a go-ahead (literal-c2s is "{n+}"): the octets are on
+      // their way and must never be read as commands. Drain them, or give up on the client.
+      if (size > kMaxDrainedLiteral || conn_.SkipExact(size) != net::ReadStatus::kOk ||
+          conn_.ReadLine(line) != net::ReadStatus::kOk || TokenizeLine(line, true).literal) {
+        conn_.Write(Response("BYE", "QUOTA/MAXSIZE", "Literal too large"));
+        closing_ = true;
+        return Read::kEnd;
+      }
+      return refuse("Literal too large (at most " + std::to_string(max_script_size()) + " octets)",
+                    "QUOTA/MAXSIZE");
+    }
+    std::string octets;
+    if (conn_.ReadExact(size, octets) != net::ReadStatus::kOk) return Read::kEnd;
+    tokens.push_back({Token::Kind::kString, std::move(octets)});
+    status = conn_.ReadLine(line);
+    if (status == net::ReadStatus::kTooLong) return refuse("Line too long");
+    if (status != net::ReadStatus::kOk) return Read::kEnd;
+  }
+}
+
+net::SessionStep ManageSieveSession::End() {
+  conn_.FlushNow();
+  log_.Info("disconnect");
+  return {};
+}
+
+void ManageSieveSession::Dispatch(Arguments tokens) {
+  if (tokens.empty() || tokens[0].kind != Token::Kind::kAtom) {
+    No("Expected a command name");
+    return CountError();
+  }
+  const std::string name = Poco::toUpper(tokens[0].text);
+  tokens.erase(tokens.begin());
+  // AUTHENTICATE carries credentials and PUTSCRIPT a whole script: the name alone is logged.
+  log_.Debug("C: " + Printable(name));
+  for (const CommandSpec& spec : kCommands) {
+    if (name != spec.name) continue;
+    if (!(spec.allowed & Bit(state_))) {
+      No(state_ == State::kNonAuthenticated ? "Authenticate first" : "Already authenticated");
+      return CountError();
+    }
+    return spec.handler(*this, tokens);
+  }
+  No("Unknown command");
+  CountError();
+}
+
+bool ExpectStrings(ManageSieveSession& s, const Arguments& args, size_t count,
+                   std::string_view syntax) {
+  bool ok = args.size() == count;
+  for (const Token& t : args) ok = ok && t.kind == Token::Kind::kString;
+  if (ok) return true;
+  s.No("Syntax: " + std::string(syntax));
+  s.CountError();
+  return false;
+}
+
+}  // namespace mailsuite::managesieve

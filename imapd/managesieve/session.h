@@ -1,0 +1,126 @@
+// ManageSieveSession: one ManageSieve conversation (RFC 5804) as an explicit state machine
+//   non-authenticated -> (AUTHENTICATE) authenticated -> (LOGOUT) closed
+// where users put, check, list, fetch, activate, rename and delete their Sieve scripts. It
+// runs inside mailsuite-imapd on its own listener (port 4190) and shares imapd's store and
+// login throttling. The session keeps only framing, dispatch and state; each command family
+// lives in commands/*.cpp, listed in the command table (session.cpp) with the states it is
+// allowed in. Runs over any LineConnection, so tests can drive it in memory.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "arguments.h"
+#include "shared/auth/sasl.h"
+#include "shared/config.h"
+#include "shared/logging.h"
+#include "shared/net/line_server.h"
+#include "store/store.h"
+
+namespace mailsuite::auth {
+class AuthFailureTracker;
+}
+
+namespace mailsuite::managesieve {
+
+enum class State { kNonAuthenticated, kAuthenticated };
+
+// Bad commands (unknown, wrong state, bad syntax, failed logins) before the session is closed.
+inline constexpr int kMaxBadCommands = 10;
+// Scripts one user may keep (HAVESPACE and PUTSCRIPT answer QUOTA/MAXSCRIPTS past it).
+inline constexpr size_t kMaxScriptsPerUser = 100;
+// A literal this much larger than the largest script is not even drained: the session ends.
+inline constexpr uint64_t kMaxDrainedLiteral = 16u << 20;
+
+struct ManageSieveServices {
+  const Config& config;
+  store::Store& store;
+  auth::AuthFailureTracker& auth_failures;
+};
+
+using Arguments = std::vector<Token>;  // what follows the command name
+
+class ManageSieveSession : public net::Session {
+ public:
+  ManageSieveSession(ManageSieveServices& services, net::LineConnection& conn,
+                     const net::ConnectionInfo& info);
+  ManageSieveSession(const ManageSieveSession&) = delete;
+  ManageSieveSession& operator=(const ManageSieveSession&) = delete;
+
+  // The conversation on the calling thread (tests); the daemon's server calls Step instead.
+  void Run();
+  net::SessionStep Step(net::WakeReason reason) override;
+
+  // ---- for command handlers --------------------------------------------------------------
+  void Ok(std::string_view text = "", std::string_view code = "");
+  void No(std::string_view text, std::string_view code = "");
+  void Write(std::string_view data) { conn_.Write(data); }
+  // The capability lines and "OK" (the greeting, CAPABILITY, and again after STARTTLS).
+  void WriteCapabilities();
+  State state() const { return state_; }
+  void EnterState(State next);
+  // Counts a bad command; after kMaxBadCommands the session says BYE and ends.
+  void CountError();
+  void Close() { closing_ = true; }
+  // After STARTTLS: the capabilities go out again once TLS is up (RFC 5804 2.2).
+  void CapabilitiesAfterTls() { capabilities_after_tls_ = true; }
+  // Whether a password may be sent now: TLS is up, the peer is on loopback, or the config
+  // allows cleartext passwords.
+  bool AuthAllowedNow() const;
+  // The largest script accepted (the Sieve compiler's own limit).
+  size_t max_script_size() const;
+
+  ManageSieveServices& services;
+  net::LineConnection& conn() { return conn_; }
+  const net::ConnectionInfo& info() const { return info_; }
+  const SessionLog& log() const { return log_; }
+  store::Store& store() { return services.store; }
+
+  // AUTHENTICATE waiting for the client's answer to a challenge: the next command line is that
+  // answer, a string (never logged), handed to HandleSaslResponse.
+  std::optional<auth::SaslExchange> sasl;
+  std::optional<store::User> user;  // from AUTHENTICATED on
+
+ private:
+  enum class Read { kCommand, kTooLong, kEnd };
+  // Reads one command with its literals into `tokens`; a malformed or too-large one is
+  // answered here and comes back empty.
+  Read ReadCommand(Arguments& tokens);
+  void Dispatch(Arguments tokens);
+  void SendCapabilitiesOnceTlsIsUp();
+  net::SessionStep End();
+
+  net::LineConnection& conn_;
+  const net::ConnectionInfo& info_;
+  SessionLog log_;
+  State state_ = State::kNonAuthenticated;
+  int errors_ = 0;
+  bool closing_ = false;
+  bool capabilities_after_tls_ = false;
+};
+
+// One handler per command (commands/*.cpp).
+void HandleCapability(ManageSieveSession& s, const Arguments& args);
+void HandleNoop(ManageSieveSession& s, const Arguments& args);
+void HandleLogout(ManageSieveSession& s, const Arguments& args);
+void HandleStartTls(ManageSieveSession& s, const Arguments& args);
+void HandleAuthenticate(ManageSieveSession& s, const Arguments& args);
+// The client's answer to a challenge; null when it was not a single string.
+void HandleSaslResponse(ManageSieveSession& s, const Arguments* answer);
+void HandlePutScript(ManageSieveSession& s, const Arguments& args);
+void HandleCheckScript(ManageSieveSession& s, const Arguments& args);
+void HandleHaveSpace(ManageSieveSession& s, const Arguments& args);
+void HandleListScripts(ManageSieveSession& s, const Arguments& args);
+void HandleGetScript(ManageSieveSession& s, const Arguments& args);
+void HandleSetActive(ManageSieveSession& s, const Arguments& args);
+void HandleDeleteScript(ManageSieveSession& s, const Arguments& args);
+void HandleRenameScript(ManageSieveSession& s, const Arguments& args);
+
+// For handlers: true when `args` are exactly `count` strings; otherwise answers NO with the
+// command's syntax and counts an error.
+bool ExpectStrings(ManageSieveSession& s, const Arguments& args, size_t count,
+                   std::string_view syntax);
+
+}  // namespace mailsuite::managesieve
