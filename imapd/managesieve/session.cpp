@@ -2,6 +2,8 @@
 
 #include <Poco/String.h>
 
+#include <algorithm>
+
 #include "responses.h"
 #include "shared/sieve/sieve.h"
 
@@ -131,14 +133,18 @@ net::SessionStep ManageSieveSession::Step(net::WakeReason reason) {
   }
   while (!closing_) {
     SendCapabilitiesOnceTlsIsUp();
-    if (net::QuietClient(conn_, info_, net::kCommandLinger))
-      return net::ParkForCommand(info_, std::chrono::seconds(services.config.imap.idle_timeout),
+    const bool mid_command = partial_.has_value();
+    if (net::QuietClient(conn_, info_, net::kCommandLinger, !(mid_command && partial_->in_literal)))
+      return net::ParkForCommand(info_,
+                                 mid_command
+                                     ? kMidCommandTimeout
+                                     : std::chrono::seconds(services.config.imap.idle_timeout),
                                  state_ == State::kAuthenticated);
     Arguments tokens;
     Read read = ReadCommand(tokens);
     if (read == Read::kEnd) break;
     SendCapabilitiesOnceTlsIsUp();  // a session run here meets the handshake in ReadCommand
-    if (read == Read::kTooLong) continue;
+    if (read != Read::kCommand) continue;
     if (info_.stopping && *info_.stopping && !conn_.HasBufferedInput()) {
       conn_.Write(Response("BYE", "TRYLATER", "Server shutting down"));
       break;
@@ -153,47 +159,74 @@ net::SessionStep ManageSieveSession::Step(net::WakeReason reason) {
   return End();
 }
 
+ManageSieveSession::Read ManageSieveSession::ReadLiteralPiece() {
+  PartialCommand& p = *partial_;
+  size_t taken = 0;
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(p.literal_left, 1 << 16));
+  if (conn_.ReadSome(want, p.oversized ? nullptr : &p.literal, taken) != net::ReadStatus::kOk)
+    return Read::kEnd;
+  p.literal_left -= taken;
+  if (p.literal_left > 0) return Read::kMore;
+  p.in_literal = false;
+  if (!p.oversized) p.tokens.push_back({Token::Kind::kString, std::move(p.literal)});
+  p.literal.clear();
+  return Read::kMore;  // the rest of the command's line comes next
+}
+
 ManageSieveSession::Read ManageSieveSession::ReadCommand(Arguments& tokens) {
-  std::string line;
-  auto refuse = [&](std::string_view why, std::string_view code = "") {
-    if (sasl) sasl.reset();  // whatever the exchange was, it is over
-    No(why, code);
-    CountError();
-    return Read::kTooLong;
+  if (partial_ && partial_->in_literal) return ReadLiteralPiece();
+  auto end_session = [&](std::string_view code, std::string_view why) {
+    conn_.Write(Response("BYE", code, why));
+    log_.Info(std::string("ended: ") + std::string(why));
+    closing_ = true;
+    return Read::kEnd;
   };
+  std::string line;
   net::ReadStatus status = conn_.ReadLine(line);
-  if (status == net::ReadStatus::kTooLong) return refuse("Line too long");
+  // The rest of an over-long line is gone, a literal marker at its end with it: the literal's
+  // octets would be read as commands. No client sends such a line (scripts go in literals).
+  if (status == net::ReadStatus::kTooLong) return end_session("", "Line too long");
   if (status != net::ReadStatus::kOk) return Read::kEnd;
-  for (int literals = 0;; ++literals) {
-    LineTokens read = TokenizeLine(line, literals > 0);
-    if (!read.error.empty()) return refuse("Syntax error: " + read.error);
-    for (Token& t : read.tokens) tokens.push_back(std::move(t));
-    if (!read.literal) return Read::kCommand;
-    const uint64_t size = *read.literal;
-    if (literals == kMaxLiteralsPerCommand) {
-      conn_.Write(Response("BYE", "", "Too many literals in one command"));
-      closing_ = true;
-      return Read::kEnd;
-    }
-    if (size > max_script_size()) {
-      // The client does not wait for a go-ahead (literal-c2s is "{n+}"): the octets are on
-      // their way and must never be read as commands. Drain them, or give up on the client.
-      if (size > kMaxDrainedLiteral || conn_.SkipExact(size) != net::ReadStatus::kOk ||
-          conn_.ReadLine(line) != net::ReadStatus::kOk || TokenizeLine(line, true).literal) {
-        conn_.Write(Response("BYE", "QUOTA/MAXSIZE", "Literal too large"));
-        closing_ = true;
-        return Read::kEnd;
-      }
-      return refuse("Literal too large (at most " + std::to_string(max_script_size()) + " octets)",
-                    "QUOTA/MAXSIZE");
-    }
-    std::string octets;
-    if (conn_.ReadExact(size, octets) != net::ReadStatus::kOk) return Read::kEnd;
-    tokens.push_back({Token::Kind::kString, std::move(octets)});
-    status = conn_.ReadLine(line);
-    if (status == net::ReadStatus::kTooLong) return refuse("Line too long");
-    if (status != net::ReadStatus::kOk) return Read::kEnd;
+  LineTokens read = TokenizeLine(line, partial_.has_value());
+  if (!read.error.empty()) {
+    partial_.reset();
+    sasl.reset();  // whatever the exchange was, it is over
+    No("Syntax error: " + read.error);
+    CountError();
+    return Read::kAnswered;
   }
+  if (!partial_) partial_.emplace();
+  PartialCommand& p = *partial_;
+  for (Token& t : read.tokens) p.tokens.push_back(std::move(t));
+  if (!read.literal) {
+    const bool oversized = p.oversized;
+    tokens = std::move(p.tokens);
+    partial_.reset();
+    if (!oversized) return Read::kCommand;
+    sasl.reset();
+    No("Literal too large (at most " + std::to_string(max_script_size()) + " octets)",
+       "QUOTA/MAXSIZE");
+    CountError();
+    return Read::kAnswered;
+  }
+  const uint64_t size = *read.literal;
+  if (++p.literals > kMaxLiteralsPerCommand)
+    return end_session("", "Too many literals in one command");
+  // The client does not wait for a go-ahead (literal-c2s is "{n+}"): the octets are on their
+  // way and must never be read as commands. Drain them, or give up on the client.
+  const bool logged_in = state_ == State::kAuthenticated;
+  if (size > (logged_in ? max_script_size() : kMaxLiteralBeforeLogin)) {
+    if (!logged_in || size > kMaxDrainedLiteral)
+      return end_session("QUOTA/MAXSIZE", "Literal too large");
+    p.oversized = true;
+  }
+  if (size > 0) {
+    p.in_literal = true;
+    p.literal_left = size;
+  } else if (!p.oversized) {
+    p.tokens.push_back({Token::Kind::kString, ""});
+  }
+  return Read::kMore;
 }
 
 net::SessionStep ManageSieveSession::End() {

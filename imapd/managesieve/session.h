@@ -7,6 +7,7 @@
 // allowed in. Runs over any LineConnection, so tests can drive it in memory.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +32,13 @@ enum class State { kNonAuthenticated, kAuthenticated };
 inline constexpr int kMaxBadCommands = 10;
 // Scripts one user may keep (HAVESPACE and PUTSCRIPT answer QUOTA/MAXSCRIPTS past it).
 inline constexpr size_t kMaxScriptsPerUser = 100;
-// A literal this much larger than the largest script is not even drained: the session ends.
+// A literal larger than a script may be is drained unread up to this size; past it, or before
+// login past kMaxLiteralBeforeLogin (only AUTHENTICATE takes one then), the session ends.
 inline constexpr uint64_t kMaxDrainedLiteral = 16u << 20;
+inline constexpr uint64_t kMaxLiteralBeforeLogin = 4096;
+// How long a client may pause in the middle of a command (inside a literal, or before the line
+// that follows one) before the session ends.
+inline constexpr std::chrono::seconds kMidCommandTimeout{60};
 
 struct ManageSieveServices {
   const Config& config;
@@ -84,10 +90,25 @@ class ManageSieveSession : public net::Session {
   std::optional<store::User> user;  // from AUTHENTICATED on
 
  private:
-  enum class Read { kCommand, kTooLong, kEnd };
-  // Reads one command with its literals into `tokens`; a malformed or too-large one is
-  // answered here and comes back empty.
+  // The command being read, kept across parks: a client that stops inside a literal holds no
+  // thread, as a quiet one between commands does not.
+  struct PartialCommand {
+    Arguments tokens;
+    int literals = 0;
+    bool in_literal = false;  // octets of a literal come next; else a line
+    uint64_t literal_left = 0;
+    std::string literal;
+    bool oversized = false;  // a literal over the limit was drained: the command is refused
+  };
+  enum class Read {
+    kCommand,   // `tokens` holds a whole command
+    kMore,      // part of one was read; the rest comes later
+    kAnswered,  // a malformed or too-large command was refused
+    kEnd,       // the connection is over
+  };
+  // Reads what has come of the next command: a line, or a piece of a literal.
   Read ReadCommand(Arguments& tokens);
+  Read ReadLiteralPiece();
   void Dispatch(Arguments tokens);
   void SendCapabilitiesOnceTlsIsUp();
   net::SessionStep End();
@@ -99,6 +120,7 @@ class ManageSieveSession : public net::Session {
   int errors_ = 0;
   bool closing_ = false;
   bool capabilities_after_tls_ = false;
+  std::optional<PartialCommand> partial_;
 };
 
 // One handler per command (commands/*.cpp).

@@ -2,9 +2,11 @@
 #include "delivery.h"
 
 #include <Poco/Logger.h>
+#include <Poco/String.h>
 
 #include <set>
 
+#include "../dkim/dkim_signer.h"
 #include "dsn_sender.h"
 #include "sieve_delivery.h"
 
@@ -68,6 +70,34 @@ Result<std::vector<std::string>> RedirectLocally(store::Store& store, const Enve
   return remote;
 }
 
+// RFC 5230 4.2: the reply goes only if this sender had none under its handle within the
+// period, which the store records; DKIM-signed for the user's domain like their own mail, so a
+// receiver that checks DMARC takes it.
+void SendVacationReply(store::Store& store, const Envelope& env, store::UserId user,
+                       const std::string& user_address, VacationReply& reply, bool* queued) {
+  auto& log = Poco::Logger::get("sieve");
+  const std::string who = env.id + ": vacation of " + user_address;
+  auto due = store.ClaimVacationReply(user, reply.handle, Poco::toLower(env.sender),
+                                      env.received_at, reply.period);
+  if (!due) return log.error(who + " not sent: " + due.error());
+  if (!*due)
+    return log.information(who + " not sent: <" + env.sender + "> had one within " +
+                           std::to_string(reply.period) + " s");
+  if (env.dkim) {
+    auto signature = env.dkim->Sign(reply.message);
+    if (signature)
+      reply.message.insert(0, *signature);
+    else
+      log.error(who + " goes unsigned: " + signature.error());
+  }
+  bool sent_to_queue = false;
+  Status sent = SendFromNullSender(store, env.sender, reply.message, "vacation." + env.id,
+                                   env.received_at, &sent_to_queue);
+  if (!sent) return log.error(who + " to <" + env.sender + "> not sent: " + sent.message());
+  log.information(who + " sent to <" + env.sender + ">");
+  *queued = *queued || sent_to_queue;
+}
+
 }  // namespace
 
 std::string TraceFields(const std::string& sender, const std::string& user_address) {
@@ -79,7 +109,12 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
   DeliveryReport ignored;
   DeliveryReport& out = report ? *report : ignored;
   out = DeliveryReport{};
-  std::vector<std::string> vacation_replies;  // sent once the message itself is stored
+  struct PendingReply {
+    store::UserId user;
+    std::string user_address;
+    VacationReply reply;
+  };
+  std::vector<PendingReply> vacation_replies;  // sent once the message itself is stored
   size_t local_users = 0;
   // Local: one row per distinct user and mailbox, however many addresses or aliases reached
   // them; the user's Sieve script picks the mailboxes.
@@ -104,10 +139,10 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
       if (env.run_sieve)
         where = DecideWithSieve(store,
                                 {uid, (*user)->address, r.address, **box, env.sender, env.id,
-                                 env.hostname, env.received_at},
+                                 env.hostname, env.received_at, env.junk},
                                 content);
-      if (!where.vacation_reply.empty())
-        vacation_replies.push_back(std::move(where.vacation_reply));
+      if (where.vacation)
+        vacation_replies.push_back({uid, (*user)->address, std::move(*where.vacation)});
       if (where.reject) {
         out.refusals.push_back({i, (*user)->address, *where.reject});
         continue;
@@ -166,15 +201,8 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     return Status::Ok();
   }
   // After the message is stored: a failure here loses a reply, never the message.
-  for (const std::string& reply : vacation_replies) {
-    bool queued = false;
-    Status sent = SendFromNullSender(store, env.sender, reply, "vacation." + env.id,
-                                     env.received_at, &queued);
-    if (!sent)
-      Poco::Logger::get("sieve").error(env.id + ": vacation reply to <" + env.sender +
-                                       "> not sent: " + sent.message());
-    out.queued = out.queued || queued;
-  }
+  for (PendingReply& p : vacation_replies)
+    SendVacationReply(store, env, p.user, p.user_address, p.reply, &out.queued);
   return Status::Ok();
 }
 

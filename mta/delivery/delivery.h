@@ -14,6 +14,8 @@
 
 namespace mailsuite::mta {
 
+class DkimSigner;
+
 struct Envelope {
   std::string id;      // our id for logs and the 250 reply
   std::string sender;  // empty for the null sender <>
@@ -23,6 +25,7 @@ struct Envelope {
   bool junk = false;       // local copies go to the Junk folder (DMARC p=quarantine), not INBOX
   bool run_sieve = false;  // mail received by SMTP: users' Sieve scripts decide (not for DSNs)
   std::string hostname;    // ours (Message-IDs of Sieve vacation replies)
+  const DkimSigner* dkim = nullptr;  // signs Sieve vacation replies for the user's domain
 };
 
 // The trace fields in front of a local copy (RFC 5321 4.4: the final delivery adds

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "shared/mail/header_scan.h"
+#include "shared/mail/mime.h"
 #include "shared/sieve/sieve.h"
 #include "store/flags.h"
 
@@ -92,32 +93,43 @@ std::optional<store::MailboxId> FileIntoTarget(store::Store& store, const SieveI
   return std::nullopt;
 }
 
-// RFC 5230 4.2 and 5: a reply unless the message is one never to answer (a list, a bounce, an
-// auto-reply, mail not addressed to the user) or this sender had one within the period.
-std::string VacationReply(store::Store& store, const SieveInput& in,
-                          const sieve::MessageInput& message, const sieve::Vacation& vacation) {
+// The domain of a :from address ("Bob <bob@example.org>" or "bob@example.org"), lower-cased.
+std::string FromDomain(const std::string& from) {
+  std::vector<mail::EnvelopeAddress> addresses = mail::ParseAddresses(from);
+  if (addresses.size() != 1 || !addresses[0].host) return "";
+  return Poco::toLower(*addresses[0].host);
+}
+
+// RFC 5230 4.5 and 4.6: a reply unless the message is one never to answer (a list, a bounce,
+// an auto-reply, spam, mail not addressed to the user). Whether this sender had one within
+// the period is asked once the message is stored (delivery.cpp).
+std::optional<VacationReply> PlanVacation(store::Store& store, const SieveInput& in,
+                                          const sieve::MessageInput& message,
+                                          sieve::Vacation vacation) {
   const std::string who = in.id + ": vacation of " + in.user_address;
-  std::string why = sieve::VacationSuppressed(message, vacation, {in.user_address, in.envelope_to});
+  std::string why =
+      in.junk ? "the message was judged spam"
+              : sieve::VacationSuppressed(message, vacation, {in.user_address, in.envelope_to});
   if (!why.empty()) {
     Log().information(who + " not sent: " + why);
-    return "";
+    return std::nullopt;
   }
-  auto due = store.ClaimVacationReply(in.user, vacation.handle, Poco::toLower(in.sender), in.now,
-                                      static_cast<int64_t>(vacation.period_seconds));
-  if (!due) {
-    Log().error(who + " not sent: " + due.error());
-    return "";
-  }
-  if (!*due) {
-    Log().information(who + " not sent: <" + in.sender + "> had one within " +
-                      std::to_string(vacation.period_seconds) + " s");
-    return "";
+  if (!vacation.from.empty()) {
+    // RFC 5230 4.3 lets a site limit :from; a user may not send as someone at another domain.
+    auto local = store.DomainExists(FromDomain(vacation.from));
+    if (!local || !*local) {
+      Log().warning(who + ": :from " + vacation.from + " is not at a local domain; from " +
+                    in.user_address + " instead");
+      vacation.from.clear();
+    }
   }
   const std::string message_id = "<" +
                                  Poco::UUIDGenerator::defaultGenerator().createRandom().toString() +
                                  "@" + in.hostname + ">";
-  return sieve::ComposeVacationReply(
-      message, vacation, {in.user_address, mail::FormatRfc5322Date(in.now), message_id});
+  return VacationReply{
+      vacation.handle, static_cast<int64_t>(vacation.period_seconds),
+      sieve::ComposeVacationReply(message, vacation,
+                                  {in.user_address, mail::FormatRfc5322Date(in.now), message_id})};
 }
 
 void AddFlags(store::Flags& into, const store::Flags& more) {
@@ -205,14 +217,13 @@ SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
         d.reject = a.reason;
         break;
       case sieve::Action::Kind::kVacation:
-        d.vacation_reply = VacationReply(store, in, message, a.vacation);
+        d.vacation = PlanVacation(store, in, message, a.vacation);
         break;
     }
   }
   Log().information(in.id + ": " + which + ": " + std::to_string(d.filings.size()) +
                     " mailbox(es), " + std::to_string(d.redirects.size()) + " redirect(s)" +
-                    (d.reject ? ", rejected" : "") +
-                    (d.vacation_reply.empty() ? "" : ", vacation reply"));
+                    (d.reject ? ", rejected" : "") + (d.vacation ? ", vacation reply" : ""));
   return d;
 }
 

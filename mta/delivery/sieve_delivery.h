@@ -22,6 +22,16 @@ struct SieveInput {
   std::string id;                        // the message's queue id, for the log
   std::string hostname;                  // ours, for the Message-ID of a vacation reply
   int64_t now = 0;                       // the time of delivery
+  bool junk = false;                     // filters judged it spam: no vacation reply
+};
+
+// A vacation reply a script asked for and the rules allow; it goes out only if the store says
+// this sender had none under `handle` within `period` (Store::ClaimVacationReply), which the
+// caller asks once the message itself is stored.
+struct VacationReply {
+  std::string handle;
+  int64_t period = 0;
+  std::string message;  // the whole reply (RFC 5230 5), CRLF line ends
 };
 
 // One mailbox the copy goes to, with the flags a script set for it (RFC 5232 imap4flags).
@@ -38,9 +48,8 @@ struct SieveDecision {
   std::vector<std::string> redirects;
   // "reject"/"ereject" (RFC 5429): the user refuses the message, for this reason.
   std::optional<std::string> reject;
-  // "vacation" (RFC 5230): the reply to send from <> to the sender, when one is due (not
-  // suppressed, and not sent to this sender within the period; the store keeps that record).
-  std::string vacation_reply;
+  // "vacation" (RFC 5230), unless the message is one never to answer.
+  std::optional<VacationReply> vacation;
 };
 
 SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,

@@ -1,5 +1,5 @@
 """End-to-end tests of the foundation: every daemon starts from a real config, listens on its
-plain and implicit-TLS ports, greets and says goodbye, enforces line limits, idle timeouts and
+plain, implicit-TLS and ManageSieve ports, greets and says goodbye, enforces line limits, idle timeouts and
 the per-IP cap, refuses bad configs before listening, and stops cleanly on SIGTERM."""
 
 import os
@@ -19,6 +19,8 @@ GREETINGS = {
     "pop3s": ("+OK ", b"QUIT\r\n", "+OK "),
     "imap": ("* OK ", b"a1 LOGOUT\r\n", "* BYE"),
     "imaps": ("* OK ", b"a1 LOGOUT\r\n", "* BYE"),
+    # The greeting is the capability list, up to a line "OK" (RFC 5804 1.7).
+    "managesieve": ('"IMPLEMENTATION" "mailsuite"', b"LOGOUT\r\n", 'OK "Logout'),
 }
 TLS_LISTENERS = {"submissions", "pop3s", "imaps"}
 
@@ -32,6 +34,9 @@ class FoundationTest(unittest.TestCase):
                     sock = (s.connect_tls if listener in TLS_LISTENERS else s.connect)(listener)
                     f = sock.makefile("rb")
                     self.assertTrue(read_line(f).startswith(greeting))
+                    if listener == "managesieve":
+                        while read_line(f) != "OK":
+                            pass
                     sock.sendall(bye)
                     self.assertTrue(read_line(f).startswith(reply))
                     if listener.startswith("imap"):

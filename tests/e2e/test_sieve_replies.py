@@ -5,10 +5,13 @@ and otherwise deliver to the rest and tell the sender by a DSN; imap4flags (RFC 
 the flags a script set."""
 
 import imaplib
+import signal
 import smtplib
+import time
 import unittest
 
 from mailsuite_fixture import Suite
+from test_imap import tls_context
 from test_sieve import subjects
 
 USERS = {"bob@example.test": "hungry", "alice@example.test": "sesame",
@@ -48,6 +51,12 @@ class SieveRepliesTest(unittest.TestCase):
 
     def test_vacation_once_per_sender_never_to_lists_or_bounces(self):
         with Suite(users=USERS, settings=SETTINGS) as s:
+            # A DKIM key for example.test: the reply is signed like the user's own mail.
+            s.cli("dkim", "keygen", "example.test")
+            s.procs["mta"].send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 20
+            while "DKIM signing keys in" not in s.log("mta") and time.monotonic() < deadline:
+                time.sleep(0.1)
             self.activate(s, 'require "vacation";\r\n'
                              'vacation :days 3 :subject "Away until Monday"\r\n'
                              '  "I am away until Monday; Alice handles urgent things.";\r\n')
@@ -73,10 +82,12 @@ class SieveRepliesTest(unittest.TestCase):
             self.assertIn("In-Reply-To: <question.one@example.test>", reply)
             self.assertIn("Return-Path: <>", reply)  # sent from the null sender
             self.assertIn("Alice handles urgent things.", reply)
+            self.assertRegex(reply, r"(?s)DKIM-Signature:.{0,300}\bd=example\.test;")
             self.assertEqual(fetch_all(s, "dave@example.test", "INBOX"), [])
             log = s.log("mta")
             self.assertRegex(log, r"vacation of bob@example.test not sent: .*alice@example.test")
             self.assertRegex(log, r"vacation of bob@example.test not sent: .*(list|List)")
+            self.assertRegex(log, r"vacation of bob@example.test sent to <alice@example.test>")
 
     def test_reject_in_smtp_or_by_dsn(self):
         with Suite(users=USERS, settings=SETTINGS) as s:
@@ -95,10 +106,23 @@ class SieveRepliesTest(unittest.TestCase):
             with self.assertRaises(smtplib.SMTPDataError):
                 send(s, "dave@example.test", ["bob@example.test"], "a survey")
             self.assertEqual(fetch_all(s, "dave@example.test", "INBOX"), [])
-            # Another recipient takes it: 250, alice has it, the sender gets a DSN for bob.
+            # Another recipient takes it: 250 and alice has it. A stranger on port 25 hears no
+            # more (a DSN to an unverified sender would be backscatter) ...
             self.assertEqual(send(s, "dave@example.test",
                                   ["bob@example.test", "alice@example.test"], "an offer"), {})
             self.assertEqual(subjects(s, "alice@example.test", "INBOX"), ["an offer"])
+            self.assertEqual(fetch_all(s, "dave@example.test", "INBOX"), [])
+            self.assertRegex(s.log("mta"), r"not reported to the unverified sender")
+            # ... while our own user, logged in, gets a DSN for bob.
+            with smtplib.SMTP("127.0.0.1", s.port("submission"), timeout=30) as c:
+                c.starttls(context=tls_context())
+                c.login("dave@example.test", "secret")
+                self.assertEqual(c.sendmail("dave@example.test",
+                                            ["bob@example.test", "alice@example.test"],
+                                            message("dave@example.test", "bob@example.test",
+                                                    "another offer")), {})
+            self.assertEqual(subjects(s, "alice@example.test", "INBOX"),
+                             ["an offer", "another offer"])
             self.assertEqual(subjects(s, "bob@example.test", "INBOX"), [])
             dsns = fetch_all(s, "dave@example.test", "INBOX")
             self.assertEqual(len(dsns), 1)
@@ -139,6 +163,36 @@ class SieveRepliesTest(unittest.TestCase):
             imap.logout()
             self.assertEqual(len(data), 1)
             self.assertIn(b"\\Seen", data[0])
+
+    def test_rfc_examples_of_variables_body_and_date(self):
+        """The extension RFCs' own examples, against delivered mail: RFC 5229 3.2 (a list's
+        name from a match variable), RFC 5173 (a body test), RFC 5260 (office hours by the
+        sender's Date: in its own zone)."""
+        with Suite(users=USERS, settings=SETTINGS) as s:
+            self.activate(s, 'require ["fileinto", "mailbox", "variables", "body", "date",\r\n'
+                             '         "relational"];\r\n'
+                             'if header :matches "List-ID" "*<*@*" {\r\n'
+                             '  fileinto :create "lists/${2}"; stop;\r\n'
+                             '}\r\n'
+                             'if body :raw :contains "MAKE MONEY FAST" { discard; stop; }\r\n'
+                             'if allof(header :is "from" "boss@example.com",\r\n'
+                             '         date :value "ge" :originalzone "date" "hour" "09",\r\n'
+                             '         date :value "lt" :originalzone "date" "hour" "17") {\r\n'
+                             '  fileinto :create "urgent";\r\n'
+                             '}\r\n')
+            send(s, "dave@example.test", ["bob@example.test"], "list mail",
+                 "List-ID: Developers <dev@lists.example.org>\r\n")
+            with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as c:
+                c.sendmail("x@example.org", ["bob@example.test"],
+                           "From: x@example.org\r\nSubject: hi\r\n\r\nMAKE MONEY FAST\r\n")
+                for hour, subject in (("10:30:00 +0900", "in hours"),
+                                      ("18:30:00 +0900", "after hours")):
+                    c.sendmail("boss@example.com", ["bob@example.test"],
+                               "From: boss@example.com\r\nSubject: " + subject +
+                               "\r\nDate: Mon, 7 Dec 2026 " + hour + "\r\n\r\nhi\r\n")
+            self.assertEqual(subjects(s, "bob@example.test", "lists/dev"), ["list mail"])
+            self.assertEqual(subjects(s, "bob@example.test", "urgent"), ["in hours"])
+            self.assertEqual(subjects(s, "bob@example.test", "INBOX"), ["after hours"])
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   env.junk = junk;
   env.run_sieve = true;
   env.hostname = s.hostname();
+  env.dkim = s.services.dkim;
   // The content filters see the message as the client sent it (our trace fields are ours, as
   // Postfix keeps its Received: from them) and may change it and the envelope; our trace
   // fields and signature come on top of what they left.
@@ -239,11 +240,15 @@ void AcceptMessage(SmtpSession& s, std::string content) {
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
   std::set<size_t> refused;
-  std::vector<DsnRecipient> rejections;  // RFC 5429 2.1.1: the rest are told by a DSN
+  // RFC 5429 2.1.1: the sender of a message others took hears of a rejection by DSN; but only
+  // a sender we know: a bounce to a stranger's claimed address would be backscatter
+  // (SECURITY.md 3), which RFC 5429 was written to avoid.
+  std::vector<DsnRecipient> rejections;
   for (const SieveRefusal& r : report.refusals) {
     const Recipient& rcpt = env.recipients[r.recipient];
-    s.log().Info(id + ": rejected by the Sieve script of " + r.user_address);
-    if (refused.insert(r.recipient).second && DsnWanted(rcpt.rcpt.notify, "failed"))
+    s.log().Info(id + ": rejected by the Sieve script of " + r.user_address +
+                 (known_sender ? "" : "; not reported to the unverified sender"));
+    if (refused.insert(r.recipient).second && known_sender && DsnWanted(rcpt.rcpt.notify, "failed"))
       rejections.push_back({rcpt.address, rcpt.rcpt.orcpt, "failed", "5.7.1",
                             "x-local; rejected by the recipient: " + SieveReasonForReply(r.reason),
                             ""});

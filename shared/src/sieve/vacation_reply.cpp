@@ -33,6 +33,23 @@ bool IsAscii(std::string_view text) {
   return true;
 }
 
+// The Content-* fields of a :mime entity's header (folded lines kept with their field): the
+// only ones it may add to the reply's, which could otherwise gain a second From or To.
+std::string ContentFieldsOnly(std::string_view header) {
+  std::string out;
+  bool keep = false;
+  for (size_t at = 0; at < header.size();) {
+    size_t end = header.find("\r\n", at);
+    end = end == std::string_view::npos ? header.size() : end + 2;
+    std::string_view line = header.substr(at, end - at);
+    if (line[0] != ' ' && line[0] != '\t')
+      keep = line.size() > 8 && Poco::icompare(std::string(line.substr(0, 8)), "content-") == 0;
+    if (keep) out += line;
+    at = end;
+  }
+  return out;
+}
+
 std::string WithFinalCrlf(std::string text) {
   if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
   return text;
@@ -68,7 +85,9 @@ std::string ComposeVacationReply(const MessageInput& message, const Vacation& va
     std::string entity = mail::WithCrlfLineEnds(vacation.reason);
     if (mail::HeaderEnd(entity) == entity.size() && entity.find("\r\n\r\n") == std::string::npos)
       entity = WithFinalCrlf(entity) + "\r\n";
-    return out + entity;
+    const size_t body = mail::HeaderEnd(entity);
+    return out + ContentFieldsOnly(std::string_view(entity).substr(0, body)) + "\r\n" +
+           entity.substr(body);
   }
   out += Field("Content-Type", "text/plain; charset=utf-8");
   out += Field("Content-Transfer-Encoding", IsAscii(vacation.reason) ? "7bit" : "8bit");

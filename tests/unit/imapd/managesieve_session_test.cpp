@@ -182,6 +182,24 @@ TEST_F(ManageSieveSessionTest, OversizedLiteralsAreDrainedNotRun) {
   EXPECT_TRUE(Scripts().empty());
 }
 
+TEST_F(ManageSieveSessionTest, BeforeLoginOnlySmallLiteralsAndNoLongLines) {
+  // Only AUTHENTICATE takes a literal before login, and a small one: a big one ends the
+  // session before anything is read or kept.
+  auto r = Talk("AUTHENTICATE \"PLAIN\" {5000+}\r\n" + std::string(5000, 'A') + "\r\nNOOP\r\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0], "BYE (QUOTA/MAXSIZE) \"Literal too large\"");
+  // An over-long line may have lost a literal marker: its octets must not become commands.
+  r = Talk("NOOP \"" + std::string(9000, 'x') + "\" {8+}\r\nLOGOUT\r\n\r\n");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0], "BYE \"Line too long\"");
+  // Literals split across reads and an empty literal are put together whole.
+  TalkOptions o;
+  o.chunk = 3;
+  r = Talk(kLogin + "PUTSCRIPT {5+}\r\nrules {0+}\r\n\r\nGETSCRIPT \"rules\"\r\n", o);
+  std::vector<std::string> expected = {"OK \"Logged in\"", "OK \"Script stored\"", "{0}", "", "OK"};
+  EXPECT_EQ(r, expected);
+}
+
 TEST_F(ManageSieveSessionTest, TooManyBadCommandsEndTheSession) {
   std::string input;
   for (int i = 0; i < kMaxBadCommands + 3; ++i) input += "\"x\"\r\n";

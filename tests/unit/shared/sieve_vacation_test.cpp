@@ -234,5 +234,18 @@ TEST(SieveVacationReply, MimeEntityHeadersJoinTheReplyHeader) {
   EXPECT_EQ(reply.find("\n\n"), std::string::npos);  // CRLF everywhere
 }
 
+TEST(SieveVacationReply, MimeEntityMayAddOnlyContentFields) {
+  Vacation vacation;
+  vacation.mime = true;
+  vacation.reason =
+      "From: ceo@example.com\r\nContent-Type: text/plain;\r\n charset=utf-8\r\n"
+      "Bcc: everyone@example.com\r\n\r\nAway\r\n";
+  std::string reply = Reply(vacation);
+  EXPECT_EQ(reply.find("ceo@example.com"), std::string::npos);
+  EXPECT_EQ(reply.find("Bcc:"), std::string::npos);
+  EXPECT_NE(reply.find("Content-Type: text/plain;\r\n charset=utf-8\r\n\r\nAway\r\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mailsuite::sieve
