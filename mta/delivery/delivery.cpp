@@ -114,7 +114,8 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     std::string user_address;
     VacationReply reply;
   };
-  std::vector<PendingReply> vacation_replies;  // sent once the message itself is stored
+  std::vector<PendingReply> vacation_replies;     // sent once the message itself is stored
+  std::vector<store::NewQueueMessage> redirects;  // Sieve redirects to other hosts
   size_t local_users = 0;
   // Local: one row per distinct user and mailbox, however many addresses or aliases reached
   // them; the user's Sieve script picks the mailboxes.
@@ -165,17 +166,13 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
         targets.push_back(std::move(target));
       }
       if (!where.redirects.empty()) {
-        // Queued before the local rows commit: a failure after this repeats a redirect when
-        // the client sends again, never loses one. The copy carries this user's Delivered-To
-        // (not our Return-Path, RFC 5321 4.4), so a redirect that comes back round is
-        // recognised (sieve_delivery.h).
-        store::NewQueueMessage redirect;
+        // Queued in the transaction that stores the local copies. The copy carries this
+        // user's Delivered-To (not our Return-Path, RFC 5321 4.4), so a redirect that comes
+        // back round is recognised (sieve_delivery.h).
+        store::NewQueueMessage& redirect = redirects.emplace_back();
         redirect.sender = env.sender;
         for (const std::string& to : where.redirects) redirect.recipients.push_back({to, "", ""});
         redirect.content = "Delivered-To: " + (*user)->address + "\r\n" + content;
-        auto id = store.Enqueue(redirect);
-        if (!id) return id.status();
-        out.queued = true;
       }
     }
   }
@@ -190,13 +187,14 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
     remote.envid = env.mail.envid;
     remote.ret = env.mail.ret;
   }
-  if (!targets.empty() || !remote.recipients.empty()) {
-    // The store parses the MIME structure once and caches it with the body.
+  if (!targets.empty() || !remote.recipients.empty() || !redirects.empty()) {
+    // One transaction for all of it; the store parses the MIME structure once and caches it
+    // with the body.
     auto accepted = store.Accept(targets, remote.recipients.empty() ? nullptr : &remote, content,
-                                 env.received_at);
+                                 env.received_at, "", redirects);
     if (!accepted) return accepted.status();
-    if (!remote.recipients.empty()) out.queued = true;
-  } else if (!out.queued && !out.refusals.empty() && out.refusals.size() == local_users) {
+    out.queued = !remote.recipients.empty() || !redirects.empty();
+  } else if (!out.refusals.empty() && out.refusals.size() == local_users) {
     out.all_refused = true;  // nothing stored: the reply refuses, and no vacation reply goes
     return Status::Ok();
   }

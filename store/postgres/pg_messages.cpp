@@ -192,13 +192,18 @@ Result<std::vector<uint32_t>> PgStore::Deliver(const std::vector<DeliveryTarget>
 
 Result<AcceptResult> PgStore::Accept(const std::vector<DeliveryTarget>& targets,
                                      const NewQueueMessage* queue, const std::string& content,
-                                     int64_t internal_date, const std::string& metadata) {
+                                     int64_t internal_date, const std::string& metadata,
+                                     const std::vector<NewQueueMessage>& also_queue) {
   bool has_queue = queue != nullptr && !queue->recipients.empty();
-  if (targets.empty() && !has_queue) return Status::Error("message has no recipients");
+  if (targets.empty() && !has_queue && also_queue.empty())
+    return Status::Error("message has no recipients");
   AcceptResult out;
   const std::string meta = targets.empty() ? metadata : MessageMetadata(content, metadata);
   Status s = db_->Write([&](PgConn& conn) {
     out = AcceptResult{};
+    for (const NewQueueMessage& extra : also_queue)
+      InsertQueueMessage(conn, extra, InsertContent(conn, extra.content, ""));
+    if (targets.empty() && !has_queue) return Status::Ok();  // only the extra messages
     MailboxId missing = 0;
     int64_t content_id =
         InsertDeliveries(conn, targets, content, meta, internal_date, out.uids, missing);

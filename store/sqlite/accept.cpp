@@ -7,14 +7,19 @@ namespace mailsuite::store {
 
 Result<AcceptResult> SqliteStore::Accept(const std::vector<DeliveryTarget>& targets,
                                          const NewQueueMessage* queue, const std::string& content,
-                                         int64_t internal_date, const std::string& metadata) {
+                                         int64_t internal_date, const std::string& metadata,
+                                         const std::vector<NewQueueMessage>& also_queue) {
   bool has_queue = queue != nullptr && !queue->recipients.empty();
-  if (targets.empty() && !has_queue) return Status::Error("message has no recipients");
+  if (targets.empty() && !has_queue && also_queue.empty())
+    return Status::Error("message has no recipients");
   AcceptResult out;
   // Queue-only mail is never read by IMAP: no structure to parse.
   const std::string meta = targets.empty() ? metadata : MessageMetadata(content, metadata);
   Status s = db_->Write([&](Connection& conn) {
     out = AcceptResult{};
+    for (const NewQueueMessage& extra : also_queue)
+      InsertQueueMessage(conn, extra, InsertContent(conn, extra.content, ""));
+    if (targets.empty() && !has_queue) return Status::Ok();  // only the extra messages
     int64_t content_id = InsertContent(conn, content, meta);
     for (const DeliveryTarget& target : targets) {
       uint32_t uid = InsertMessage(conn, target.mailbox, content_id, internal_date, target.flags,

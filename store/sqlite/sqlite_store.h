@@ -67,7 +67,8 @@ class SqliteStore final : public Store {
                                         const std::string& metadata) override;
   Result<AcceptResult> Accept(const std::vector<DeliveryTarget>& targets,
                               const NewQueueMessage* queue, const std::string& content,
-                              int64_t internal_date, const std::string& metadata) override;
+                              int64_t internal_date, const std::string& metadata,
+                              const std::vector<NewQueueMessage>& also_queue) override;
   Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                           int64_t internal_date, const std::string& metadata) override;
   uint64_t MaxContentSize() override;

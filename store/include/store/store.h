@@ -146,11 +146,13 @@ class Store {
                                                 const std::string& metadata = "") = 0;
   // What SMTP acknowledges with "250": the local delivery rows and, when `queue` is given, the
   // outbound queue entry for the remote recipients, all in ONE transaction with the content
-  // stored once for both. queue->content is ignored (`content` is used). Either part may be
-  // empty, not both.
+  // stored once for both. queue->content is ignored (`content` is used). `also_queue` are
+  // messages of their own content queued in the same transaction (Sieve redirects: a copy
+  // with the user's Delivered-To). Nothing at all to do is an error.
   virtual Result<AcceptResult> Accept(const std::vector<DeliveryTarget>& targets,
                                       const NewQueueMessage* queue, const std::string& content,
-                                      int64_t internal_date, const std::string& metadata = "") = 0;
+                                      int64_t internal_date, const std::string& metadata = "",
+                                      const std::vector<NewQueueMessage>& also_queue = {}) = 0;
   // APPEND: one mailbox, with flags. Returns the new UID.
   virtual Result<uint32_t> Append(MailboxId mailbox, const std::string& content, const Flags& flags,
                                   int64_t internal_date, const std::string& metadata = "") = 0;

@@ -43,6 +43,30 @@ TEST_F(AcceptTest, AFailureLeavesNothingBehind) {
   EXPECT_EQ(store_->Stats()->contents, 0);
 }
 
+// Sieve redirects: copies of their own content queued in the same transaction, so a failure
+// leaves no redirect behind (the client's retry would send it twice) and a redirect alone works.
+TEST_F(AcceptTest, ExtraQueuedMessagesCommitWithTheRest) {
+  NewQueueMessage redirect = RemoteMessage();
+  redirect.content = "Delivered-To: bob\r\nSubject: r\r\n\r\nbody\r\n";
+  std::vector<DeliveryTarget> bad = {{Box(alice_, "INBOX"), ""}, {987654, ""}};
+  EXPECT_FALSE(store_->Accept(bad, nullptr, "Subject: r\r\n\r\nbody\r\n", 1, "", {redirect}).ok());
+  EXPECT_TRUE(store_->ListQueue()->empty());
+  EXPECT_EQ(store_->Stats()->contents, 0);
+
+  auto r = store_->Accept({{Box(alice_, "INBOX"), ""}}, nullptr, "Subject: r\r\n\r\nbody\r\n", 1,
+                          "", {redirect});
+  ASSERT_TRUE(r.ok()) << r.error();
+  auto queue = store_->ListQueue().value();
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(*store_->ReadQueueContent(queue[0].id), redirect.content);
+  EXPECT_EQ(store_->ListMessages(Box(alice_, "INBOX"))->size(), 1u);
+
+  // Only the redirect: no body of the original is kept for nobody.
+  ASSERT_TRUE(store_->Accept({}, nullptr, "Subject: only\r\n\r\nx\r\n", 1, "", {redirect}).ok());
+  EXPECT_EQ(store_->ListQueue()->size(), 2u);
+  EXPECT_EQ(store_->Stats()->contents, 2);  // the first message's body and the redirect copy's
+}
+
 TEST_F(AcceptTest, NothingToDoIsAnError) {
   EXPECT_FALSE(store_->Accept({}, nullptr, "x", 0).ok());
   NewQueueMessage empty;
