@@ -309,7 +309,8 @@ ImapSession::Incoming ImapSession::ContinueCommand(RawCommand& raw) {
   if (in.step.kind == FramerStep::Kind::kReadLine) {
     std::string line;
     net::ReadStatus st = conn_.ReadLine(line);
-    if (st == net::ReadStatus::kTooLong) return Advance(in.framer.LineTooLong(), raw);
+    if (st == net::ReadStatus::kTooLong)
+      return Advance(in.framer.LineTooLong(conn_.dropped_line_tail()), raw);
     if (st == net::ReadStatus::kTimeout) {
       Untagged("BYE Autologout; idle for too long");
       log_.Info("idle timeout");

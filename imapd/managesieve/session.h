@@ -48,6 +48,17 @@ struct ManageSieveServices {
 
 using Arguments = std::vector<Token>;  // what follows the command name
 
+// The command being read, kept across parks: a client that stops inside a literal holds no
+// thread, as a quiet one between commands does not.
+struct PartialCommand {
+  Arguments tokens;
+  int literals = 0;
+  bool in_literal = false;  // octets of a literal come next; else a line
+  uint64_t literal_left = 0;
+  std::string literal;
+  bool oversized = false;  // a literal over the limit was drained: the command is refused
+};
+
 class ManageSieveSession : public net::Session {
  public:
   ManageSieveSession(ManageSieveServices& services, net::LineConnection& conn,
@@ -90,16 +101,6 @@ class ManageSieveSession : public net::Session {
   std::optional<store::User> user;  // from AUTHENTICATED on
 
  private:
-  // The command being read, kept across parks: a client that stops inside a literal holds no
-  // thread, as a quiet one between commands does not.
-  struct PartialCommand {
-    Arguments tokens;
-    int literals = 0;
-    bool in_literal = false;  // octets of a literal come next; else a line
-    uint64_t literal_left = 0;
-    std::string literal;
-    bool oversized = false;  // a literal over the limit was drained: the command is refused
-  };
   enum class Read {
     kCommand,   // `tokens` holds a whole command
     kMore,      // part of one was read; the rest comes later

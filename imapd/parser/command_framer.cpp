@@ -35,8 +35,7 @@ FramerStep CommandFramer::Line(std::string line) {
   raw_.lines.push_back(std::move(line));
   if (!marker) return Step(Kind::kDone);
   total_ += marker->size;
-  if (marker->size > limits_.literal || total_ > limits_.total ||
-      literals_ >= limits_.max_literals)
+  if (marker->size > limits_.literal || total_ > limits_.total || literals_ >= limits_.max_literals)
     return Refuse(*marker);
   ++literals_;
   return Step(Kind::kReadLiteral, marker->size,
@@ -61,10 +60,16 @@ FramerStep CommandFramer::Refuse(const LiteralMarker& marker) {
   return Step(Kind::kSkipLiteral, marker.size, std::move(reply));
 }
 
-FramerStep CommandFramer::LineTooLong() {
+FramerStep CommandFramer::LineTooLong(std::string_view tail) {
   refused_ = true;
   std::string tag = raw_.lines.empty() ? "*" : TagOf(raw_.lines[0]);
-  return Step(Kind::kRefused, 0, tag + " BAD Command line too long");
+  std::string reply = tag + " BAD Command line too long";
+  // A LITERAL+ marker ending the dropped line: its octets come anyway and must not be read as
+  // commands (SECURITY.md 5). A synchronizing one gets no "+", so nothing follows it.
+  auto marker = TrailingLiteral(tail);
+  if (!marker || !marker->non_sync) return Step(Kind::kRefused, 0, std::move(reply));
+  if (marker->size > kMaxDrained) return Step(Kind::kClose, 0, std::move(reply));
+  return Step(Kind::kSkipLiteral, marker->size, std::move(reply));
 }
 
 FramerStep CommandFramer::Literal(std::string bytes) {

@@ -13,9 +13,9 @@
 namespace mailsuite::imapd {
 
 struct FramingLimits {
-  uint64_t literal = 0;       // one literal (the APPENDLIMIT)
-  uint64_t total = 0;         // all literals of one command
-  int max_literals = 1000;    // enough for any APPEND/LOGIN, bounded for a peer
+  uint64_t literal = 0;     // one literal (the APPENDLIMIT)
+  uint64_t total = 0;       // all literals of one command
+  int max_literals = 1000;  // enough for any APPEND/LOGIN, bounded for a peer
 };
 
 // What the session does next.
@@ -40,7 +40,9 @@ class CommandFramer {
   explicit CommandFramer(FramingLimits limits) : limits_(limits) {}
 
   FramerStep Line(std::string line);
-  FramerStep LineTooLong();  // the line was over the line limit (its rest is gone)
+  // The line was over the line limit (its rest is gone); `tail` is its end as far as kept
+  // (LineConnection::dropped_line_tail): a LITERAL+ marker there is drained.
+  FramerStep LineTooLong(std::string_view tail = {});
   FramerStep Literal(std::string bytes);
   FramerStep Skipped();
   // The command read so far (after kDone: the whole of it).
@@ -52,8 +54,8 @@ class CommandFramer {
   const FramingLimits limits_;
   RawCommand raw_;
   uint64_t total_ = 0;
-  int literals_ = 0;  // read
-  int drained_ = 0;   // skipped after a refusal
+  int literals_ = 0;      // read
+  int drained_ = 0;       // skipped after a refusal
   bool refused_ = false;  // draining the rest of a refused command
 };
 

@@ -34,7 +34,9 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DMAILSUITE_FUZZ=ON "${launcher[@]}" \
   -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=fuzzer-no-link" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
-cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}" -- --no-print-directory | grep -v '^\[' || true
+# A failed build fails the run (pipefail): grep alone must not turn it into a pass.
+cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}" -- --no-print-directory |
+  { grep -v '^\[' || true; }
 
 mkdir -p tests/fuzz/crashes
 status=0

@@ -61,6 +61,11 @@ ReadStatus LineConnection::ReadLine(std::string& line, LineEnd* end) {
       bool crlf = len > 0 && buffer_[lf - 1] == '\r';
       if (!too_long && len + 1 > max_line_length_) too_long = true;
       if (!too_long) line.assign(buffer_, read_pos_, crlf ? len - 1 : len);
+      if (too_long) {
+        const size_t line_end = crlf ? lf - 1 : lf;
+        const size_t from = line_end - std::min(line_end - read_pos_, kDroppedTailLength);
+        dropped_tail_.assign(buffer_, from, line_end - from);
+      }
       if (end) *end = crlf ? LineEnd::kCrlf : LineEnd::kBareLf;
       read_pos_ = lf + 1;
       return too_long ? ReadStatus::kTooLong : ReadStatus::kOk;
@@ -75,13 +80,12 @@ ReadStatus LineConnection::ReadLine(std::string& line, LineEnd* end) {
 }
 
 bool LineConnection::DropLongLineStart() {
-  // No line end yet. Past the limit, drop what we have (keep a trailing CR so a CRLF split
-  // across reads is still seen): the caller remembers the line is too long.
+  // No line end yet. Past the limit, drop what we have but its last octets (a CRLF split
+  // across reads is still seen, and a literal marker at the line's end with it): the caller
+  // remembers the line is too long.
   if (buffer_.size() - read_pos_ <= max_line_length_) return false;
-  bool keep_cr = buffer_.back() == '\r';
-  buffer_.clear();
+  buffer_.erase(0, buffer_.size() - std::min(buffer_.size() - read_pos_, kDroppedTailLength));
   read_pos_ = 0;
-  if (keep_cr) buffer_.push_back('\r');
   return true;
 }
 

@@ -104,5 +104,20 @@ TEST(CommandFramerTest, ATooLongLineIsRefusedWithTheTagWhenKnown) {
   ExpectStep(later.LineTooLong(), Kind::kRefused, 0, "a9 BAD Command line too long");
 }
 
+// SECURITY.md 5: a LITERAL+ marker at the end of a dropped line still announces octets that are
+// on their way; they are drained, never read as commands.
+TEST(CommandFramerTest, ATooLongLineEndingInLiteralPlusDrainsTheLiteral) {
+  CommandFramer f(kLimits);
+  ExpectStep(f.LineTooLong("xxxxxxxx {12+}"), Kind::kSkipLiteral, 12,
+             "* BAD Command line too long");
+  ExpectStep(f.Skipped(), Kind::kReadLine, 0, "");
+  ExpectStep(f.Line(""), Kind::kRefused, 0, "");
+  CommandFramer sync(kLimits);  // a synchronizing literal never comes without its "+"
+  ExpectStep(sync.LineTooLong("xxxx {12}"), Kind::kRefused, 0, "* BAD Command line too long");
+  CommandFramer huge(kLimits);
+  ExpectStep(huge.LineTooLong("x {99999999999999+}"), Kind::kClose, 0,
+             "* BAD Command line too long");
+}
+
 }  // namespace
 }  // namespace mailsuite::imapd

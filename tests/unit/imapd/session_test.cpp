@@ -88,6 +88,23 @@ TEST_F(ImapSessionTest, OverlongLineIsBadAndSessionContinues) {
   EXPECT_EQ(r[2], "b OK NOOP completed");
 }
 
+TEST_F(ImapSessionTest, OverlongLineEndingInLiteralPlusDrainsItsOctets) {
+  // The literal holds a command; the client sent it with LITERAL+, so it comes regardless.
+  config_.imap.max_line_length = 1024;
+  const std::string literal = "c LOGOUT\r\n";
+  for (size_t chunk : {size_t{7}, size_t{1} << 20}) {
+    TalkOptions o;
+    o.chunk = chunk;
+    auto r = Talk("a NOOP " + std::string(2000, 'x') + " {" + std::to_string(literal.size()) +
+                      "+}\r\n" + literal + "\r\nb NOOP\r\n",
+                  o);
+    ASSERT_GE(r.size(), 3u);
+    EXPECT_EQ(r[1], "* BAD Command line too long");
+    EXPECT_EQ(r[2], "b OK NOOP completed");
+    EXPECT_EQ(std::find(r.begin(), r.end(), "c OK LOGOUT completed"), r.end());
+  }
+}
+
 TEST_F(ImapSessionTest, LiteralsSyncAndNonSyncAndLimits) {
   auto r = Talk("a LOGIN {16}\r\nbob@example.test {6+}\r\nhungry\r\nb NOOP\r\n");
   EXPECT_EQ(r[1], "+ Ready for literal data");

@@ -54,6 +54,26 @@ TEST(LineConnectionTest, OverlongLineIsConsumedAndReported) {
   }
 }
 
+// The end of a dropped line is kept, however the line arrived, so a protocol can see a literal
+// marker it ended with (IMAP drains the literal instead of reading it as commands).
+TEST(LineConnectionTest, OverlongLineKeepsItsTail) {
+  for (size_t chunk : {1, 7, 100, 4096, 1 << 20}) {
+    MemoryTransport t(std::string(5000, 'x') + " {12+}\r\nnext\r\n", chunk);
+    LineConnection conn(t, 1000);
+    std::string line;
+    while (!conn.HasBufferedLine()) ASSERT_TRUE(conn.ReadAvailable());
+    ASSERT_EQ(conn.ReadLine(line), ReadStatus::kTooLong) << "chunk " << chunk;
+    EXPECT_EQ(conn.dropped_line_tail(), std::string(26, 'x') + " {12+}") << "chunk " << chunk;
+    ASSERT_EQ(conn.ReadLine(line), ReadStatus::kOk);
+    EXPECT_EQ(line, "next");
+  }
+  MemoryTransport t(std::string(2000, 'y') + "\r\n", 64);  // read by ReadLine alone
+  LineConnection conn(t, 1000);
+  std::string line;
+  ASSERT_EQ(conn.ReadLine(line), ReadStatus::kTooLong);
+  EXPECT_EQ(conn.dropped_line_tail(), std::string(32, 'y'));
+}
+
 TEST(LineConnectionTest, LimitCountsTheCrlf) {
   std::vector<ReadStatus> st;
   std::string exact(998, 'a');  // 998 + CRLF = 1000 octets: allowed

@@ -117,6 +117,11 @@ class LineConnection {
   void SetIdleTimeout(std::chrono::seconds timeout) { transport_->SetIdleTimeout(timeout); }
   size_t max_line_length() const { return max_line_length_; }
   void set_max_line_length(size_t n) { max_line_length_ = n; }
+  // After ReadLine said kTooLong: the last octets of the dropped line (at most
+  // kDroppedTailLength, line end excluded), so a protocol can see a literal marker it ended
+  // with and drain the literal rather than read its octets as commands.
+  static constexpr size_t kDroppedTailLength = 32;
+  const std::string& dropped_line_tail() const { return dropped_tail_; }
   bool write_failed() const { return write_failed_; }
 
  private:
@@ -134,7 +139,8 @@ class LineConnection {
   std::string buffer_;
   size_t read_pos_ = 0;
   bool dropping_long_line_ = false;  // ReadAvailable dropped the start of the buffered line
-  bool tls_requested_ = false;       // RequestTls: the next read handshakes first
+  std::string dropped_tail_;
+  bool tls_requested_ = false;  // RequestTls: the next read handshakes first
   std::string out_;
   bool output_held_ = false;  // a transport layer holds output back (FlushNow said kPending)
   using TimePoint = std::chrono::steady_clock::time_point;
