@@ -25,7 +25,8 @@ bool Interpreter::Evaluate(const Test& test) {
       return std::any_of(test.children.begin(), test.children.end(),
                          [&](const Test& t) { return Evaluate(t); });
     case Test::Kind::kExists: {
-      auto names = ExpandAll(test.headers);
+      std::vector<std::string> storage;
+      auto names = Expanded(test.headers, storage);
       return names && std::all_of(names->begin(), names->end(),
                                   [&](const std::string& name) { return view_.Exists(name); });
     }
@@ -84,7 +85,8 @@ bool Interpreter::CountRelates(const Test& test, const std::vector<std::string>&
 
 // A test over a list of values: any value matches, or their count relates.
 bool Interpreter::Values(const Test& test, const std::vector<std::string>& values) {
-  auto keys = ExpandAll(test.keys);
+  std::vector<std::string> storage;
+  auto keys = Expanded(test.keys, storage);
   if (!keys) return false;
   if (test.match == MatchType::kCount) return CountRelates(test, *keys, values.size());
   for (const std::string& value : values)
@@ -93,23 +95,34 @@ bool Interpreter::Values(const Test& test, const std::vector<std::string>& value
 }
 
 bool Interpreter::Header(const Test& test) {
-  auto names = ExpandAll(test.headers);
+  std::vector<std::string> name_storage, key_storage;
+  auto names = Expanded(test.headers, name_storage);
   if (!names) return false;
-  std::vector<std::string> values;
-  for (const std::string& name : *names) {
-    if (test.index > 0) {
-      for (std::string& v : view_.DecodedValueAt(name, test.index, test.last))
-        values.push_back(std::move(v));
-    } else {
+  if (test.index == 0) {
+    // The common case: the view's values are matched where they are, not copied.
+    auto keys = Expanded(test.keys, key_storage);
+    if (!keys) return false;
+    size_t count = 0;
+    for (const std::string& name : *names) {
       const auto& all = view_.DecodedValues(name);
-      values.insert(values.end(), all.begin(), all.end());
+      if (budget_.exhausted()) return false;
+      count += all.size();
+      if (test.match == MatchType::kCount) continue;
+      for (const std::string& value : all)
+        if (AnyMatches(test, *keys, value)) return true;
     }
+    return test.match == MatchType::kCount && CountRelates(test, *keys, count);
   }
+  std::vector<std::string> values;  // :index (RFC 5260 6): the one field of each name
+  for (const std::string& name : *names)
+    for (std::string& v : view_.DecodedValueAt(name, test.index, test.last))
+      values.push_back(std::move(v));
   return !budget_.exhausted() && Values(test, values);
 }
 
 bool Interpreter::Address(const Test& test) {
-  auto names = ExpandAll(test.headers);
+  std::vector<std::string> storage;
+  auto names = Expanded(test.headers, storage);
   if (!names) return false;
   std::vector<std::string> values;
   size_t count = 0;

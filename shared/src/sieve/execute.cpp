@@ -39,6 +39,15 @@ std::optional<std::string> Interpreter::Expand(const std::string& text) {
   return variables_.Expand(text, budget_);
 }
 
+const std::vector<std::string>* Interpreter::Expanded(const std::vector<std::string>& texts,
+                                                      std::vector<std::string>& storage) {
+  if (!script_.variables) return &texts;
+  auto expanded = ExpandAll(texts);
+  if (!expanded) return nullptr;
+  storage = std::move(*expanded);
+  return &storage;
+}
+
 std::optional<std::vector<std::string>> Interpreter::ExpandAll(
     const std::vector<std::string>& texts) {
   std::vector<std::string> out;
