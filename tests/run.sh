@@ -26,6 +26,9 @@ esac
 etc/install-deps.sh
 launcher=()  # ccache, when installed, makes a rebuild after a small change quick
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths relative to the clone, and the build folder kept out of the hash: another clone of the
+# same sources (CI's, in a folder of its own) finds what was compiled here.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

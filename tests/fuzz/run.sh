@@ -28,6 +28,9 @@ etc/install-deps.sh  # clang with libFuzzer among the rest
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths relative to the clone, and the build folder kept out of the hash: another clone of the
+# same sources (CI's, in a folder of its own) finds what was compiled here.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # -O1 with line tables only: quick to build (CI builds it from scratch), enough for stack traces.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
