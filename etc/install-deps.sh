@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
+  ccache  # tests/run.sh: a rebuild, or another clone of the same sources (CI's), reuses objects
   libpoco-dev libcxxopts-dev libsqlite3-dev libc-ares-dev libargon2-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev  # libFuzzer for tests/fuzz/run.sh
