@@ -132,13 +132,6 @@ std::optional<VacationReply> PlanVacation(store::Store& store, const SieveInput&
                                   {in.user_address, mail::FormatRfc5322Date(in.now), message_id})};
 }
 
-void AddFlags(store::Flags& into, const store::Flags& more) {
-  into.system |= more.system;
-  for (const std::string& k : more.keywords)
-    if (!std::binary_search(into.keywords.begin(), into.keywords.end(), k))
-      into.keywords.insert(std::upper_bound(into.keywords.begin(), into.keywords.end(), k), k);
-}
-
 }  // namespace
 
 store::Flags StoreFlags(const std::vector<std::string>& sieve_flags) {
@@ -191,7 +184,7 @@ SieveDecision DecideWithSieve(store::Store& store, const SieveInput& in,
     auto same = std::find_if(d.filings.begin(), d.filings.end(),
                              [id](const SieveFiling& f) { return f.mailbox == id; });
     if (same == d.filings.end()) same = d.filings.insert(d.filings.end(), {id, {}});
-    AddFlags(same->flags, StoreFlags(flags));
+    same->flags = store::ApplyFlags(same->flags, store::FlagOperation::kAdd, StoreFlags(flags));
   };
   if (outcome.implicit_keep) add(in.default_mailbox, outcome.implicit_keep_flags);
   for (const sieve::Action& a : outcome.actions) {

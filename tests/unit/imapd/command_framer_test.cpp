@@ -108,14 +108,14 @@ TEST(CommandFramerTest, ATooLongLineIsRefusedWithTheTagWhenKnown) {
 // on their way; they are drained, never read as commands.
 TEST(CommandFramerTest, ATooLongLineEndingInLiteralPlusDrainsTheLiteral) {
   CommandFramer f(kLimits);
-  ExpectStep(f.LineTooLong("xxxxxxxx {12+}"), Kind::kSkipLiteral, 12,
+  ExpectStep(f.LineTooLong("NOOP aaaa {12+}"), Kind::kSkipLiteral, 12,
              "* BAD Command line too long");
   ExpectStep(f.Skipped(), Kind::kReadLine, 0, "");
   ExpectStep(f.Line(""), Kind::kRefused, 0, "");
   CommandFramer sync(kLimits);  // a synchronizing literal never comes without its "+"
-  ExpectStep(sync.LineTooLong("xxxx {12}"), Kind::kRefused, 0, "* BAD Command line too long");
+  ExpectStep(sync.LineTooLong("NOOP {12}"), Kind::kRefused, 0, "* BAD Command line too long");
   CommandFramer huge(kLimits);
-  ExpectStep(huge.LineTooLong("x {99999999999999+}"), Kind::kClose, 0,
+  ExpectStep(huge.LineTooLong("NOOP {99999999999999+}"), Kind::kClose, 0,
              "* BAD Command line too long");
 }
 
