@@ -13,6 +13,7 @@ cmake --build build -j2 -- --no-print-directory |
 
 var="$PWD/var"
 conf="$var/mailsuite.conf"
+metrics="mta=127.0.0.1:19150, pop3d=127.0.0.1:19151, imapd=127.0.0.1:19152"
 cli=(build/store/mailsuite --config "$conf")
 if [ ! -f "$conf" ]; then
   "${cli[@]}" init --hostname localhost --domain example.test \
@@ -22,11 +23,14 @@ if [ ! -f "$conf" ]; then
     --set smtp.submissions_listen=127.0.0.1:2465 \
     --set pop3.listen=127.0.0.1:1110 --set pop3.tls_listen=127.0.0.1:1995 \
     --set imap.listen=127.0.0.1:1143 --set imap.tls_listen=127.0.0.1:1993 \
-    --set imap.managesieve_listen=127.0.0.1:14190
+    --set imap.managesieve_listen=127.0.0.1:14190 \
+    --set "metrics.listen=$metrics"
 fi
-# A config written before ManageSieve existed would have it on 0.0.0.0:4190.
-extra_imapd=()
-grep -q '^managesieve_listen' "$conf" || extra_imapd=(--set imap.managesieve_listen=127.0.0.1:14190)
+# A config written before ManageSieve existed would have it on 0.0.0.0:4190, and one written
+# before monitoring existed has no [metrics].
+extra=()
+grep -q '^managesieve_listen' "$conf" || extra+=(--set imap.managesieve_listen=127.0.0.1:14190)
+grep -q '^\[metrics\]' "$conf" || extra+=(--set "metrics.listen=$metrics")
 "${cli[@]}" init --domain example.test >/dev/null  # repairs a missing database or certificate
 if [ ! -s "$var/demo-password" ]; then
   (umask 077; openssl rand -hex 8 > "$var/demo-password")
@@ -43,8 +47,6 @@ stop() {
 }
 trap stop INT TERM
 for d in mta pop3d imapd; do
-  extra=()
-  [ "$d" = imapd ] && extra=("${extra_imapd[@]}")
   "build/$d/mailsuite-$d" --config "$conf" "${extra[@]}" &
   pids+=($!)
 done
@@ -56,6 +58,7 @@ mailsuite is running (config $conf). Try:
   telnet localhost 1110      POP3 (1995 TLS)
   telnet localhost 1143      IMAP (1993 TLS)
   telnet localhost 14190     ManageSieve (Sieve filters; sieve-connect, Roundcube)
+  curl localhost:19150/metrics   Prometheus metrics (pop3d 19151, imapd 19152; also /healthz)
 Demo account: demo@example.test, password $(cat "$var/demo-password")
 Ctrl-C stops all three daemons.
 

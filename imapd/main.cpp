@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     setup.stopped = [raw] {
       if (raw->notifier) raw->notifier->Stop();
     };
+    setup.not_ready = [opened] { return store::UnreadyReason(*opened); };
     setup.keep_alive = state;
     return setup;
   };

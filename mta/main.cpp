@@ -5,6 +5,7 @@
 
 #include "dkim/dkim_signer.h"
 #include "inbound/inbound_checks.h"
+#include "queue/queue_metrics.h"
 #include "queue/queue_runner.h"
 #include "shared/auth/password.h"
 #include "shared/net/daemon_main.h"
@@ -24,6 +25,7 @@ struct MtaState {
   std::unique_ptr<mta::Resolver> resolver;  // for the inbound checks
   std::unique_ptr<mta::InboundChecker> inbound;
   std::unique_ptr<mta::SmtpServices> services;
+  std::unique_ptr<mta::QueueMetrics> queue_metrics;
   std::unique_ptr<mta::QueueRunner> runner;  // declared last: stopped before the store closes
 };
 
@@ -88,6 +90,7 @@ int main(int argc, char** argv) {
         state->config, *state->store, *state->auth_failures, [runner] { runner->Wake(); },
         state->dkim.get(), state->inbound.get(), state->resolver.get()});
     state->runner->Start();
+    state->queue_metrics = std::make_unique<mta::QueueMetrics>(*state->store);
 
     net::DaemonSetup setup;
     setup.options.max_line_length = static_cast<size_t>(config.smtp.max_line_length);
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
     mta::DkimSigner* dkim = state->dkim.get();
     // New keys (a rotation) sign from the next message on; dkim.key_dir itself needs a restart.
     setup.reload = [dkim, dir = config.dkim.key_dir](const Config&) { LoadDkimKeys(*dkim, dir); };
+    setup.not_ready = [opened] { return store::UnreadyReason(*opened); };
     setup.keep_alive = state;
     return setup;
   };

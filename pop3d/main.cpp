@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     setup.factory = [services](net::LineConnection& conn, const net::ConnectionInfo& info) {
       return std::make_unique<pop3d::Pop3Session>(*services, conn, info);
     };
+    setup.not_ready = [opened] { return store::UnreadyReason(*opened); };
     setup.keep_alive = state;
     return setup;
   };

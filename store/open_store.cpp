@@ -81,4 +81,9 @@ Status CheckConsistency(const std::string& location) {
 }
 
 }  // namespace testing
+std::string UnreadyReason(Store& store) {
+  Result<uint64_t> stamp = store.ChangeStamp();
+  return stamp ? std::string() : "the store does not answer: " + stamp.error();
+}
+
 }  // namespace mailsuite::store

@@ -47,6 +47,8 @@ build_and_test() {
   # Dovecot's imaptest for the conformance test, when ../shared/tools/imaptest is beside the
   # clone (it installs its build tools here, not inside ctest; without it the test skips).
   [ "$tsan" = ON ] || tests/conformance/build-imaptest.sh "$build/imaptest" >/dev/null
+  # promtool, which checks every daemon's /metrics in e2e.test_metrics.
+  tests/e2e/get-promtool.sh "$build/promtool" >/dev/null
   echo "== $build: test"
   (cd "$build" && ctest --output-on-failure -j2 "$@")
 }

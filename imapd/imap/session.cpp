@@ -4,6 +4,7 @@
 
 #include "format.h"
 #include "mailbox_utf7.h"
+#include "shared/metrics/protocol_metrics.h"
 
 namespace mailsuite::imapd {
 namespace {
@@ -72,6 +73,14 @@ const CommandSpec kCommands[] = {
     {"SETQUOTA", HandleSetQuota, kAuth, Expunges::kAllowed},
 };
 
+// A command's name for mailsuite_commands_total: one of the table (UID FETCH counts as FETCH),
+// or "unknown", so a client cannot add label values.
+const char* CommandMetricName(const Command& c) {
+  for (const CommandSpec& spec : kCommands)
+    if (c.name == spec.name) return spec.name;
+  return "unknown";
+}
+
 // How long a session waits for its client's next command on its thread before it parks: long
 // enough that a client in a conversation never waits for a resume, short enough that idle
 // connections (Thunderbird keeps several open) do not hold threads.
@@ -122,6 +131,7 @@ void ImapSession::Untagged(std::string_view text) {
 }
 
 void ImapSession::Tagged(const Command& c, std::string_view status, std::string_view text) {
+  metrics::CountCommand("imap", CommandMetricName(c), status == "OK" ? "ok" : "no");
   if (state_ == ImapState::kSelected) {
     ReportUpdates(allow_expunge_);
     ReportHeldExpungeModseq();
@@ -135,6 +145,7 @@ void ImapSession::Tagged(const Command& c, std::string_view status, std::string_
 }
 
 void ImapSession::Bad(const Command& c, std::string_view text) {
+  metrics::CountCommand("imap", CommandMetricName(c), "bad");
   std::string line = (c.tag.empty() ? std::string("*") : c.tag) + " BAD ";
   line += text;
   conn_.WriteLine(line);

@@ -18,6 +18,7 @@
 #include "shared/auth/sasl.h"
 #include "shared/config.h"
 #include "shared/logging.h"
+#include "shared/metrics/registry.h"
 #include "shared/net/line_server.h"
 #include "store/store.h"
 #include "user_connections.h"
@@ -175,6 +176,7 @@ class ImapSession : public net::Session {
   struct IdleState {
     Command command;
     std::chrono::steady_clock::time_point deadline;
+    metrics::GaugeHold counted;  // in mailsuite_imap_idle_sessions
   };
 
   net::LineConnection& conn_;

@@ -3,8 +3,10 @@
 #include <Poco/String.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "responses.h"
+#include "shared/metrics/protocol_metrics.h"
 #include "shared/sieve/sieve.h"
 
 namespace mailsuite::managesieve {
@@ -54,10 +56,12 @@ ManageSieveSession::ManageSieveSession(ManageSieveServices& services_in, net::Li
     : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
 
 void ManageSieveSession::Ok(std::string_view text, std::string_view code) {
+  if (command_) metrics::CountCommand("managesieve", std::exchange(command_, nullptr), "ok");
   conn_.Write(Response("OK", code, text));
 }
 
 void ManageSieveSession::No(std::string_view text, std::string_view code) {
+  if (command_) metrics::CountCommand("managesieve", std::exchange(command_, nullptr), "no");
   conn_.Write(Response("NO", code, text));
 }
 
@@ -237,6 +241,7 @@ net::SessionStep ManageSieveSession::End() {
 
 void ManageSieveSession::Dispatch(Arguments tokens) {
   if (tokens.empty() || tokens[0].kind != Token::Kind::kAtom) {
+    command_ = "unknown";
     No("Expected a command name");
     return CountError();
   }
@@ -246,12 +251,14 @@ void ManageSieveSession::Dispatch(Arguments tokens) {
   log_.Debug("C: " + Printable(name));
   for (const CommandSpec& spec : kCommands) {
     if (name != spec.name) continue;
+    command_ = spec.name;
     if (!(spec.allowed & Bit(state_))) {
       No(state_ == State::kNonAuthenticated ? "Authenticate first" : "Already authenticated");
       return CountError();
     }
     return spec.handler(*this, tokens);
   }
+  command_ = "unknown";
   No("Unknown command");
   CountError();
 }

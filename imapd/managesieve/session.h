@@ -119,6 +119,9 @@ class ManageSieveSession : public net::Session {
   SessionLog log_;
   State state_ = State::kNonAuthenticated;
   int errors_ = 0;
+  // The command whose OK or NO is still to come (mailsuite_commands_total): a name of the
+  // command table, "unknown", or null between commands.
+  const char* command_ = nullptr;
   bool closing_ = false;
   bool capabilities_after_tls_ = false;
   std::optional<PartialCommand> partial_;

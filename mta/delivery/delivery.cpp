@@ -8,6 +8,7 @@
 
 #include "../dkim/dkim_signer.h"
 #include "dsn_sender.h"
+#include "shared/metrics/registry.h"
 #include "sieve_delivery.h"
 
 namespace mailsuite::mta {
@@ -104,6 +105,29 @@ std::string TraceFields(const std::string& sender, const std::string& user_addre
   return "Return-Path: <" + sender + ">\r\nDelivered-To: " + user_address + "\r\n";
 }
 
+namespace {
+
+// mailsuite_deliveries_total, once the store took the message.
+void CountDeliveries(size_t stored, size_t refused, size_t queued,
+                     const std::vector<store::NewQueueMessage>& redirects) {
+  static metrics::Family<metrics::Counter>& deliveries = metrics::Default().AddCounter(
+      "mailsuite_deliveries_total",
+      "What became of each recipient of a received message: stored (one per mailbox copy), "
+      "sieve_reject (refused by the user's script), queued (for another host) or "
+      "sieve_redirect (queued by a script's redirect).",
+      {"result"});
+  static metrics::Counter& stored_count = deliveries.With({"stored"});
+  static metrics::Counter& refused_count = deliveries.With({"sieve_reject"});
+  static metrics::Counter& queued_count = deliveries.With({"queued"});
+  static metrics::Counter& redirect_count = deliveries.With({"sieve_redirect"});
+  stored_count.Inc(stored);
+  refused_count.Inc(refused);
+  queued_count.Inc(queued);
+  for (const store::NewQueueMessage& r : redirects) redirect_count.Inc(r.recipients.size());
+}
+
+}  // namespace
+
 Status DeliverMessage(store::Store& store, const Envelope& env, const std::string& content,
                       DeliveryReport* report) {
   DeliveryReport ignored;
@@ -194,8 +218,10 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
                                  env.received_at, "", redirects);
     if (!accepted) return accepted.status();
     out.queued = !remote.recipients.empty() || !redirects.empty();
+    CountDeliveries(targets.size(), out.refusals.size(), remote.recipients.size(), redirects);
   } else if (!out.refusals.empty() && out.refusals.size() == local_users) {
     out.all_refused = true;  // nothing stored: the reply refuses, and no vacation reply goes
+    CountDeliveries(0, out.refusals.size(), 0, {});
     return Status::Ok();
   }
   // After the message is stored: a failure here loses a reply, never the message.

@@ -14,11 +14,25 @@
 #include "retry_policy.h"
 #include "shared/logging.h"
 #include "shared/mail/address.h"
+#include "shared/metrics/registry.h"
 
 namespace mailsuite::mta {
 namespace {
 
 Poco::Logger& Log() { return Poco::Logger::get("queue"); }
+
+// mailsuite_relay_attempts_total: one per recipient and attempt. The destination is a class,
+// never a domain: smarthost, mx (the domain's own servers), or none (no server was reached:
+// DNS failed or every connection did).
+void CountRelayAttempt(const std::string& result, bool smarthost, bool reached) {
+  static metrics::Family<metrics::Counter>& attempts = metrics::Default().AddCounter(
+      "mailsuite_relay_attempts_total",
+      "Delivery attempts to other hosts, one per recipient: result relayed, deferred, bounced "
+      "or expired (gave up after queue.max_lifetime); destination smarthost, mx or none (no "
+      "server reached).",
+      {"result", "destination"});
+  attempts.With({result, !reached ? "none" : smarthost ? "smarthost" : "mx"}).Inc();
+}
 
 std::string DomainOf(const std::string& address) {
   size_t at = address.rfind('@');
@@ -227,6 +241,7 @@ void QueueRunner::Record(const store::QueueMessage& qm,
         what = "deferred";
       }
     }
+    CountRelayAttempt(what, !relay_.smarthost.empty(), !res.remote.empty());
     Status s = store_.UpdateRecipient(r.id, u);
     ReleaseClaim(r.id);
     if (!s)

@@ -2,6 +2,7 @@
 
 #include "milter_events.h"
 #include "shared/logging.h"
+#include "shared/metrics/protocol_metrics.h"
 
 namespace mailsuite::mta {
 namespace {
@@ -62,13 +63,28 @@ SmtpSession::~SmtpSession() {
   milters.reset();  // before log_, which the filters log through
 }
 
+void SmtpSession::Reply(std::string_view line) {
+  // The last line of a reply has a space (or nothing) after its code (RFC 5321 4.2.1). A 3xx
+  // one (354 after DATA, 334 in AUTH) asks for more: the command ends with the next final one.
+  if ((line.size() == 3 || (line.size() > 3 && line[3] == ' ')) && line[0] >= '2' &&
+      line[0] <= '5') {
+    last_reply_code_ = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    if (command_ && line[0] != '3') {
+      static constexpr const char* kClass[] = {"2xx", "2xx", "2xx", "3xx", "4xx", "5xx"};
+      metrics::CountCommand("smtp", command_, kClass[line[0] - '0']);
+      command_ = nullptr;
+    }
+  }
+  conn_.WriteLine(line);
+}
+
 void SmtpSession::Reply(int code, std::string_view enhanced, std::string_view text) {
   std::string line = std::to_string(code);
   line += ' ';
   line += enhanced;
   line += ' ';
   line += text;
-  conn_.WriteLine(line);
+  Reply(line);
 }
 
 void SmtpSession::EnterState(SmtpState next) {
@@ -221,6 +237,7 @@ void SmtpSession::Dispatch(const std::string& line) {
   log_.Debug("C: " + Printable(cmd.verb == "AUTH" ? "AUTH ********" : line));
   for (const CommandSpec& spec : kCommands) {
     if (cmd.verb != spec.verb) continue;
+    command_ = spec.verb;
     if (!(spec.allowed & Bit(state_))) {
       Reply(503, "5.5.1", "Bad sequence of commands");
       CountError();
@@ -229,6 +246,7 @@ void SmtpSession::Dispatch(const std::string& line) {
     spec.handler(*this, cmd.argument);
     return;
   }
+  command_ = "unknown";
   Reply(500, "5.5.1", "Command unrecognized");
   CountError();
 }

@@ -91,8 +91,10 @@ class SmtpSession : public net::Session {
   net::SessionStep Step(net::WakeReason reason) override;
 
   // ---- for command handlers --------------------------------------------------------------
-  void Reply(std::string_view line) { conn_.WriteLine(line); }
+  void Reply(std::string_view line);
   void Reply(int code, std::string_view enhanced, std::string_view text);
+  // The code of the last final reply (0 before any): what became of a message, for its metric.
+  int last_reply_code() const { return last_reply_code_; }
   void EnterState(SmtpState next);
   SmtpState state() const { return state_; }
   // Counts a client error; after smtp.max_errors the session answers 421 and ends.
@@ -141,6 +143,10 @@ class SmtpSession : public net::Session {
   SmtpState state_ = SmtpState::kConnected;
   int errors_ = 0;
   int messages_ = 0;
+  int last_reply_code_ = 0;
+  // The command whose final reply is still to come (counted in mailsuite_commands_total then):
+  // a verb of the command table, "unknown", or null between commands.
+  const char* command_ = nullptr;
   bool closing_ = false;
   std::optional<DataBody> data_body_;
   std::optional<BdatChunk> bdat_chunk_;

@@ -1,6 +1,9 @@
 #include "session.h"
 
+#include <utility>
+
 #include "command_parser.h"
+#include "shared/metrics/protocol_metrics.h"
 
 namespace mailsuite::pop3d {
 namespace {
@@ -56,6 +59,7 @@ Pop3Session::Pop3Session(Pop3Services& services_in, net::LineConnection& conn,
     : services(services_in), conn_(conn), info_(info), log_(info.session_id, info.peer_address) {}
 
 void Pop3Session::Ok(std::string_view text) {
+  if (command_) metrics::CountCommand("pop3", std::exchange(command_, nullptr), "ok");
   std::string line = "+OK";
   if (!text.empty()) line += ' ';
   line += text;
@@ -63,6 +67,7 @@ void Pop3Session::Ok(std::string_view text) {
 }
 
 void Pop3Session::Err(std::string_view text) {
+  if (command_) metrics::CountCommand("pop3", std::exchange(command_, nullptr), "err");
   std::string line = "-ERR ";
   line += text;
   conn_.WriteLine(line);
@@ -188,6 +193,7 @@ void Pop3Session::Dispatch(const std::string& line) {
   log_.Debug("C: " + (secret ? cmd.keyword + " ********" : Printable(line)));
   for (const CommandSpec& spec : kCommands) {
     if (cmd.keyword != spec.keyword) continue;
+    command_ = spec.keyword;
     if (!(spec.allowed & Bit(state_))) {
       Err("Command not valid in this state");
       CountError();
@@ -196,6 +202,7 @@ void Pop3Session::Dispatch(const std::string& line) {
     spec.handler(*this, cmd.argument);
     return;
   }
+  command_ = "unknown";
   Err("Unknown command");
   CountError();
 }

@@ -92,6 +92,9 @@ class Pop3Session : public net::Session {
   Pop3State state_ = Pop3State::kAuthorization;
   int errors_ = 0;
   bool closing_ = false;
+  // The command whose +OK or -ERR is still to come (mailsuite_commands_total): a keyword of the
+  // command table, "unknown", or null between commands.
+  const char* command_ = nullptr;
 };
 
 // One handler per command (commands/*.cpp). `argument` is the text after the keyword.

@@ -438,6 +438,20 @@ const KeySpec kKeys[] = {
     {"quota", "messages", "0",
      "How many messages a user may keep, for users without a limit of their own. 0: no limit.",
      INT_KEY(quota.messages, 0, uint64_t(1) << 62)},
+    {"metrics", "listen", "",
+     "Monitoring over HTTP: where each daemon serves /metrics (Prometheus), /healthz and "
+     "/readyz, as daemon=host:port items, e.g. mta=127.0.0.1:9150, pop3d=127.0.0.1:9151, "
+     "imapd=127.0.0.1:9152. Empty: none. Keep it on loopback or set metrics.password_file.",
+     [](Config& c, const Value& v) {
+       auto r = ParseDaemonEndpoints(v.text);
+       if (!r) return r.error();
+       c.metrics.listen = std::move(r.value());
+       return std::string();
+     }},
+    {"metrics", "password_file", "",
+     "A file whose first line is the password /metrics asks for (HTTP basic authentication, any "
+     "user name); empty: none. /healthz and /readyz never ask.",
+     PATH_KEY(metrics.password_file)},
 };
 
 const KeySpec* FindKey(std::string_view section, std::string_view key) {
@@ -494,6 +508,34 @@ Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text) {
     std::string err = ParseInt(port_text, uint16_t(0), uint16_t(65535), ep.port);
     if (!err.empty()) return Status::Error("port in '" + item + "': " + err);
     out.push_back(ep);
+  }
+  return out;
+}
+
+const Endpoint* MetricsConfig::For(std::string_view daemon) const {
+  for (const auto& [name, endpoint] : listen)
+    if (name == daemon) return &endpoint;
+  return nullptr;
+}
+
+Result<std::vector<std::pair<std::string, Endpoint>>> ParseDaemonEndpoints(std::string_view text) {
+  std::vector<std::pair<std::string, Endpoint>> out;
+  std::stringstream ss{std::string(text)};
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) return Status::Error("'" + item + "' is not daemon=host:port");
+    std::string daemon = Trim(std::string_view(item).substr(0, eq));
+    if (daemon != "mta" && daemon != "pop3d" && daemon != "imapd")
+      return Status::Error("'" + daemon + "' is not a daemon (mta, pop3d or imapd)");
+    for (const auto& [name, endpoint] : out)
+      if (name == daemon) return Status::Error(daemon + " is named twice");
+    auto endpoints = ParseEndpoints(std::string_view(item).substr(eq + 1));
+    if (!endpoints) return endpoints.status();
+    if (endpoints->size() != 1) return Status::Error("'" + item + "' is not daemon=host:port");
+    out.emplace_back(daemon, endpoints->front());
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "shared/auth/password.h"
 #include "shared/mail/address.h"
+#include "shared/metrics/protocol_metrics.h"
 
 namespace mailsuite::store {
 
@@ -34,21 +35,33 @@ LoginCheck CheckLogin(Store& store, const std::string& login, const std::string&
   return r;
 }
 
-LoginCheck CheckLogin(Store& store, auth::AuthFailureTracker& failures, const std::string& peer,
-                      const std::string& login, const std::string& password,
-                      const std::string& authzid) {
+LoginCheck CheckLogin(std::string_view protocol, Store& store, auth::AuthFailureTracker& failures,
+                      const std::string& peer, const std::string& login,
+                      const std::string& password, const std::string& authzid) {
   const std::string account = "account:" + mail::ToLower(login);
   if (failures.Throttled(peer) || failures.Throttled(account)) {
     LoginCheck r;
     r.outcome = LoginCheck::Outcome::kThrottled;
     r.reason = "throttled after recent failures";
+    metrics::CountLogin(protocol, "throttled");
     return r;
   }
   LoginCheck r = CheckLogin(store, login, password, authzid);
-  if (r.outcome == LoginCheck::Outcome::kRefused)
-    r.delay = std::max(failures.RecordFailure(peer), failures.RecordFailure(account));
-  else if (r.outcome == LoginCheck::Outcome::kOk)
-    failures.RecordSuccess(account);
+  switch (r.outcome) {
+    case LoginCheck::Outcome::kRefused:
+      r.delay = std::max(failures.RecordFailure(peer), failures.RecordFailure(account));
+      metrics::CountLogin(protocol, "failure");
+      break;
+    case LoginCheck::Outcome::kOk:
+      failures.RecordSuccess(account);
+      metrics::CountLogin(protocol, "success");
+      break;
+    case LoginCheck::Outcome::kTemporary:
+      metrics::CountLogin(protocol, "error");
+      break;
+    case LoginCheck::Outcome::kThrottled:
+      break;  // not from CheckLogin without a tracker
+  }
   return r;
 }
 

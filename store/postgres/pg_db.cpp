@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "pg_schema.h"
+#include "store_metrics.h"
 
 namespace mailsuite::store::postgres {
 namespace {
@@ -199,6 +200,7 @@ void PgDatabase::CloseIdleConnections(size_t keep) {
 }
 
 Status PgDatabase::RunTransaction(bool write, const Work& fn) {
+  const TransactionTimer timed("postgresql", write);
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
   thread_local std::minstd_rand random(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
@@ -244,6 +246,7 @@ Status PgDatabase::RunTransaction(bool write, const Work& fn) {
       bool again =
           (e.retryable() && (e.sqlstate() != "23505" || attempt < 3)) || (lost && attempt < 3);
       if (!again || Clock::now() >= deadline) return e.ToStatus();
+      CountRetry("postgresql");
       // Back off a little, randomly, so that two nodes that collided do not collide again.
       int cap = std::min(50, 1 << std::min(attempt, 5));
       std::this_thread::sleep_for(std::chrono::milliseconds(1 + random() % cap));

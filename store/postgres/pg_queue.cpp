@@ -151,6 +151,27 @@ Status PgStore::DeleteQueueMessage(QueueId id) {
   });
 }
 
+Result<QueueSummary> PgStore::SummarizeQueue() {
+  QueueSummary out;
+  Status s = db_->Read([&](PgConn& conn) {
+    out = QueueSummary{};
+    out.messages = QueryInt(conn, "SELECT count(*) FROM queue", 0);
+    PgResult r = Query(conn,
+                       "SELECT r.attempts > 0, count(*), min(q.created_at) FROM queue_recipients r "
+                       "JOIN queue q ON q.id = r.queue_id WHERE r.state = $1 "
+                       "GROUP BY r.attempts > 0",
+                       static_cast<int>(RecipientState::kQueued));
+    for (int i = 0; i < r.rows(); ++i) {
+      const bool deferred = r.Text(i, 0) == "t";
+      (deferred ? out.deferred_recipients : out.fresh_recipients) = r.Int(i, 1);
+      (deferred ? out.oldest_deferred : out.oldest_fresh) = r.Int(i, 2);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<std::vector<QueueRecipient>> PgStore::DueRecipients(int64_t now, int limit) {
   std::vector<QueueRecipient> out;
   Status s = db_->Read([&](PgConn& conn) {

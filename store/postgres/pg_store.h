@@ -102,6 +102,7 @@ class PgStore final : public Store {
 
   Result<QueueId> Enqueue(const NewQueueMessage& message) override;
   Result<std::vector<QueueMessage>> ListQueue() override;
+  Result<QueueSummary> SummarizeQueue() override;
   Result<std::optional<QueueMessage>> GetQueueMessage(QueueId id) override;
   Result<std::string> ReadQueueContent(QueueId id) override;
   Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) override;

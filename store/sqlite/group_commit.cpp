@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "sqlite_db.h"
+#include "store_metrics.h"
 
 namespace mailsuite::store {
 namespace {
@@ -62,6 +63,7 @@ size_t Database::PendingWrites() {
 }
 
 Status Database::RunWrite(const Work& fn) {
+  const TransactionTimer timed("sqlite", true);
   PendingWrite me(fn, Clock::now() + std::chrono::milliseconds(busy_timeout_ms_));
   std::unique_lock<std::mutex> lock(queue_mu_);
   ++pending_writes_;
@@ -135,6 +137,7 @@ void Database::LeadBatch() {
     Settle(batch.data() + (expired - batch.begin()), static_cast<size_t>(batch.end() - expired));
     batch.erase(expired, batch.end());
     if (batch.empty()) return;
+    CountRetry("sqlite");
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
     backoff_ms = std::min(backoff_ms * 2, 50);
   }

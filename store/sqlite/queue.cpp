@@ -152,6 +152,26 @@ Status SqliteStore::DeleteQueueMessage(QueueId id) {
   });
 }
 
+Result<QueueSummary> SqliteStore::SummarizeQueue() {
+  QueueSummary out;
+  Status s = db_->Read([&](Connection& conn) {
+    out = QueueSummary{};
+    out.messages = QueryInt(conn, "SELECT count(*) FROM queue", 0);
+    Stmt stmt(conn,
+              "SELECT r.attempts > 0, count(*), min(q.created_at) FROM queue_recipients r "
+              "JOIN queue q ON q.id = r.queue_id WHERE r.state = ? GROUP BY r.attempts > 0",
+              static_cast<int>(RecipientState::kQueued));
+    while (stmt.Step()) {
+      const bool deferred = stmt.Int(0) != 0;
+      (deferred ? out.deferred_recipients : out.fresh_recipients) = stmt.Int(1);
+      (deferred ? out.oldest_deferred : out.oldest_fresh) = stmt.Int(2);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<std::vector<QueueRecipient>> SqliteStore::DueRecipients(int64_t now, int limit) {
   std::vector<QueueRecipient> out;
   Status s = db_->Read([&](Connection& conn) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "schema.h"
+#include "store_metrics.h"
 
 namespace mailsuite::store {
 namespace {
@@ -187,6 +188,7 @@ void Database::BumpChangeStamp(Connection& conn) {
 }
 
 Status Database::RunTransaction(bool write, const Work& fn) {
+  const TransactionTimer timed("sqlite", write);
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
   thread_local std::minstd_rand jitter(std::random_device{}());
@@ -213,6 +215,7 @@ Status Database::RunTransaction(bool write, const Work& fn) {
     } catch (const SqlError& e) {
       Abandon(std::move(conn));
       if (!e.busy() || Clock::now() >= deadline) return e.ToStatus();
+      CountRetry("sqlite");
       std::this_thread::sleep_for(std::chrono::milliseconds(jitter() % backoff_ms + 1));
       backoff_ms = std::min(backoff_ms * 2, 50);
     }
@@ -237,6 +240,7 @@ Result<std::unique_ptr<Connection>> Database::BeginRead(
     } catch (const SqlError& e) {
       Abandon(std::move(conn));
       if (!e.busy() || Clock::now() >= deadline) return e.ToStatus();
+      CountRetry("sqlite");
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, 50);
     }

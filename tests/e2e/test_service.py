@@ -296,6 +296,31 @@ class ServiceTest(unittest.TestCase):
             self.assertEqual(sock.recv(100), b"STOPPING=1")
             sock.close()
 
+    def test_systemd_watchdog_is_told_the_daemon_lives(self):
+        # Under WatchdogSec systemd sets WATCHDOG_USEC; the daemon says WATCHDOG=1 at half that.
+        with Suite(users=USERS, daemons=()) as s:
+            path = os.path.join(s.dir, "notify.sock")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(30)
+            os.environ.update(NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+            try:
+                s.start_daemon("imapd")
+            finally:
+                del os.environ["NOTIFY_SOCKET"], os.environ["WATCHDOG_USEC"]
+            self.assertEqual(sock.recv(100), b"READY=1")
+            start = time.monotonic()
+            for _ in range(3):
+                self.assertEqual(sock.recv(100), b"WATCHDOG=1")
+            # Three pings 0.2 s apart, not a burst and not a stall.
+            self.assertGreater(time.monotonic() - start, 0.3)
+            self.assertLess(time.monotonic() - start, 10)
+            s.stop_daemon("imapd")
+            while (message := sock.recv(100)) == b"WATCHDOG=1":
+                pass
+            self.assertEqual(message, b"STOPPING=1")
+            sock.close()
+
     @unittest.skipUnless(os.geteuid() == 0, "dropping root needs root")
     def test_root_binds_then_runs_as_server_user(self):
         nobody = pwd.getpwnam("nobody")

@@ -15,8 +15,13 @@ void HandleIdle(ImapSession& s, const Command& c) {
 }
 
 void ImapSession::BeginIdle(const Command& c) {
-  idle_.emplace(IdleState{c, std::chrono::steady_clock::now() +
-                                 std::chrono::seconds(services.config.imap.idle_timeout)});
+  static metrics::Gauge& idling =
+      metrics::Default()
+          .AddGauge("mailsuite_imap_idle_sessions", "IMAP sessions in IDLE now (RFC 2177).")
+          .With({});
+  idle_.emplace(IdleState{
+      c, std::chrono::steady_clock::now() + std::chrono::seconds(services.config.imap.idle_timeout),
+      metrics::GaugeHold(idling)});
 }
 
 std::string ImapSession::IdleKey() const {

@@ -31,7 +31,7 @@ bool CheckAllowed(ImapSession& s, const Command& c) {
 
 void VerifyAndLogin(ImapSession& s, const Command& c, const std::string& authzid,
                     const std::string& login, const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.store(), s.services.auth_failures,
+  store::LoginCheck check = store::CheckLogin("imap", s.store(), s.services.auth_failures,
                                               s.info().peer_address, login, password, authzid);
   if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
     s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +

@@ -11,8 +11,9 @@ namespace mailsuite::managesieve {
 namespace {
 
 void Login(ManageSieveSession& s, const auth::PlainCredentials& c) {
-  store::LoginCheck check = store::CheckLogin(
-      s.store(), s.services.auth_failures, s.info().peer_address, c.authcid, c.password, c.authzid);
+  store::LoginCheck check =
+      store::CheckLogin("managesieve", s.store(), s.services.auth_failures, s.info().peer_address,
+                        c.authcid, c.password, c.authzid);
   switch (check.outcome) {
     case store::LoginCheck::Outcome::kThrottled:
       s.log().Warning("auth refused user=" + Printable(c.authcid, 80) + " reason=" + check.reason +

@@ -22,7 +22,7 @@ void Fail(SmtpSession& s, const std::string& user, const std::string& why,
 
 void Verify(SmtpSession& s, const std::string& mechanism, const std::string& authzid,
             const std::string& login, const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.services.store, s.services.auth_failures,
+  store::LoginCheck check = store::CheckLogin("smtp", s.services.store, s.services.auth_failures,
                                               s.info().peer_address, login, password, authzid);
   if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
     s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +

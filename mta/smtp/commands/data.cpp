@@ -9,6 +9,7 @@
 #include "../../delivery/quota_check.h"
 #include "../../dkim/dkim_signer.h"
 #include "../../inbound/inbound_checks.h"
+#include "../message_metrics.h"
 #include "../milter_events.h"
 #include "../session.h"
 #include "../trace_headers.h"
@@ -111,6 +112,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   int received = mail::CountHeaderFields(content, "Received");
   if (received > c.max_received_headers) {  // RFC 5321 6.3
     s.Reply(554, "5.4.6", "Too many Received headers: mail loop detected");
+    CountMessage(s, "mail_loop");
     s.log().Warning("mail loop: " + std::to_string(received) + " Received headers");
     s.ResetTransaction();
     return;
@@ -133,6 +135,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
                           " dmarc=" + dmarc::OutcomeName(results.dmarc.outcome) +
                           " (p=" + dmarc::PolicyName(results.dmarc.policy) +
                           ") from=" + Printable(results.author_domain);
+    CountAuthenticationResults(results);
     switch (DecideInbound(results, s.services.inbound->on_reject())) {
       case InboundAction::kReject:  // RFC 7489 7.3 / RFC 7372 5.7.1
         s.log().Info("refused " + id + ": " + summary);
@@ -141,11 +144,13 @@ void AcceptMessage(SmtpSession& s, std::string content) {
             results.author_unusable
                 ? "Message rejected: its From: field must name exactly one author"
                 : "Message rejected: it fails the DMARC policy of " + results.dmarc.policy_domain);
+        CountMessage(s, results.author_unusable ? "from_field" : "dmarc");
         s.ResetTransaction();
         return;
       case InboundAction::kDefer:
         s.log().Info("deferred " + id + ": " + summary + ": " + results.dmarc.reason);
         s.Reply(451, "4.7.0", "Temporary DNS failure while checking the sender; try again later");
+        CountMessage(s, "dns");
         s.ResetTransaction();
         return;
       case InboundAction::kJunk:
@@ -181,6 +186,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
   bool discarded = false;
   if (!FilterMessage(s, content, env, &discarded)) {
     if (discarded) s.Reply(250, "2.0.0", "Ok: queued as " + id);  // and dropped, as asked
+    CountMessage(s, discarded ? "filter_discard" : "filter", received_octets);
     s.ResetTransaction();
     return;
   }
@@ -212,6 +218,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
 
   std::vector<DsnRecipient> full_notices;
   if (!MakeRoom(s, env, content, received_octets, known_sender, &full_notices)) {
+    CountMessage(s, "quota");
     s.ResetTransaction();
     return;
   }
@@ -223,6 +230,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
       s.Reply(452, "4.3.1", "Insufficient system storage; try again later");
     else
       s.Reply(451, "4.3.0", "Local error in processing; try again later");
+    CountMessage(s, st.no_space() ? "disk_full" : "local_error");
     s.ResetTransaction();
     return;
   }
@@ -233,12 +241,14 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     s.log().Info("refused " + id + ": rejected by the Sieve script of " +
                  report.refusals[0].user_address);
     s.Reply(550, "5.7.1", "Rejected by the recipient: " + SieveReasonForReply(reason));
+    CountMessage(s, "sieve_reject");
     s.ResetTransaction();
     return;
   }
   s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
                std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
+  CountMessage(s, junk ? "junk" : "ok", received_octets);
   std::set<size_t> refused;
   // RFC 5429 2.1.1: the sender of a message others took hears of a rejection by DSN; but only
   // a sender we know: a bounce to a stranger's claimed address would be backscatter
@@ -300,11 +310,14 @@ void FinishData(SmtpSession& s, DataResult r) {
   const SmtpConfig& c = s.services.config.smtp;
   if (r.too_big) {
     s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    CountMessage(s, "too_big");
   } else if (r.line_too_long) {
     s.Reply(554, "5.6.0", "Message has a line longer than 1000 octets");
+    CountMessage(s, "line_too_long");
   } else if (r.bare_line_end && !c.normalize_bare_line_ends) {
     // SMTP smuggling defence: refuse rather than guess where the message ends.
     s.Reply(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
+    CountMessage(s, "bare_line_end");
     s.log().Warning("refused a message with bare CR/LF (possible SMTP smuggling)");
   } else {
     AcceptMessage(s, std::move(r.content));
@@ -358,7 +371,10 @@ void FinishBdat(SmtpSession& s, const BdatChunk& chunk) {
   Transaction& t = s.transaction;
   if (t.bdat_failed) {
     s.Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
-    if (chunk.last) s.ResetTransaction();
+    if (chunk.last) {
+      CountMessage(s, "too_big");
+      s.ResetTransaction();
+    }
     return;
   }
   if (!chunk.last) {
@@ -369,6 +385,7 @@ void FinishBdat(SmtpSession& s, const BdatChunk& chunk) {
   const SmtpConfig& c = s.services.config.smtp;
   if (!CleanLineEnds(t.bdat_content, c.normalize_bare_line_ends)) {
     s.Reply(554, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
+    CountMessage(s, "bare_line_end");
     s.log().Warning("refused a BDAT message with bare CR/LF or NUL");
     s.ResetTransaction();
     return;

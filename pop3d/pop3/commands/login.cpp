@@ -28,7 +28,7 @@ bool CheckPasswordsAllowed(Pop3Session& s) {
 
 void VerifyAndLogin(Pop3Session& s, const std::string& authzid, const std::string& login,
                     const std::string& password) {
-  store::LoginCheck check = store::CheckLogin(s.store(), s.services.auth_failures,
+  store::LoginCheck check = store::CheckLogin("pop3", s.store(), s.services.auth_failures,
                                               s.info().peer_address, login, password, authzid);
   if (check.outcome == store::LoginCheck::Outcome::kThrottled) {
     s.log().Warning("auth refused user=" + Printable(login, 80) + " reason=" + check.reason +

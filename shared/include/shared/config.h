@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared/net/cidr.h"
@@ -168,6 +169,15 @@ struct SpamConfig {
   std::string learn_password_file;  // its password, first line; empty: none
 };
 
+// Each daemon's monitoring listener (metrics/http_endpoint.h), by daemon: "mta", "pop3d",
+// "imapd". A daemon without an entry serves none.
+struct MetricsConfig {
+  std::vector<std::pair<std::string, Endpoint>> listen;
+  std::string password_file;  // HTTP basic authentication for /metrics, first line; empty: none
+  // The endpoint of `daemon`, or null.
+  const Endpoint* For(std::string_view daemon) const;
+};
+
 struct Config {
   std::string source;  // the file it was read from, for messages
   GeneralConfig general;
@@ -185,6 +195,7 @@ struct Config {
   DkimConfig dkim;
   SpamConfig spam;
   QuotaConfig quota;
+  MetricsConfig metrics;
 };
 
 // Reads `path` and applies `overrides` ("section.key=value"). Relative paths in the file are
@@ -208,6 +219,8 @@ Status CheckOverrides(const std::vector<std::string>& overrides);
 
 // "host:port" or "[v6]:port" list, comma-separated; empty text is an empty list.
 Result<std::vector<Endpoint>> ParseEndpoints(std::string_view text);
+// metrics.listen: "daemon=host:port" items, comma-separated, each daemon at most once.
+Result<std::vector<std::pair<std::string, Endpoint>>> ParseDaemonEndpoints(std::string_view text);
 // smtp.milters: comma-separated MilterSpecs.
 Result<std::vector<MilterSpec>> ParseMilters(std::string_view text);
 // "tempfail", "accept" or "reject".

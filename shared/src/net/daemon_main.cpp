@@ -2,8 +2,12 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <time.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,6 +19,8 @@
 
 #include "shared/auth/password.h"
 #include "shared/logging.h"
+#include "shared/metrics/http_endpoint.h"
+#include "shared/metrics/process_metrics.h"
 #include "shared/net/privileges.h"
 #include "shared/net/sd_notify.h"
 #include "shared/tls.h"
@@ -30,6 +36,10 @@ int Fatal(const std::string& program, const std::string& message) {
   return 1;
 }
 
+// How long /healthz and the watchdog accept the server's loops not having turned (they turn at
+// least once a second).
+constexpr std::chrono::seconds kStallLimit{10};
+
 Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& bound) {
   // Written to a temporary name and renamed, so a reader never sees half a file.
   std::string tmp = path + ".tmp" + std::to_string(::getpid());
@@ -42,6 +52,50 @@ Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& 
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Status::Error(path + ": " + ec.message());
   return Status::Ok();
+}
+
+// The daemon's name in metrics.listen: "mailsuite-imapd" is "imapd".
+std::string DaemonName(const std::string& program) {
+  return program.substr(program.rfind('-') + 1);
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line))
+    return Status::Error("cannot read metrics.password_file " + path);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty())
+    return Status::Error("metrics.password_file " + path + ": the first line is empty");
+  return line;
+}
+
+// systemd's watchdog interval (WatchdogSec), or zero when it does not watch this process.
+std::chrono::microseconds WatchdogInterval() {
+  const char* usec = std::getenv("WATCHDOG_USEC");
+  const char* pid = std::getenv("WATCHDOG_PID");
+  if (!usec || (pid && std::to_string(::getpid()) != pid)) return {};
+  return std::chrono::microseconds(std::strtoll(usec, nullptr, 10));
+}
+
+// Gauges read from the server at each scrape.
+int AddServerCollector(const LineServer& server) {
+  return metrics::Default().AddCollector([&server](metrics::SampleWriter& w) {
+    const auto parked = static_cast<double>(server.parked_sessions());
+    const double open = server.active_connections();
+    w.Begin("mailsuite_sessions",
+            "Sessions by state: parked (waiting for their client without a thread) or active "
+            "(working, or between steps).",
+            metrics::Type::kGauge);
+    w.Sample("mailsuite_sessions", std::max(0.0, open - parked), {{"state", "active"}});
+    w.Sample("mailsuite_sessions", parked, {{"state", "parked"}});
+    w.Begin("mailsuite_session_threads", "Threads that run sessions.", metrics::Type::kGauge);
+    w.Sample("mailsuite_session_threads", server.resume_threads());
+    w.Begin("mailsuite_stress_mode",
+            "1 while half of server.max_connections are open (shorter timeouts before login).",
+            metrics::Type::kGauge);
+    w.Sample("mailsuite_stress_mode", server.under_stress() ? 1 : 0);
+  });
 }
 
 // Every connection is a descriptor, and parked sessions make thousands of connections cheap;
@@ -114,6 +168,18 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   Poco::Net::Context::Ptr tls;
   Result<Poco::Net::Context::Ptr> ctx = MakeServerTlsContext(config->tls);
   if (ctx) tls = *ctx;
+  std::unique_ptr<metrics::HttpEndpoint> monitoring;
+  std::string metrics_password;
+  if (const Endpoint* where = config->metrics.For(DaemonName(spec.program))) {
+    auto endpoint = metrics::HttpEndpoint::Bind(*where);
+    if (!endpoint) return Fatal(spec.program, endpoint.error());
+    monitoring = std::move(endpoint.value());
+    if (!config->metrics.password_file.empty()) {
+      auto password = ReadPasswordFile(config->metrics.password_file);
+      if (!password) return Fatal(spec.program, password.error());
+      metrics_password = *password;
+    }
+  }
   std::vector<BoundListener> bound;
   if (spec.listeners) {
     auto b = BindListeners(spec.listeners(*config));
@@ -150,8 +216,44 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   if (Status s = server.StartBound(std::move(bound)); !s) return Fatal(spec.program, s.message());
   for (const auto& l : server.bound())
     log.information("listening on " + l.endpoint.ToString() + " (" + l.name + ")");
+  std::atomic<bool> stopping{false};
+  std::vector<ListenerSpec> reported = server.bound();
+  int server_collector = 0;
+  if (monitoring) {
+    metrics::AddProcessCollector(metrics::Default());  // RunDaemon runs once per process
+    server_collector = AddServerCollector(server);
+    metrics::HttpEndpointOptions options;
+    options.password = metrics_password;
+    // The accept loop ends at SIGTERM: a daemon finishing its sessions is alive, not ready.
+    options.alive = [&server, &stopping] { return stopping || server.Alive(kStallLimit); };
+    options.not_ready = [&server, &stopping, check = setup->not_ready]() -> std::string {
+      if (stopping) return "stopping";
+      if (!server.Alive(kStallLimit)) return "a server loop is stalled";
+      return check ? check() : std::string();
+    };
+    monitoring->Start(metrics::Default(), std::move(options));
+    const std::string name = "metrics-" + DaemonName(spec.program);
+    reported.push_back(ListenerSpec{name, monitoring->bound(), false});
+    log.information("listening on " + monitoring->bound().ToString() + " (" + name + ")");
+    const std::string& host = monitoring->bound().host;
+    const bool loopback = host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+    if (!loopback && metrics_password.empty())
+      log.warning("metrics.listen " + monitoring->bound().ToString() +
+                  " is not loopback and metrics.password_file is not set: anyone who reaches it "
+                  "reads the daemon's metrics");
+  }
+  // Metrics stop before the server they read goes, whichever way this function is left.
+  struct MonitoringStop {
+    std::unique_ptr<metrics::HttpEndpoint>& endpoint;
+    int& collector;
+    void Run() {
+      if (endpoint) endpoint->Stop();
+      if (collector) metrics::Default().RemoveCollector(std::exchange(collector, 0));
+    }
+    ~MonitoringStop() { Run(); }
+  } monitoring_stop{monitoring, server_collector};
   if (!config->server.ports_file.empty()) {
-    if (Status s = WritePortsFile(config->server.ports_file, server.bound()); !s)
+    if (Status s = WritePortsFile(config->server.ports_file, reported); !s)
       return Fatal(spec.program, s.message());
   }
   if (setup->started) setup->started(server);
@@ -165,9 +267,23 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   log.information("ready");
   NotifySystemd("READY=1");
 
+  // Under WatchdogSec, systemd restarts a daemon that stops saying WATCHDOG=1. It is said
+  // only while the server's loops turn, so a wedged daemon is restarted, not just one that died.
+  const std::chrono::microseconds watchdog = WatchdogInterval();
   for (;;) {
     int sig = 0;
-    if (sigwait(&stop_signals, &sig) != 0) continue;
+    if (watchdog.count() > 0) {
+      const auto half = watchdog / 2;
+      timespec wait{static_cast<time_t>(half.count() / 1000000),
+                    static_cast<long>(half.count() % 1000000) * 1000};
+      sig = sigtimedwait(&stop_signals, nullptr, &wait);
+      if (sig < 0) {
+        if (errno == EAGAIN && server.Alive(kStallLimit)) NotifySystemd("WATCHDOG=1");
+        continue;
+      }
+    } else if (sigwait(&stop_signals, &sig) != 0) {
+      continue;
+    }
     if (sig == SIGHUP) {
       NotifySystemd("RELOADING=1");
       // What can change live: the certificate (also its path) and the log level. Listeners,
@@ -192,9 +308,11 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     }
     log.information(std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     NotifySystemd("STOPPING=1");
+    stopping = true;  // /readyz: take no new clients here
     break;
   }
   server.Stop(std::chrono::seconds(config->server.shutdown_grace_seconds));
+  monitoring_stop.Run();
   if (stop_hook.fn) std::exchange(stop_hook.fn, nullptr)();
   log.information("stopped");
   return 0;

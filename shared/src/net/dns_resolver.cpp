@@ -7,8 +7,11 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <random>
+
+#include "shared/metrics/registry.h"
 
 namespace mailsuite::dns {
 namespace {
@@ -31,6 +34,45 @@ DnsOutcome OutcomeOf(int status) {
       return DnsOutcome::kTemporary;
   }
 }
+
+const char* OutcomeName(DnsOutcome outcome) {
+  switch (outcome) {
+    case DnsOutcome::kOk:
+      return "ok";
+    case DnsOutcome::kNoRecords:
+      return "no_records";
+    case DnsOutcome::kNoDomain:
+      return "no_domain";
+    case DnsOutcome::kTemporary:
+      return "temporary_failure";
+  }
+  return "temporary_failure";
+}
+
+// Counts a lookup and its time when it goes out of scope, with the outcome its answer holds
+// by then (mailsuite_dns_lookups_total, mailsuite_dns_lookup_duration_seconds).
+class LookupMetrics {
+ public:
+  LookupMetrics(const char* type, const DnsOutcome& outcome)
+      : type_(type), outcome_(outcome), start_(std::chrono::steady_clock::now()) {}
+  ~LookupMetrics() {
+    static metrics::Family<metrics::Counter>& lookups = metrics::Default().AddCounter(
+        "mailsuite_dns_lookups_total",
+        "DNS lookups by record type and outcome: ok, no_records, no_domain, temporary_failure.",
+        {"type", "outcome"});
+    static metrics::Family<metrics::Histogram>& seconds = metrics::Default().AddHistogram(
+        "mailsuite_dns_lookup_duration_seconds", "How long DNS lookups took, by record type.",
+        {"type"}, metrics::LatencyBuckets());
+    lookups.With({type_, OutcomeName(outcome_)}).Inc();
+    seconds.With({type_}).Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  const char* type_;
+  const DnsOutcome& outcome_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // One c-ares channel for one lookup, driven to completion with poll().
 class Channel {
@@ -255,6 +297,7 @@ Resolver::Resolver(std::vector<Endpoint> servers, std::chrono::milliseconds time
 
 MxAnswer Resolver::LookupMx(const std::string& domain) const {
   MxAnswer answer;
+  const LookupMetrics counted("MX", answer.outcome);
   Channel ch(servers_, timeout_);
   if (!ch.ok()) {
     answer.error = "cannot set up the DNS resolver";
@@ -275,6 +318,7 @@ AddressAnswer Resolver::LookupAddresses(const std::string& host) const {
     answer.addresses.push_back(host);
     return answer;
   }
+  const LookupMetrics counted("A_AAAA", answer.outcome);
   Channel ch(servers_, timeout_);
   if (!ch.ok()) {
     answer.error = "cannot set up the DNS resolver";
@@ -290,6 +334,7 @@ AddressAnswer Resolver::LookupAddresses(const std::string& host) const {
 
 AddressAnswer Resolver::LookupAddressFamily(const std::string& name, bool ipv6) const {
   AddressAnswer answer;
+  const LookupMetrics counted(ipv6 ? "AAAA" : "A", answer.outcome);
   Channel ch(servers_, timeout_);
   if (!ch.ok()) {
     answer.error = "cannot set up the DNS resolver";
@@ -303,6 +348,7 @@ AddressAnswer Resolver::LookupAddressFamily(const std::string& name, bool ipv6) 
 
 PtrAnswer Resolver::LookupPtr(const std::string& address) const {
   PtrAnswer answer;
+  const LookupMetrics counted("PTR", answer.outcome);
   std::string name = ReverseName(address);
   Channel ch(servers_, timeout_);
   if (name.empty() || !ch.ok()) {
@@ -316,6 +362,7 @@ PtrAnswer Resolver::LookupPtr(const std::string& address) const {
 
 TxtAnswer Resolver::LookupTxt(const std::string& name) const {
   TxtAnswer answer;
+  const LookupMetrics counted("TXT", answer.outcome);
   Channel ch(servers_, timeout_);
   if (!ch.ok()) {
     answer.error = "cannot set up the DNS resolver";

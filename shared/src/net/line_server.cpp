@@ -17,6 +17,7 @@
 #include <Poco/Net/StreamSocketImpl.h>
 
 #include "shared/logging.h"
+#include "shared/metrics/registry.h"
 #include "shared/net/socket_transport.h"
 
 namespace mailsuite::net {
@@ -48,7 +49,48 @@ bool IsLoopback(const Poco::Net::IPAddress& ip) {
 
 Poco::Logger& Log() { return Poco::Logger::get("server"); }
 
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+struct LineServer::ListenerCounters {
+  explicit ListenerCounters(const ListenerSpec& spec) {
+    metrics::Registry& r = metrics::Default();
+    const std::string port = std::to_string(spec.endpoint.port);
+    accepted = &r.AddCounter("mailsuite_connections_total",
+                             "Connections accepted and served, by listener and port.",
+                             {"listener", "port"})
+                    .With({spec.name, port});
+    open = &r.AddGauge("mailsuite_connections_open", "Connections open now, by listener and port.",
+                       {"listener", "port"})
+                .With({spec.name, port});
+    auto& refused = r.AddCounter(
+        "mailsuite_connections_refused_total",
+        "Connections refused at once: reason max_connections (server.max_connections) or "
+        "per_ip_limit (server.max_connections_per_ip).",
+        {"listener", "port", "reason"});
+    refused_full = &refused.With({spec.name, port, "max_connections"});
+    refused_per_ip = &refused.With({spec.name, port, "per_ip_limit"});
+    auto& tls = r.AddCounter("mailsuite_tls_handshakes_total",
+                             "TLS handshakes (implicit TLS, or after STARTTLS) by listener and "
+                             "result: ok, failed, or timeout (the client went quiet).",
+                             {"listener", "result"});
+    tls_ok = &tls.With({spec.name, "ok"});
+    tls_failed = &tls.With({spec.name, "failed"});
+    tls_timeout = &tls.With({spec.name, "timeout"});
+  }
+  metrics::Counter* tls_ok;
+  metrics::Counter* tls_failed;
+  metrics::Counter* tls_timeout;
+  metrics::Counter* accepted;
+  metrics::Gauge* open;
+  metrics::Counter* refused_full;
+  metrics::Counter* refused_per_ip;
+};
 
 // One connection's state for its whole life, on the heap so that it can be parked.
 class LineServer::Live : public ParkingLot::Item {
@@ -63,6 +105,7 @@ class LineServer::Live : public ParkingLot::Item {
     // TLS's close_notify must not wait for a client that does not read.
     transport.PrepareClose();
     if (admitted) server_.Release(*this);
+    if (admitted && counters) counters->open->Sub();
   }
   int fd() const override { return transport.fd(); }
 
@@ -71,6 +114,7 @@ class LineServer::Live : public ParkingLot::Item {
 
  public:
   bool admitted = false;  // counted in by Admit
+  ListenerCounters* counters = nullptr;
   // The end of a wait the server runs itself, not the session: the TLS handshake (implicit,
   // or after STARTTLS), or once the session is over (`closing`), its last replies.
   std::chrono::steady_clock::time_point own_wait_deadline;
@@ -239,7 +283,9 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
   for (BoundListener& l : listeners) {
     l.socket.setBlocking(false);
     bound_.push_back(l.spec);
+    counters_.push_back(std::make_unique<ListenerCounters>(l.spec));
   }
+  accept_turned_ms_ = SteadyMillis();
   listeners_ = std::move(listeners);
   acceptor_ = std::thread([this] { AcceptLoop(); });
   return Status::Ok();
@@ -251,6 +297,7 @@ void LineServer::AcceptLoop() {
   fds.push_back({accept_wake_fd_, POLLIN, 0});
   auto last_full_log = std::chrono::steady_clock::time_point{};
   while (!stopping_) {
+    accept_turned_ms_.store(SteadyMillis(), std::memory_order_relaxed);
     TrimMemoryIfDue();
     if (::poll(fds.data(), fds.size(), 1000) <= 0) continue;
     if (fds.back().revents) break;  // Stop()
@@ -263,7 +310,7 @@ void LineServer::AcceptLoop() {
         if (fd >= 0) {
           try {
             Accept(fd, Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&peer), peer_len),
-                   listeners_[i].spec);
+                   listeners_[i].spec, *counters_[i]);
           } catch (const std::exception& e) {
             // Poco TCPServer used to swallow these; one failed connection must not end the
             // daemon.
@@ -312,7 +359,8 @@ void LineServer::TrimMemoryIfDue() {
   ::malloc_trim(0);
 }
 
-void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec) {
+void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec,
+                        ListenerCounters& counters) {
   // The socket owns (and closes) fd from here on, whatever throws. Only the connection holds it
   // once this line ends: Poco counts socket references with atomics ThreadSanitizer cannot see,
   // so a reference the accept thread still held after handing the session to a worker would
@@ -334,6 +382,7 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
   info.peer_address = peer.host().toString();
   info.peer_is_loopback = IsLoopback(peer.host());
   if (Admission a = Admit(*live); a != Admission::kAdmitted) {
+    (a == Admission::kFull ? counters.refused_full : counters.refused_per_ip)->Inc();
     // One line per refusal, but not a flood of them: a crowd at the cap is one event.
     ++refused_since_log_;
     auto now = std::chrono::steady_clock::now();
@@ -353,6 +402,9 @@ void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const List
       live->transport.Send(options_.busy_reply + "\r\n");
     return;
   }
+  live->counters = &counters;
+  counters.accepted->Inc();
+  counters.open->Add();
   if (spec.implicit_tls) {
     // RFC 8314: the handshake comes first. Until the ClientHello arrives the connection waits
     // in the lot like any quiet client.
@@ -372,16 +424,21 @@ void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
   SocketTransport& transport = live->transport;
   if (info.implicit_tls && !transport.IsTls()) {
     // No ClientHello, or no end of the handshake, within the handshake timeout (or stopping).
-    if (reason != WakeReason::kReadable) return Finish(std::move(live));
+    if (reason != WakeReason::kReadable) {
+      live->counters->tls_timeout->Inc();
+      return Finish(std::move(live));
+    }
     // A client that sends part of its handshake and stalls waits in the lot like a quiet one.
     switch (transport.AdvanceServerTls()) {
       case SocketTransport::Handshake::kDone:
+        live->counters->tls_ok->Inc();
         break;
       case SocketTransport::Handshake::kWaiting: {
         const auto deadline = live->own_wait_deadline;
         return parking_->Park(std::move(live), "", 0, deadline);
       }
       case SocketTransport::Handshake::kFailed:
+        live->counters->tls_failed->Inc();
         return Finish(std::move(live));
     }
   }
@@ -451,6 +508,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
   const SessionLog log(live->info.session_id, live->info.peer_address);
   if (stopping_ || reason != WakeReason::kReadable) {
     log.Info(stopping_ ? "ended by shutdown during the TLS handshake" : "TLS handshake timed out");
+    live->counters->tls_timeout->Inc();
     return Finish(std::move(live));
   }
   // The go-ahead reply must be out, whole, before the first byte of the handshake.
@@ -467,6 +525,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
   switch (live->transport.AdvanceServerTls()) {
     case SocketTransport::Handshake::kDone:
       live->conn->TlsStarted();
+      live->counters->tls_ok->Inc();
       log.Info("TLS started");
       // The session's first command under TLS may already be inside the last record.
       return Continue(std::move(live), WakeReason::kReadable);
@@ -475,6 +534,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
       return parking_->Park(std::move(live), "", 0, deadline);
     }
     case SocketTransport::Handshake::kFailed:
+      live->counters->tls_failed->Inc();
       log.Info("TLS handshake failed");
       return Finish(std::move(live));
   }
@@ -531,6 +591,13 @@ void LineServer::Stop(std::chrono::seconds grace) {
   lock.unlock();
   if (parking_) parking_->Shutdown();
   if (accept_wake_fd_ >= 0) ::close(std::exchange(accept_wake_fd_, -1));
+}
+
+bool LineServer::Alive(std::chrono::milliseconds max_age) const {
+  if (!parking_ || stopping_) return false;
+  const int64_t now = SteadyMillis();
+  return now - accept_turned_ms_.load(std::memory_order_relaxed) <= max_age.count() &&
+         now - parking_->turned_ms() <= max_age.count();
 }
 
 int LineServer::active_connections() const {

@@ -254,6 +254,10 @@ void ParkingLot::WorkerLoop() {
 void ParkingLot::WatchLoop() {
   epoll_event events[kMaxEvents];
   for (;;) {
+    turned_ms_.store(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+            .count(),
+        std::memory_order_relaxed);
     int timeout_ms = kMaxWaitMs;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "shared/auth/password.h"
 #include "store/store.h"
@@ -28,9 +29,10 @@ LoginCheck CheckLogin(Store& store, const std::string& login, const std::string&
 // The same with brute-force protection (SECURITY.md 4): failures are counted per client
 // address and per account, each doubling its delay; while either is inside its delay, attempts
 // are refused unchecked. A success clears the account's count, not the address's, so logging
-// in to one's own account does not reset the count for guessing at others.
-LoginCheck CheckLogin(Store& store, auth::AuthFailureTracker& failures, const std::string& peer,
-                      const std::string& login, const std::string& password,
-                      const std::string& authzid = "");
+// in to one's own account does not reset the count for guessing at others. Every outcome is
+// counted in mailsuite_logins_total under `protocol` ("smtp", "pop3", "imap", "managesieve").
+LoginCheck CheckLogin(std::string_view protocol, Store& store, auth::AuthFailureTracker& failures,
+                      const std::string& peer, const std::string& login,
+                      const std::string& password, const std::string& authzid = "");
 
 }  // namespace mailsuite::store

@@ -249,6 +249,8 @@ class Store {
   // ---- Outbound queue --------------------------------------------------------------------
   virtual Result<QueueId> Enqueue(const NewQueueMessage& message) = 0;
   virtual Result<std::vector<QueueMessage>> ListQueue() = 0;  // oldest first
+  // Counts, not rows: one aggregate over the recipients still queued.
+  virtual Result<QueueSummary> SummarizeQueue() = 0;
   virtual Result<std::optional<QueueMessage>> GetQueueMessage(QueueId id) = 0;
   virtual Result<std::string> ReadQueueContent(QueueId id) = 0;
   virtual Status UpdateRecipient(RecipientId id, const RecipientUpdate& update) = 0;
@@ -315,5 +317,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& location, int busy_t
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, bool create_if_missing);
 // The store a configuration names, for messages: the SQLite file, or the PostgreSQL URL.
 std::string DescribeStore(const StoreConfig& config);
+// For a daemon's /readyz: why `store` cannot serve now (one cheap read failed), or empty.
+std::string UnreadyReason(Store& store);
 
 }  // namespace mailsuite::store

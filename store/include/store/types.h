@@ -188,6 +188,17 @@ struct NewQueueMessage {
   int64_t next_attempt = 0;  // when recipients are first due (0 = now)
 };
 
+// The outbound queue at a glance (mailsuite_queue_* metrics, `mailsuite queue`): recipients
+// still to be delivered, never tried yet (fresh) or tried and deferred, and the arrival time of
+// the oldest message with such a recipient (0: none).
+struct QueueSummary {
+  int64_t messages = 0;
+  int64_t fresh_recipients = 0;
+  int64_t deferred_recipients = 0;
+  int64_t oldest_fresh = 0;
+  int64_t oldest_deferred = 0;
+};
+
 struct QueueRecipient {
   RecipientId id = 0;
   QueueId queue_id = 0;

@@ -56,6 +56,26 @@ struct BadCase {
   const char* expected;  // a substring of the error
 };
 
+TEST(ConfigTest, MetricsListenIsOffByDefaultAndNamesEachDaemon) {
+  auto off = Parse("");
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_EQ(off->metrics.For("mta"), nullptr);
+  auto c = Parse(
+      "[metrics]\nlisten = mta=127.0.0.1:9150, imapd=[::1]:9152\n"
+      "password_file = metrics.pw\n");
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_NE(c->metrics.For("mta"), nullptr);
+  EXPECT_EQ(c->metrics.For("mta")->ToString(), "127.0.0.1:9150");
+  EXPECT_EQ(c->metrics.For("imapd")->ToString(), "[::1]:9152");
+  EXPECT_EQ(c->metrics.For("pop3d"), nullptr);
+  EXPECT_EQ(c->metrics.password_file, "/etc/ms/metrics.pw");
+  for (const char* bad : {"smtpd=127.0.0.1:1", "mta=127.0.0.1", "127.0.0.1:9150",
+                          "mta=127.0.0.1:1, mta=127.0.0.1:2", "mta=127.0.0.1:1 127.0.0.1:2"}) {
+    auto r = Parse(std::string("[metrics]\nlisten = ") + bad + "\n");
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
 TEST(ConfigTest, ErrorsNameTheFileLineAndKey) {
   const BadCase cases[] = {
       {"[smtp]\nlisen = 1.2.3.4:25\n", "test.conf:2: unknown key smtp.lisen"},

@@ -47,22 +47,27 @@ TEST_F(CheckLoginTest, FailuresThrottleTheAddressAndTheAccount) {
   auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
   auth::AuthFailureTracker failures(std::chrono::milliseconds(1000), std::chrono::seconds(30),
                                     std::chrono::seconds(900), 1000, [&] { return now; });
-  LoginCheck first = CheckLogin(*store_, failures, "192.0.2.1", "bob@example.test", "guess");
+  LoginCheck first =
+      CheckLogin("imap", *store_, failures, "192.0.2.1", "bob@example.test", "guess");
   EXPECT_EQ(first.outcome, LoginCheck::Outcome::kRefused);
   EXPECT_EQ(first.delay, std::chrono::milliseconds(1000));
 
   // Inside the delay even the right password is not checked, from this address…
-  EXPECT_EQ(CheckLogin(*store_, failures, "192.0.2.1", "bob@example.test", "hungry").outcome,
-            LoginCheck::Outcome::kThrottled);
+  EXPECT_EQ(
+      CheckLogin("imap", *store_, failures, "192.0.2.1", "bob@example.test", "hungry").outcome,
+      LoginCheck::Outcome::kThrottled);
   // …nor for this account from another address (a botnet guessing one password).
-  EXPECT_EQ(CheckLogin(*store_, failures, "198.51.100.9", "bob@example.test", "hungry").outcome,
-            LoginCheck::Outcome::kThrottled);
+  EXPECT_EQ(
+      CheckLogin("imap", *store_, failures, "198.51.100.9", "bob@example.test", "hungry").outcome,
+      LoginCheck::Outcome::kThrottled);
 
   now += std::chrono::milliseconds(1001);
-  EXPECT_EQ(CheckLogin(*store_, failures, "192.0.2.1", "bob@example.test", "hungry").outcome,
-            LoginCheck::Outcome::kOk);
+  EXPECT_EQ(
+      CheckLogin("imap", *store_, failures, "192.0.2.1", "bob@example.test", "hungry").outcome,
+      LoginCheck::Outcome::kOk);
   // A success does not wipe the address's count: the next failure there waits longer.
-  LoginCheck again = CheckLogin(*store_, failures, "192.0.2.1", "alice@example.test", "guess");
+  LoginCheck again =
+      CheckLogin("imap", *store_, failures, "192.0.2.1", "alice@example.test", "guess");
   EXPECT_EQ(again.delay, std::chrono::milliseconds(2000));
 }
 

@@ -3,7 +3,8 @@
 // the daemon for its listeners and session handler, binds, writes server.ports_file, and on
 // SIGTERM/SIGINT stops accepting and lets sessions finish within server.shutdown_grace_seconds;
 // SIGHUP reloads the TLS certificate and key, and whatever DaemonSetup::reload reloads. Tells
-// systemd when it is ready (Type=notify).
+// systemd when it is ready (Type=notify) and, under WatchdogSec, that it is alive. Serves
+// /metrics, /healthz and /readyz where metrics.listen says.
 #pragma once
 
 #include <functional>
@@ -26,6 +27,8 @@ struct DaemonSetup {
   // for helpers that need the server, such as the thread that wakes parked sessions.
   std::function<void(LineServer&)> started;
   std::function<void()> stopped;
+  // /readyz: why the daemon cannot serve now (the store does not answer), or empty.
+  std::function<std::string()> not_ready;
   // Called on SIGHUP with the configuration read again, for what the daemon itself reloads.
   std::function<void(const Config&)> reload;
   // Anything the handler needs kept alive (the store, caches) while the daemon runs.

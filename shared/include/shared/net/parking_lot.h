@@ -10,6 +10,7 @@
 // time, and parks with that number; if Wake(key) ran in between, Park resumes it at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -87,6 +88,9 @@ class ParkingLot : public Waker {
 
   size_t parked() const;
   int threads() const;
+  // When the watch loop last turned (steady clock, milliseconds); it turns at least once a
+  // second while it runs.
+  int64_t turned_ms() const { return turned_ms_.load(std::memory_order_relaxed); }
 
  private:
   struct Entry {
@@ -136,6 +140,7 @@ class ParkingLot : public Waker {
   std::vector<std::thread> workers_;
   std::vector<std::thread> retired_;  // idle too long: returned (or returning), to be joined
   std::thread watcher_;
+  std::atomic<int64_t> turned_ms_{0};
 };
 
 }  // namespace mailsuite::net
