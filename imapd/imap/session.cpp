@@ -449,6 +449,7 @@ net::SessionStep ImapSession::CommandLoop() {
     auto parsed = ParseCommand(raw);
     if (auto* e = std::get_if<ParseError>(&parsed)) {
       log_.Debug("C: (unparsable) " + Printable(raw.lines[0], 40));
+      metrics::CountCommand("imap", "unknown", "bad");
       conn_.WriteLine(e->tag + " BAD " + e->message);
       CountError();
       continue;

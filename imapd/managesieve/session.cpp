@@ -105,6 +105,7 @@ void ManageSieveSession::WriteCapabilities() {
   if (user) add("OWNER", user->address);
   add("VERSION", "1.0");
   out += "OK\r\n";
+  if (command_) metrics::CountCommand("managesieve", std::exchange(command_, nullptr), "ok");
   conn_.Write(out);
 }
 
@@ -193,6 +194,7 @@ ManageSieveSession::Read ManageSieveSession::ReadCommand(Arguments& tokens) {
   if (status != net::ReadStatus::kOk) return Read::kEnd;
   LineTokens read = TokenizeLine(line, partial_.has_value());
   if (!read.error.empty()) {
+    if (!command_) command_ = "unknown";  // what it was cannot be told
     partial_.reset();
     sasl.reset();  // whatever the exchange was, it is over
     No("Syntax error: " + read.error);
@@ -207,6 +209,7 @@ ManageSieveSession::Read ManageSieveSession::ReadCommand(Arguments& tokens) {
     tokens = std::move(p.tokens);
     partial_.reset();
     if (!oversized) return Read::kCommand;
+    if (!command_) command_ = "unknown";  // PUTSCRIPT or CHECKSCRIPT, most likely; unread
     sasl.reset();
     No("Literal too large (at most " + std::to_string(max_script_size()) + " octets)",
        "QUOTA/MAXSIZE");

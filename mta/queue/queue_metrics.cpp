@@ -16,13 +16,15 @@ QueueMetrics::QueueMetrics(store::Store& store) : store_(store) {
   collector_ = metrics::Default().AddCollector([this](metrics::SampleWriter& w) {
     std::lock_guard lock(mu_);
     const auto now = std::chrono::steady_clock::now();
-    if (!read_ok_ || now - read_at_ >= kCacheFor) {
+    // A failed read is kept as long as a good one: a store that does not answer is not asked
+    // again by every scrape (/readyz says what is wrong).
+    if (read_at_ == std::chrono::steady_clock::time_point{} || now - read_at_ >= kCacheFor) {
       auto summary = store_.SummarizeQueue();
       read_ok_ = summary.ok();
       read_at_ = now;
-      if (!read_ok_) return;  // the store does not answer: /readyz says so
-      summary_ = *summary;
+      if (read_ok_) summary_ = *summary;
     }
+    if (!read_ok_) return;
     const auto age = [](int64_t oldest) {
       return oldest == 0 ? 0.0 : std::max(0.0, static_cast<double>(std::time(nullptr) - oldest));
     };

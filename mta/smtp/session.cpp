@@ -158,6 +158,7 @@ net::SessionStep SmtpSession::Step(net::WakeReason reason) {
       continue;
     }
     if (s == net::ReadStatus::kTooLong) {
+      if (!command_) command_ = "unknown";
       Reply(500, "5.5.2", "Line too long");  // RFC 5321 4.5.3.1.10
       CountError();
       continue;

@@ -66,6 +66,12 @@ void Pop3Session::Ok(std::string_view text) {
   conn_.WriteLine(line);
 }
 
+void Pop3Session::Write(std::string_view data) {
+  if (command_ && (data.starts_with("+OK") || data.starts_with("-ERR")))
+    metrics::CountCommand("pop3", std::exchange(command_, nullptr), data[0] == '+' ? "ok" : "err");
+  conn_.Write(data);
+}
+
 void Pop3Session::Err(std::string_view text) {
   if (command_) metrics::CountCommand("pop3", std::exchange(command_, nullptr), "err");
   std::string line = "-ERR ";
@@ -153,6 +159,7 @@ net::SessionStep Pop3Session::Step(net::WakeReason reason) {
       continue;
     }
     if (s == net::ReadStatus::kTooLong) {
+      if (!command_) command_ = "unknown";
       Err("Line too long");
       CountError();
       continue;

@@ -51,7 +51,8 @@ class Pop3Session : public net::Session {
   // ---- for command handlers --------------------------------------------------------------
   void Ok(std::string_view text);   // "+OK text"
   void Err(std::string_view text);  // "-ERR text"
-  void Write(std::string_view data) { conn_.Write(data); }
+  // Raw output: the first piece of a multi-line answer ("+OK …\r\n…") counts its command.
+  void Write(std::string_view data);
   void EnterState(Pop3State next);
   Pop3State state() const { return state_; }
   // Counts a bad command; after kMaxBadCommands the session answers -ERR and ends.

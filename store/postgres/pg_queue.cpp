@@ -157,12 +157,12 @@ Result<QueueSummary> PgStore::SummarizeQueue() {
     out = QueueSummary{};
     out.messages = QueryInt(conn, "SELECT count(*) FROM queue", 0);
     PgResult r = Query(conn,
-                       "SELECT r.attempts > 0, count(*), min(q.created_at) FROM queue_recipients r "
-                       "JOIN queue q ON q.id = r.queue_id WHERE r.state = $1 "
-                       "GROUP BY r.attempts > 0",
+                       "SELECT CASE WHEN r.attempts > 0 THEN 1 ELSE 0 END AS tried, count(*), "
+                       "min(q.created_at) FROM queue_recipients r JOIN queue q "
+                       "ON q.id = r.queue_id WHERE r.state = $1 GROUP BY tried",
                        static_cast<int>(RecipientState::kQueued));
     for (int i = 0; i < r.rows(); ++i) {
-      const bool deferred = r.Text(i, 0) == "t";
+      const bool deferred = r.Int(i, 0) != 0;
       (deferred ? out.deferred_recipients : out.fresh_recipients) = r.Int(i, 1);
       (deferred ? out.oldest_deferred : out.oldest_fresh) = r.Int(i, 2);
     }

@@ -158,8 +158,9 @@ Result<QueueSummary> SqliteStore::SummarizeQueue() {
     out = QueueSummary{};
     out.messages = QueryInt(conn, "SELECT count(*) FROM queue", 0);
     Stmt stmt(conn,
-              "SELECT r.attempts > 0, count(*), min(q.created_at) FROM queue_recipients r "
-              "JOIN queue q ON q.id = r.queue_id WHERE r.state = ? GROUP BY r.attempts > 0",
+              "SELECT CASE WHEN r.attempts > 0 THEN 1 ELSE 0 END AS tried, count(*), "
+              "min(q.created_at) FROM queue_recipients r JOIN queue q ON q.id = r.queue_id "
+              "WHERE r.state = ? GROUP BY tried",
               static_cast<int>(RecipientState::kQueued));
     while (stmt.Step()) {
       const bool deferred = stmt.Int(0) != 0;

@@ -200,12 +200,19 @@ class MetricsTest(unittest.TestCase):
 
     def test_pop3_and_imap_commands_and_logins(self):
         s = self.suite
+        with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=30) as smtp:
+            smtp.sendmail("alice@example.org", ["carol@example.test"],
+                          b"Subject: for RETR\r\n\r\nread me\r\n")
         pop_before = scrape(s, "pop3d")
         imap_before = scrape(s, "imapd")
         pop = poplib.POP3("127.0.0.1", s.port("pop3"), timeout=30)
         pop.user("carol@example.test")
         pop.pass_("thirsty")
         pop.stat()
+        pop.capa()
+        pop.list()
+        pop.uidl()
+        pop.retr(1)
         with self.assertRaises(poplib.error_proto):
             pop._shortcmd("XYZZY")
         pop.quit()
@@ -225,7 +232,8 @@ class MetricsTest(unittest.TestCase):
         i = lambda name, **labels: self.delta(imap_before, imap_after, name, **labels)
         self.assertEqual(p("mailsuite_connections_total", listener="pop3",
                            port=str(s.port("pop3"))), 1)
-        for command, result in [("USER", "ok"), ("PASS", "ok"), ("STAT", "ok"),
+        for command, result in [("USER", "ok"), ("PASS", "ok"), ("STAT", "ok"), ("CAPA", "ok"),
+                                ("LIST", "ok"), ("UIDL", "ok"), ("RETR", "ok"),
                                 ("unknown", "err"), ("QUIT", "ok")]:
             self.assertEqual(p("mailsuite_commands_total", protocol="pop3", command=command,
                                result=result), 1, command)
@@ -249,12 +257,15 @@ class MetricsTest(unittest.TestCase):
             token = base64.b64encode(b"\0bob@example.test\0hungry").decode()
             sock.sendall(f'AUTHENTICATE "PLAIN" "{token}"\r\n'.encode())
             self.assertTrue(read_line(f).startswith("OK"))
+            sock.sendall(b"CAPABILITY\r\n")
+            while read_line(f) != "OK":
+                pass
             sock.sendall(b"LISTSCRIPTS\r\nBOGUS\r\nLOGOUT\r\n")
             self.assertTrue(read_line(f).startswith("OK"))  # no scripts yet
             self.assertTrue(read_line(f).startswith("NO"))
             self.assertTrue(read_line(f).startswith("OK"))
         after = scrape(s, "imapd")
-        for command, result in [("AUTHENTICATE", "ok"), ("LISTSCRIPTS", "ok"),
+        for command, result in [("AUTHENTICATE", "ok"), ("CAPABILITY", "ok"), ("LISTSCRIPTS", "ok"),
                                 ("unknown", "no"), ("LOGOUT", "ok")]:
             self.assertEqual(self.delta(before, after, "mailsuite_commands_total",
                                         protocol="managesieve", command=command, result=result),
@@ -304,6 +315,40 @@ class MetricsTest(unittest.TestCase):
                                    capture_output=True, timeout=60)
             self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""),
                              f"{daemon}:\n{body}")
+
+
+class DeferredQueueTest(unittest.TestCase):
+    def test_a_deferred_recipient_shows_in_the_queue_gauges(self):
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        smarthost = f"127.0.0.1:{closed.getsockname()[1]}"
+        try:
+            with Suite(users=USERS, daemons=("mta",),
+                       settings={"metrics.listen": "mta=127.0.0.1:0",
+                                 "relay.smarthost": smarthost}) as s:
+                before = scrape(s, "mta")
+                with smtplib.SMTP("127.0.0.1", s.port("submission"), timeout=30) as smtp:
+                    smtp.login("bob@example.test", "hungry")
+                    smtp.sendmail("bob@example.test", ["someone@elsewhere.example"],
+                                  b"Subject: waits\r\n\r\nfor a server that is down\r\n")
+                deadline = time.monotonic() + 30
+                while True:
+                    after = scrape(s, "mta")
+                    deferred = value(after, "mailsuite_queue_recipients", state="deferred")
+                    if deferred or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)  # the figures are read from the store every 5 s at most
+                self.assertEqual(deferred, 1)
+                self.assertEqual(value(after, "mailsuite_queue_recipients", state="fresh"), 0)
+                self.assertEqual(value(after, "mailsuite_queue_messages"), 1)
+                self.assertGreaterEqual(
+                    value(after, "mailsuite_queue_oldest_age_seconds", state="deferred"), 0)
+                self.assertEqual(value(after, "mailsuite_relay_attempts_total", result="deferred",
+                                       destination="none") -
+                                 value(before, "mailsuite_relay_attempts_total",
+                                       result="deferred", destination="none"), 1)
+        finally:
+            closed.close()
 
 
 class RefusedConnectionsTest(unittest.TestCase):

@@ -218,7 +218,7 @@ void AcceptMessage(SmtpSession& s, std::string content) {
 
   std::vector<DsnRecipient> full_notices;
   if (!MakeRoom(s, env, content, received_octets, known_sender, &full_notices)) {
-    CountMessage(s, "quota");
+    CountMessage(s, s.last_reply_code() == 451 ? "local_error" : "quota");
     s.ResetTransaction();
     return;
   }

@@ -20,7 +20,10 @@ namespace {
 
 using Poco::Net::HTTPResponse;
 
-constexpr int kThreads = 2;
+// A scrape, a health probe and a readiness probe at once, and one spare. Connections are not
+// kept alive between requests, so an idle scraper holds no thread; a client that trickles its
+// request does, for the read timeout at a time (keep the listener on loopback).
+constexpr int kThreads = 4;
 constexpr long kRequestTimeoutSeconds = 5;
 
 double ThreadCpuSeconds() {
@@ -147,8 +150,7 @@ void HttpEndpoint::Start(Registry& registry, HttpEndpointOptions options) {
   params->setMaxThreads(kThreads);
   params->setMaxQueued(16);
   params->setTimeout(Poco::Timespan(kRequestTimeoutSeconds, 0));
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(kRequestTimeoutSeconds, 0));
+  params->setKeepAlive(false);
   params->setServerName("mailsuite");
   threads_ = std::make_unique<Poco::ThreadPool>(1, kThreads);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(registry, std::move(options)),

@@ -171,6 +171,12 @@ std::string FormatValue(double value) {
   return std::string(buf, end);
 }
 
+std::string FormatBound(double bound) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, bound, std::chars_format::fixed);
+  return std::string(buf, end);
+}
+
 void SampleWriter::Begin(std::string_view name, std::string_view help, Type type) {
   AppendHeader(out_, name, help, type);
 }
@@ -248,22 +254,33 @@ Family<Histogram>& Registry::AddHistogram(const std::string& name, const std::st
 }
 
 int Registry::AddCollector(Collector collector) {
+  auto slot = std::make_shared<CollectorSlot>();
+  slot->collect = std::move(collector);
   std::lock_guard lock(mu_);
   int id = next_collector_++;
-  collectors_.emplace(id, std::move(collector));
+  collectors_.emplace(id, std::move(slot));
   return id;
 }
 
 void Registry::RemoveCollector(int id) {
-  std::lock_guard lock(mu_);
-  collectors_.erase(id);
+  std::shared_ptr<CollectorSlot> slot;
+  {
+    std::lock_guard lock(mu_);
+    auto it = collectors_.find(id);
+    if (it == collectors_.end()) return;
+    slot = std::move(it->second);
+    collectors_.erase(it);
+  }
+  std::lock_guard running(slot->running);  // a scrape running it finishes first
+  slot->removed = true;
 }
 
 std::string Registry::Render() const {
   std::string out;
   out.reserve(16384);
-  // Held throughout: a collector's removal waits for a scrape that is running it.
-  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<CollectorSlot>> collectors;
+  std::unique_lock lock(mu_);
+  for (const auto& [id, slot] : collectors_) collectors.push_back(slot);
   for (const auto& [name, e] : families_) {
     AppendHeader(out, name, e.help, e.type);
     switch (e.type) {
@@ -287,7 +304,7 @@ std::string Registry::Render() const {
               const auto& bounds = h.upper_bounds();
               for (size_t i = 0; i <= bounds.size(); ++i)
                 AppendSample(out, bucket, e.label_names, values, std::to_string(s.cumulative[i]),
-                             "le", i < bounds.size() ? FormatValue(bounds[i]) : "+Inf");
+                             "le", i < bounds.size() ? FormatBound(bounds[i]) : "+Inf");
               AppendSample(out, name + "_sum", e.label_names, values, FormatValue(s.sum));
               AppendSample(out, name + "_count", e.label_names, values,
                            std::to_string(s.cumulative.back()));
@@ -296,8 +313,12 @@ std::string Registry::Render() const {
       }
     }
   }
+  lock.unlock();
   SampleWriter writer(out);
-  for (const auto& [id, collect] : collectors_) collect(writer);
+  for (const auto& slot : collectors) {
+    std::lock_guard running(slot->running);
+    if (!slot->removed) slot->collect(writer);
+  }
   return out;
 }
 

@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -219,6 +218,16 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
   std::atomic<bool> stopping{false};
   std::vector<ListenerSpec> reported = server.bound();
   int server_collector = 0;
+  // Metrics stop before the server they read goes, whichever way this function is left.
+  struct MonitoringStop {
+    std::unique_ptr<metrics::HttpEndpoint>& endpoint;
+    int& collector;
+    void Run() {
+      if (endpoint) endpoint->Stop();
+      if (collector) metrics::Default().RemoveCollector(std::exchange(collector, 0));
+    }
+    ~MonitoringStop() { Run(); }
+  } monitoring_stop{monitoring, server_collector};
   if (monitoring) {
     metrics::AddProcessCollector(metrics::Default());  // RunDaemon runs once per process
     server_collector = AddServerCollector(server);
@@ -242,16 +251,6 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
                   " is not loopback and metrics.password_file is not set: anyone who reaches it "
                   "reads the daemon's metrics");
   }
-  // Metrics stop before the server they read goes, whichever way this function is left.
-  struct MonitoringStop {
-    std::unique_ptr<metrics::HttpEndpoint>& endpoint;
-    int& collector;
-    void Run() {
-      if (endpoint) endpoint->Stop();
-      if (collector) metrics::Default().RemoveCollector(std::exchange(collector, 0));
-    }
-    ~MonitoringStop() { Run(); }
-  } monitoring_stop{monitoring, server_collector};
   if (!config->server.ports_file.empty()) {
     if (Status s = WritePortsFile(config->server.ports_file, reported); !s)
       return Fatal(spec.program, s.message());
@@ -269,18 +268,23 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
 
   // Under WatchdogSec, systemd restarts a daemon that stops saying WATCHDOG=1. It is said
   // only while the server's loops turn, so a wedged daemon is restarted, not just one that died.
+  // The ping is due every half interval however often signals (a SIGHUP, a slow reload) end
+  // the wait.
   const std::chrono::microseconds watchdog = WatchdogInterval();
+  auto next_ping = std::chrono::steady_clock::now() + watchdog / 2;
   for (;;) {
     int sig = 0;
     if (watchdog.count() > 0) {
-      const auto half = watchdog / 2;
-      timespec wait{static_cast<time_t>(half.count() / 1000000),
-                    static_cast<long>(half.count() % 1000000) * 1000};
-      sig = sigtimedwait(&stop_signals, nullptr, &wait);
-      if (sig < 0) {
-        if (errno == EAGAIN && server.Alive(kStallLimit)) NotifySystemd("WATCHDOG=1");
-        continue;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= next_ping) {
+        if (server.Alive(kStallLimit)) NotifySystemd("WATCHDOG=1");
+        next_ping = now + watchdog / 2;
       }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::microseconds>(next_ping - now).count();
+      timespec wait{static_cast<time_t>(left / 1000000), static_cast<long>(left % 1000000) * 1000};
+      sig = sigtimedwait(&stop_signals, nullptr, &wait);
+      if (sig < 0) continue;  // the time to ping (EAGAIN), or EINTR
     } else if (sigwait(&stop_signals, &sig) != 0) {
       continue;
     }

@@ -425,7 +425,7 @@ void LineServer::Begin(std::unique_ptr<Live> live, WakeReason reason) {
   if (info.implicit_tls && !transport.IsTls()) {
     // No ClientHello, or no end of the handshake, within the handshake timeout (or stopping).
     if (reason != WakeReason::kReadable) {
-      live->counters->tls_timeout->Inc();
+      if (reason == WakeReason::kDeadline) live->counters->tls_timeout->Inc();
       return Finish(std::move(live));
     }
     // A client that sends part of its handshake and stalls waits in the lot like a quiet one.
@@ -508,7 +508,7 @@ void LineServer::AdvanceStartTls(std::unique_ptr<Live> live, WakeReason reason) 
   const SessionLog log(live->info.session_id, live->info.peer_address);
   if (stopping_ || reason != WakeReason::kReadable) {
     log.Info(stopping_ ? "ended by shutdown during the TLS handshake" : "TLS handshake timed out");
-    live->counters->tls_timeout->Inc();
+    if (!stopping_) live->counters->tls_timeout->Inc();
     return Finish(std::move(live));
   }
   // The go-ahead reply must be out, whole, before the first byte of the handshake.

@@ -188,9 +188,10 @@ struct NewQueueMessage {
   int64_t next_attempt = 0;  // when recipients are first due (0 = now)
 };
 
-// The outbound queue at a glance (mailsuite_queue_* metrics, `mailsuite queue`): recipients
-// still to be delivered, never tried yet (fresh) or tried and deferred, and the arrival time of
-// the oldest message with such a recipient (0: none).
+// The outbound queue at a glance (mailsuite_queue_* metrics): every message in it (also one
+// whose recipients are all done, waiting for its bounce), the recipients still to be delivered,
+// never tried yet (fresh) or tried and deferred, and the arrival time of the oldest message with
+// such a recipient (0: none).
 struct QueueSummary {
   int64_t messages = 0;
   int64_t fresh_recipients = 0;

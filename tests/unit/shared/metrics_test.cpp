@@ -6,6 +6,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -116,6 +118,31 @@ TEST(MetricsRegistryTest, ConcurrentIncrementsAreAllCounted) {
   EXPECT_DOUBLE_EQ(s.sum, double{kThreads} * kIncrements);
 }
 
+TEST(MetricsRegistryTest, ACollectorMayRegisterMetricsWhileItRuns) {
+  // A store read inside a collector may count a retry, which registers a family: the scrape
+  // must not hold the registry's lock then.
+  Registry r;
+  r.AddCollector([&](SampleWriter&) { r.AddCounter("test_late_total", "Late.").With({}).Inc(); });
+  r.Render();
+  EXPECT_NE(r.Render().find("\ntest_late_total 1\n"), std::string::npos);
+}
+
+TEST(MetricsRegistryTest, RemovingACollectorWaitsForTheScrapeRunningIt) {
+  Registry r;
+  std::atomic<bool> inside{false};
+  std::atomic<bool> finished{false};
+  int id = r.AddCollector([&](SampleWriter&) {
+    inside = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    finished = true;
+  });
+  std::thread scrape([&] { r.Render(); });
+  while (!inside) std::this_thread::yield();
+  r.RemoveCollector(id);
+  EXPECT_TRUE(finished);  // what the collector reads may go now
+  scrape.join();
+}
+
 TEST(MetricsRegistryTest, CollectorsWriteAtScrapeTimeUntilRemoved) {
   Registry r;
   int calls = 0;
@@ -139,6 +166,8 @@ TEST(MetricsFormatTest, ValuesAsPrometheusWritesThem) {
   EXPECT_EQ(FormatValue(1.0 / 0.0), "+Inf");
   EXPECT_EQ(FormatValue(-1.0 / 0.0), "-Inf");
   EXPECT_EQ(FormatValue(0.0 / 0.0), "NaN");
+  EXPECT_EQ(FormatBound(0.0005), "0.0005");
+  EXPECT_EQ(FormatBound(10), "10");
   EXPECT_TRUE(IsValidMetricName("mailsuite:rule_total"));
   EXPECT_FALSE(IsValidMetricName("has-dash"));
   EXPECT_TRUE(IsValidLabelName("_x1"));
@@ -200,11 +229,12 @@ TEST(MetricsHttpEndpointTest, ServesMetricsHealthAndReadiness) {
   r.AddCounter("test_served_total", "Served.").With({}).Inc(5);
   auto e = HttpEndpoint::Bind(Endpoint{"127.0.0.1", 0});
   ASSERT_TRUE(e) << e.error();
-  std::string why_not = "the store does not answer";
-  bool alive = true;
+  // Read by the server's threads while this one changes them.
+  std::atomic<bool> ready{false};
+  std::atomic<bool> alive{true};
   HttpEndpointOptions options;
-  options.alive = [&] { return alive; };
-  options.not_ready = [&] { return why_not; };
+  options.alive = [&] { return alive.load(); };
+  options.not_ready = [&] { return ready ? std::string() : "the store does not answer"; };
   (*e)->Start(r, options);
   std::string body;
   EXPECT_EQ(Get(**e, "/metrics", body), 200);
@@ -213,7 +243,7 @@ TEST(MetricsHttpEndpointTest, ServesMetricsHealthAndReadiness) {
   EXPECT_EQ(body, "ok\n");
   EXPECT_EQ(Get(**e, "/readyz", body), 503);
   EXPECT_EQ(body, "not ready: the store does not answer\n");
-  why_not.clear();
+  ready = true;
   EXPECT_EQ(Get(**e, "/readyz", body), 200);
   alive = false;
   EXPECT_EQ(Get(**e, "/healthz", body), 503);

@@ -1,7 +1,7 @@
 // The daemon's small HTTP listener for monitoring (metrics.listen): GET /metrics (the
 // registry in Prometheus text format, behind HTTP basic authentication when a password is
 // set), /healthz (liveness: the daemon's own loops are turning) and /readyz (listening, not
-// stopping, and the store answers). Poco's HTTP server on two threads of its own, so a scrape
+// stopping, and the store answers). Poco's HTTP server on four threads of its own, so a scrape
 // never waits for, or takes, a session thread.
 #pragma once
 

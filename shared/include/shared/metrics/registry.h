@@ -153,13 +153,14 @@ class Registry {
 
   // A function that writes metrics measured at scrape time (process figures, connections
   // parked right now). Its metric names must not be registered otherwise. The returned id
-  // removes it (RemoveCollector) before what it reads goes away.
+  // removes it (RemoveCollector) before what it reads goes away. Collectors run outside the
+  // registry's lock, so one may register metrics or call code that does (a store read).
   using Collector = std::function<void(SampleWriter&)>;
   int AddCollector(Collector collector);
   void RemoveCollector(int id);
 
   // The text exposition format (version 0.0.4): registered families sorted by name, then what
-  // the collectors write.
+  // the collectors write. RemoveCollector waits for a collector this is running.
   std::string Render() const;
 
  private:
@@ -173,9 +174,15 @@ class Registry {
                   std::vector<std::string> label_names,
                   const std::function<std::shared_ptr<void>()>& make);
 
+  struct CollectorSlot {
+    Collector collect;
+    std::mutex running;    // held while it runs; RemoveCollector takes it to wait for the end
+    bool removed = false;  // under `running`
+  };
+
   mutable std::mutex mu_;
   std::map<std::string, Entry> families_;
-  std::map<int, Collector> collectors_;
+  std::map<int, std::shared_ptr<CollectorSlot>> collectors_;
   int next_collector_ = 1;
 };
 
@@ -190,6 +197,9 @@ std::string EscapeLabelValue(std::string_view value);
 std::string EscapeHelp(std::string_view help);
 // A sample value as Prometheus writes it: integers without a point, +Inf, -Inf, NaN.
 std::string FormatValue(double value);
+// A histogram bound, always in fixed notation ("0.0005", never "5e-04"): Prometheus before 3.0
+// compares "le" as text, so a query for le="0.0005" must find it.
+std::string FormatBound(double bound);
 
 template <class Metric>
 Metric& Family<Metric>::With(std::span<const std::string_view> values) {
