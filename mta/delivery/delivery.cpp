@@ -144,6 +144,7 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
   // Local: one row per distinct user and mailbox, however many addresses or aliases reached
   // them; the user's Sieve script picks the mailboxes.
   std::vector<store::DeliveryTarget> targets;
+  std::vector<std::string> stored_for;  // users with a copy among the targets
   std::set<store::UserId> envelope_users, seen, redirected;
   for (const Recipient& r : env.recipients)
     envelope_users.insert(r.local_users.begin(), r.local_users.end());
@@ -184,6 +185,7 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
                                            "'s script reached anyone; kept");
         where.filings.push_back({**box, {}});
       }
+      if (!where.filings.empty()) stored_for.push_back((*user)->address);
       for (SieveFiling& f : where.filings) {
         store::DeliveryTarget target(f.mailbox, trace);
         target.flags = std::move(f.flags);
@@ -218,6 +220,8 @@ Status DeliverMessage(store::Store& store, const Envelope& env, const std::strin
                                  env.received_at, "", redirects);
     if (!accepted) return accepted.status();
     out.queued = !remote.recipients.empty() || !redirects.empty();
+    out.queue_id = accepted->queue_id;
+    out.delivered_to = std::move(stored_for);
     CountDeliveries(targets.size(), out.refusals.size(), remote.recipients.size(), redirects);
   } else if (!out.refusals.empty() && out.refusals.size() == local_users) {
     out.all_refused = true;  // nothing stored: the reply refuses, and no vacation reply goes

@@ -47,6 +47,9 @@ struct DeliveryReport {
   // Every local user refused the message and nothing else was stored or queued: the SMTP
   // reply itself can say so (RFC 5429 2.1: refuse in the protocol when possible).
   bool all_refused = false;
+  int64_t queue_id = 0;  // the queue's number for the remote recipients (0: none)
+  // The local users who got a copy (one entry each, whatever their script filed).
+  std::vector<std::string> delivered_to;
 };
 
 Status DeliverMessage(store::Store& store, const Envelope& envelope, const std::string& content,

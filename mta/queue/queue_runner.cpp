@@ -12,6 +12,7 @@
 #include "../delivery/dsn_sender.h"
 #include "dsn.h"
 #include "retry_policy.h"
+#include "shared/event_log.h"
 #include "shared/logging.h"
 #include "shared/mail/address.h"
 #include "shared/metrics/registry.h"
@@ -246,9 +247,16 @@ void QueueRunner::Record(const store::QueueMessage& qm,
     ReleaseClaim(r.id);
     if (!s)
       Log().error("cannot record result for queue " + std::to_string(qm.id) + ": " + s.message());
-    Log().information(what + " queue=" + std::to_string(qm.id) + " to=<" + Printable(r.address) +
-                      "> relay=" + (res.remote.empty() ? "none" : res.remote) +
-                      " status=" + res.status + " (" + Printable(res.diagnostic, 200) + ")");
+    EventLine(what)
+        .Add("queue", qm.id)
+        .Add("to", "<" + r.address + ">")
+        .Add("relay", res.remote.empty() ? "none" : res.remote)
+        .Add("delay", std::max<int64_t>(0, now - qm.created_at))
+        .Add("attempts", u.attempts)
+        .Add("size", qm.size)
+        .Add("status", res.status)
+        .Add("reply", res.diagnostic)
+        .Log();
   }
   if (!relayed.empty()) {
     Status st = SendDsn(store_, MakeDsnInput(qm, now), relayed, content, dkim_);

@@ -13,6 +13,7 @@
 #include "../milter_events.h"
 #include "../session.h"
 #include "../trace_headers.h"
+#include "shared/event_log.h"
 #include "shared/mail/header_scan.h"
 #include "shared/mail/transfer_encoding.h"
 
@@ -103,6 +104,31 @@ std::string SieveReasonForReply(const std::string& reason) {
     out += (u >= 0x20 && u < 0x7f) ? c : (c == '\r' || c == '\n' || c == '\t') ? ' ' : '?';
   }
   return out;
+}
+
+// The message's events: received (with the queue number of its remote recipients), and one
+// delivered per local user who got a copy.
+void LogReceived(SmtpSession& s, const Envelope& env, const DeliveryReport& report,
+                 size_t received_octets, size_t stored_octets) {
+  EventLine received("received");
+  received.Add("msgid", env.id);
+  if (report.queue_id) received.Add("queue", report.queue_id);
+  received.Add("from", "<" + env.sender + ">")
+      .Add("rcpts", static_cast<int64_t>(env.recipients.size()))
+      .Add("size", static_cast<int64_t>(received_octets))
+      .Add("client", s.info().peer_address)
+      .Add("helo", s.helo_name, 80)
+      .Add("tls", s.conn().IsTls() ? "yes" : "no")
+      .Add("session", s.info().session_id);
+  if (!s.authenticated_user.empty()) received.Add("user", s.authenticated_user);
+  if (env.junk) received.Add("junk", "yes");
+  received.Log();
+  for (const std::string& user : report.delivered_to)
+    EventLine("delivered")
+        .Add("msgid", env.id)
+        .Add("to", "<" + user + ">")
+        .Add("size", static_cast<int64_t>(stored_octets))
+        .Log();
 }
 
 void AcceptMessage(SmtpSession& s, std::string content) {
@@ -245,10 +271,9 @@ void AcceptMessage(SmtpSession& s, std::string content) {
     s.ResetTransaction();
     return;
   }
-  s.log().Info("accepted id=" + id + " from=<" + Printable(env.sender) + "> rcpts=" +
-               std::to_string(env.recipients.size()) + " size=" + std::to_string(content.size()));
   s.Reply(250, "2.0.0", "Ok: queued as " + id);
   CountMessage(s, junk ? "junk" : "ok", received_octets);
+  LogReceived(s, env, report, received_octets, content.size());
   std::set<size_t> refused;
   // RFC 5429 2.1.1: the sender of a message others took hears of a rejection by DSN; but only
   // a sender we know: a bounce to a stranger's claimed address would be backscatter
