@@ -1,6 +1,7 @@
 """End-to-end relay: mailsuite-mta delivers queued mail to scripted SMTP sinks found through a
 fake DNS server on loopback, retries temporary failures, and bounces permanent ones."""
 
+import re
 import smtplib
 import socket
 import time
@@ -11,6 +12,12 @@ from mailsuite_fixture import Suite
 from smtp_sink import SmtpSink
 
 USERS = {"bob@example.test": "hungry"}
+
+
+def bounced(address, relay, status):
+    """The mta's event line for a recipient that bounced (shared/event_log.h)."""
+    return (r"event=bounced queue=\d+ to=<" + re.escape(address) + "> relay=" + re.escape(relay) +
+            r" delay=\d+ attempts=\d+ size=\d+ status=" + re.escape(status) + " ")
 
 
 def free_port_on(hosts):
@@ -133,10 +140,10 @@ class RelayTest(unittest.TestCase):
                     lambda: inbox_count(self.suite, "bob@example.test") == before + 1),
                     f"no bounce for {rcpt}")
         log = self.suite.log("mta")
-        self.assertIn("to=<nobody@example.net> relay=mx1.example.net status=5.1.1", log)
-        self.assertIn("status=5.1.10", log)
-        self.assertIn("status=5.1.2", log)
-        self.assertIn("to=<z@self.example> relay=none status=5.4.6", log)
+        self.assertRegex(log, bounced("nobody@example.net", "mx1.example.net", "5.1.1"))
+        self.assertRegex(log, bounced("x@nullmx.example", "none", "5.1.10"))
+        self.assertRegex(log, bounced("y@gone.example", "none", "5.1.2"))
+        self.assertRegex(log, bounced("z@self.example", "none", "5.4.6"))
 
     def test_queue_cli_lists_shows_and_bounces(self):
         self.sink1.rcpt_replies["held@example.net"] = "451 4.3.0 not today"
@@ -180,7 +187,7 @@ class RelayTest(unittest.TestCase):
                        "Subject: Gr\u00fc\u00dfe\r\n\r\nx\r\n".encode(),
                        mail_options=["SMTPUTF8", "BODY=8BITMIME"])
         self.assertTrue(wait_for(lambda: inbox_count(self.suite, "bob@example.test") == before + 1))
-        self.assertIn("to=<utf8@example.net> relay=mx1.example.net status=5.6.7", self.suite.log("mta"))
+        self.assertRegex(self.suite.log("mta"), bounced("utf8@example.net", "mx1.example.net", "5.6.7"))
         self.assertEqual(self.received_by(self.sink1, "utf8@example.net"), [])
         # 8-bit body, plain headers, and a server without 8BITMIME: refused, not sent.
         self.sink1.eight_bit_mime = False
@@ -191,8 +198,8 @@ class RelayTest(unittest.TestCase):
                            "Subject: plain\r\n\r\ncaf\u00e9\r\n".encode(),
                            mail_options=["BODY=8BITMIME"])
             self.assertTrue(wait_for(lambda: "to=<eightbit@example.net>" in self.suite.log("mta")))
-            self.assertIn("to=<eightbit@example.net> relay=mx1.example.net status=5.6.3",
-                          self.suite.log("mta"))
+            self.assertRegex(self.suite.log("mta"),
+                             bounced("eightbit@example.net", "mx1.example.net", "5.6.3"))
         finally:
             self.sink1.eight_bit_mime = True
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -163,9 +164,9 @@ TEST(MetricsFormatTest, ValuesAsPrometheusWritesThem) {
   EXPECT_EQ(FormatValue(3), "3");
   EXPECT_EQ(FormatValue(0.25), "0.25");
   EXPECT_EQ(FormatValue(1e21), "1e+21");
-  EXPECT_EQ(FormatValue(1.0 / 0.0), "+Inf");
-  EXPECT_EQ(FormatValue(-1.0 / 0.0), "-Inf");
-  EXPECT_EQ(FormatValue(0.0 / 0.0), "NaN");
+  EXPECT_EQ(FormatValue(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(FormatValue(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(FormatValue(std::numeric_limits<double>::quiet_NaN()), "NaN");
   EXPECT_EQ(FormatBound(0.0005), "0.0005");
   EXPECT_EQ(FormatBound(10), "10");
   EXPECT_TRUE(IsValidMetricName("mailsuite:rule_total"));
