@@ -281,7 +281,10 @@ std::string Registry::Render() const {
   std::vector<std::shared_ptr<CollectorSlot>> collectors;
   std::unique_lock lock(mu_);
   for (const auto& [id, slot] : collectors_) collectors.push_back(slot);
-  for (const auto& [name, e] : families_) {
+  for (const auto& family : families_) {
+    // Named, not structured bindings: lambdas capture them (clang before 16 cannot).
+    const std::string& name = family.first;
+    const Entry& e = family.second;
     AppendHeader(out, name, e.help, e.type);
     switch (e.type) {
       case Type::kCounter:
