@@ -54,10 +54,13 @@ void LoadRecipients(Connection& conn, QueueMessage& q) {
 
 QueueId InsertQueueMessage(Connection& conn, const NewQueueMessage& message, int64_t content_id) {
   int64_t now = NowSeconds();
+  // A number never given before (schema v12), not the next rowid, which a deletion frees.
+  Execute(conn, "UPDATE meta SET last_queue_id = last_queue_id + 1");
+  const QueueId id = QueryInt(conn, "SELECT last_queue_id FROM meta", 0);
   Execute(conn,
-          "INSERT INTO queue (sender, envid, ret, content_id, created_at) VALUES (?, ?, ?, ?, ?)",
-          message.sender, message.envid, message.ret, content_id, now);
-  QueueId id = sqlite3_last_insert_rowid(conn.handle());
+          "INSERT INTO queue (id, sender, envid, ret, content_id, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          id, message.sender, message.envid, message.ret, content_id, now);
   int64_t due = message.next_attempt > 0 ? message.next_attempt : now;
   for (const NewQueueRecipient& r : message.recipients) {
     Execute(conn,

@@ -360,10 +360,17 @@ CREATE TABLE vacation_replies (
 ) WITHOUT ROWID;
 )sql";
 
+// v12: queue numbers are never given twice. They name messages in the logs (event=deferred
+// queue=17) and in `mailsuite queue`, and a rowid is reused once the highest row is gone.
+constexpr const char kSchemaV12[] = R"sql(
+ALTER TABLE meta ADD COLUMN last_queue_id INTEGER NOT NULL DEFAULT 0;
+UPDATE meta SET last_queue_id = (SELECT coalesce(max(id), 0) FROM queue);
+)sql";
+
 // Append new migrations here; each runs once, in order, inside the open transaction.
 constexpr const char* kMigrations[] = {
     kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,  kSchemaV5,  kSchemaV6,
-    kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10, kSchemaV11,
+    kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10, kSchemaV11, kSchemaV12,
 };
 
 }  // namespace

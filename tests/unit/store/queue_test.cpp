@@ -68,6 +68,20 @@ TEST_F(StoreTest, QueueLifecycle) {
   EXPECT_EQ(store_->Stats().value().contents, 0);
 }
 
+TEST_F(StoreTest, QueueNumbersAreNeverGivenTwice) {
+  // They name messages in the logs: a number must not come back once its message is gone.
+  NewQueueMessage msg;
+  msg.sender = "alice@example.test";
+  msg.recipients = {{"x@remote.test", "", ""}};
+  msg.content = "Subject: out\r\n\r\nhello\r\n";
+  const QueueId first = store_->Enqueue(msg).value();
+  ASSERT_TRUE(store_->DeleteQueueMessage(first).ok());
+  const QueueId second = store_->Enqueue(msg).value();
+  EXPECT_GT(second, first);
+  const QueueId third = store_->Enqueue(msg).value();
+  EXPECT_GT(third, second);
+}
+
 TEST_F(StoreTest, QueueNextAttemptDefaultsToNow) {
   NewQueueMessage msg;
   msg.recipients = {{"x@remote.test", "", ""}};  // null sender: a bounce
