@@ -1,7 +1,6 @@
 // OpenStore: chooses the backend (sqlite/, postgres/) for a location or a configuration.
-#include <fstream>
-
 #include "pg_open.h"
+#include "shared/secret_file.h"
 #include "sqlite_store.h"
 #include "store/store.h"
 #include "store/testing.h"
@@ -56,10 +55,9 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, bool create_
   options.busy_timeout_ms = config.busy_timeout_ms;
   options.max_connections = static_cast<size_t>(config.max_connections);
   if (!config.password_file.empty()) {
-    std::ifstream in(config.password_file);
-    if (!in || !std::getline(in, options.password))
-      return Status::Error("cannot read store.password_file " + config.password_file);
-    if (!options.password.empty() && options.password.back() == '\r') options.password.pop_back();
+    auto password = ReadSecretFile(config.password_file, "store.password_file");
+    if (!password) return password.status();
+    options.password = std::move(*password);
   }
   return postgres::OpenPgStore(options, create_if_missing);
 }

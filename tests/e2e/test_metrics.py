@@ -71,6 +71,16 @@ def value(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+def scrape_until(suite, daemon, done, seconds=30, pause=0.1):
+    """Scrapes until done(samples) holds or `seconds` pass; returns the last samples."""
+    deadline = time.monotonic() + seconds
+    while True:
+        samples = scrape(suite, daemon)
+        if done(samples) or time.monotonic() > deadline:
+            return samples
+        time.sleep(pause)
+
+
 class MetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -86,12 +96,9 @@ class MetricsTest(unittest.TestCase):
         return value(after, name, **labels) - value(before, name, **labels)
 
     def wait_for_gauge(self, daemon, name, expected, **labels):
-        deadline = time.monotonic() + 10
-        while True:
-            got = value(scrape(self.suite, daemon), name, **labels)
-            if got == expected or time.monotonic() > deadline:
-                return got
-            time.sleep(0.05)
+        samples = scrape_until(self.suite, daemon,
+                               lambda s: value(s, name, **labels) == expected, 10, 0.05)
+        return value(samples, name, **labels)
 
     def test_smtp_counters_follow_known_traffic(self):
         s = self.suite
@@ -168,15 +175,10 @@ class MetricsTest(unittest.TestCase):
                           b"Subject: out\r\n\r\nto another host\r\n")
         # The fake DNS has no MX or address for nowhere.example: the recipient bounces at once,
         # without a server reached.
-        deadline = time.monotonic() + 30
-        while True:
-            after = scrape(s, "mta")
-            bounced = self.delta(before, after, "mailsuite_relay_attempts_total",
-                                 result="bounced", destination="none")
-            if bounced or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        self.assertEqual(bounced, 1)
+        bounced = lambda after: self.delta(before, after, "mailsuite_relay_attempts_total",
+                                           result="bounced", destination="none")
+        after = scrape_until(s, "mta", bounced)
+        self.assertEqual(bounced(after), 1)
         self.assertEqual(self.delta(before, after, "mailsuite_deliveries_total", result="queued"), 1)
         self.assertEqual(self.delta(before, after, "mailsuite_logins_total", protocol="smtp",
                                     result="success"), 1)
@@ -331,14 +333,11 @@ class DeferredQueueTest(unittest.TestCase):
                     smtp.login("bob@example.test", "hungry")
                     smtp.sendmail("bob@example.test", ["someone@elsewhere.example"],
                                   b"Subject: waits\r\n\r\nfor a server that is down\r\n")
-                deadline = time.monotonic() + 30
-                while True:
-                    after = scrape(s, "mta")
-                    deferred = value(after, "mailsuite_queue_recipients", state="deferred")
-                    if deferred or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.2)  # the figures are read from the store every 5 s at most
-                self.assertEqual(deferred, 1)
+                # The figures are read from the store every 5 s at most.
+                after = scrape_until(
+                    s, "mta", lambda a: value(a, "mailsuite_queue_recipients", state="deferred"),
+                    pause=0.2)
+                self.assertEqual(value(after, "mailsuite_queue_recipients", state="deferred"), 1)
                 self.assertEqual(value(after, "mailsuite_queue_recipients", state="fresh"), 0)
                 self.assertEqual(value(after, "mailsuite_queue_messages"), 1)
                 self.assertGreaterEqual(

@@ -280,17 +280,25 @@ class ServiceTest(unittest.TestCase):
             self.assertTrue(wait_for(lambda: "reloaded the TLS certificate" in s.log("pop3d")))
             self.assertEqual(served_certificate(s.port("pop3s")), expected)
 
+    @staticmethod
+    def start_under_notify_socket(s, daemon, **env):
+        """Starts `daemon` as systemd would for Type=notify (NOTIFY_SOCKET, and `env`);
+        returns the datagram socket its notifications arrive on."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(os.path.join(s.dir, "notify.sock"))
+        sock.settimeout(30)
+        env["NOTIFY_SOCKET"] = sock.getsockname()
+        os.environ.update(env)
+        try:
+            s.start_daemon(daemon)
+        finally:
+            for name in env:
+                del os.environ[name]
+        return sock
+
     def test_systemd_readiness_notification(self):
         with Suite(users=USERS, daemons=()) as s:
-            path = os.path.join(s.dir, "notify.sock")
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            sock.bind(path)
-            sock.settimeout(30)
-            os.environ["NOTIFY_SOCKET"] = path
-            try:
-                s.start_daemon("pop3d")
-            finally:
-                del os.environ["NOTIFY_SOCKET"]
+            sock = self.start_under_notify_socket(s, "pop3d")
             self.assertEqual(sock.recv(100), b"READY=1")
             s.stop_daemon("pop3d")
             self.assertEqual(sock.recv(100), b"STOPPING=1")
@@ -299,15 +307,7 @@ class ServiceTest(unittest.TestCase):
     def test_systemd_watchdog_is_told_the_daemon_lives(self):
         # Under WatchdogSec systemd sets WATCHDOG_USEC; the daemon says WATCHDOG=1 at half that.
         with Suite(users=USERS, daemons=()) as s:
-            path = os.path.join(s.dir, "notify.sock")
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            sock.bind(path)
-            sock.settimeout(30)
-            os.environ.update(NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
-            try:
-                s.start_daemon("imapd")
-            finally:
-                del os.environ["NOTIFY_SOCKET"], os.environ["WATCHDOG_USEC"]
+            sock = self.start_under_notify_socket(s, "imapd", WATCHDOG_USEC="400000")
             self.assertEqual(sock.recv(100), b"READY=1")
             start = time.monotonic()
             for _ in range(3):

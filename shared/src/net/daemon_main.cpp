@@ -22,6 +22,7 @@
 #include "shared/metrics/process_metrics.h"
 #include "shared/net/privileges.h"
 #include "shared/net/sd_notify.h"
+#include "shared/secret_file.h"
 #include "shared/tls.h"
 
 namespace mailsuite::net {
@@ -56,17 +57,6 @@ Status WritePortsFile(const std::string& path, const std::vector<ListenerSpec>& 
 // The daemon's name in metrics.listen: "mailsuite-imapd" is "imapd".
 std::string DaemonName(const std::string& program) {
   return program.substr(program.rfind('-') + 1);
-}
-
-Result<std::string> ReadPasswordFile(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line))
-    return Status::Error("cannot read metrics.password_file " + path);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty())
-    return Status::Error("metrics.password_file " + path + ": the first line is empty");
-  return line;
 }
 
 // systemd's watchdog interval (WatchdogSec), or zero when it does not watch this process.
@@ -174,8 +164,11 @@ int RunDaemon(int argc, char** argv, const DaemonSpec& spec) {
     if (!endpoint) return Fatal(spec.program, endpoint.error());
     monitoring = std::move(endpoint.value());
     if (!config->metrics.password_file.empty()) {
-      auto password = ReadPasswordFile(config->metrics.password_file);
+      auto password = ReadSecretFile(config->metrics.password_file, "metrics.password_file");
       if (!password) return Fatal(spec.program, password.error());
+      if (password->empty())
+        return Fatal(spec.program, "metrics.password_file " + config->metrics.password_file +
+                                       ": the first line is empty");
       metrics_password = *password;
     }
   }

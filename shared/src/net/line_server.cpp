@@ -16,8 +16,8 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocketImpl.h>
 
+#include "listener_metrics.h"
 #include "shared/logging.h"
-#include "shared/metrics/registry.h"
 #include "shared/net/socket_transport.h"
 
 namespace mailsuite::net {
@@ -57,41 +57,6 @@ int64_t SteadyMillis() {
 
 }  // namespace
 
-struct LineServer::ListenerCounters {
-  explicit ListenerCounters(const ListenerSpec& spec) {
-    metrics::Registry& r = metrics::Default();
-    const std::string port = std::to_string(spec.endpoint.port);
-    accepted = &r.AddCounter("mailsuite_connections_total",
-                             "Connections accepted and served, by listener and port.",
-                             {"listener", "port"})
-                    .With({spec.name, port});
-    open = &r.AddGauge("mailsuite_connections_open", "Connections open now, by listener and port.",
-                       {"listener", "port"})
-                .With({spec.name, port});
-    auto& refused = r.AddCounter(
-        "mailsuite_connections_refused_total",
-        "Connections refused at once: reason max_connections (server.max_connections) or "
-        "per_ip_limit (server.max_connections_per_ip).",
-        {"listener", "port", "reason"});
-    refused_full = &refused.With({spec.name, port, "max_connections"});
-    refused_per_ip = &refused.With({spec.name, port, "per_ip_limit"});
-    auto& tls = r.AddCounter("mailsuite_tls_handshakes_total",
-                             "TLS handshakes (implicit TLS, or after STARTTLS) by listener and "
-                             "result: ok, failed, or timeout (the client went quiet).",
-                             {"listener", "result"});
-    tls_ok = &tls.With({spec.name, "ok"});
-    tls_failed = &tls.With({spec.name, "failed"});
-    tls_timeout = &tls.With({spec.name, "timeout"});
-  }
-  metrics::Counter* tls_ok;
-  metrics::Counter* tls_failed;
-  metrics::Counter* tls_timeout;
-  metrics::Counter* accepted;
-  metrics::Gauge* open;
-  metrics::Counter* refused_full;
-  metrics::Counter* refused_per_ip;
-};
-
 // One connection's state for its whole life, on the heap so that it can be parked.
 class LineServer::Live : public ParkingLot::Item {
  public:
@@ -114,7 +79,7 @@ class LineServer::Live : public ParkingLot::Item {
 
  public:
   bool admitted = false;  // counted in by Admit
-  ListenerCounters* counters = nullptr;
+  ListenerMetrics* counters = nullptr;
   // The end of a wait the server runs itself, not the session: the TLS handshake (implicit,
   // or after STARTTLS), or once the session is over (`closing`), its last replies.
   std::chrono::steady_clock::time_point own_wait_deadline;
@@ -283,7 +248,7 @@ Status LineServer::StartBound(std::vector<BoundListener> listeners) {
   for (BoundListener& l : listeners) {
     l.socket.setBlocking(false);
     bound_.push_back(l.spec);
-    counters_.push_back(std::make_unique<ListenerCounters>(l.spec));
+    counters_.push_back(std::make_unique<ListenerMetrics>(l.spec));
   }
   accept_turned_ms_ = SteadyMillis();
   listeners_ = std::move(listeners);
@@ -360,7 +325,7 @@ void LineServer::TrimMemoryIfDue() {
 }
 
 void LineServer::Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec,
-                        ListenerCounters& counters) {
+                        ListenerMetrics& counters) {
   // The socket owns (and closes) fd from here on, whatever throws. Only the connection holds it
   // once this line ends: Poco counts socket references with atomics ThreadSanitizer cannot see,
   // so a reference the accept thread still held after handing the session to a worker would

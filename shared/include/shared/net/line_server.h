@@ -35,6 +35,7 @@
 namespace mailsuite::net {
 
 class SocketTransport;
+struct ListenerMetrics;  // listener_metrics.h
 
 struct ListenerSpec {
   std::string name;  // "smtp", "submission", "imaps", … (logs and ports_file)
@@ -162,15 +163,13 @@ class LineServer {
 
  private:
   class Live;
-  // The connection metrics of one listener (mailsuite_connections_*).
-  struct ListenerCounters;
 
   void AcceptLoop();
   // On the accept thread, once most of a large crowd of connections has closed.
   void TrimMemoryIfDue();
   // Admits (or refuses) a connection `accept` just returned.
   void Accept(int fd, const Poco::Net::SocketAddress& peer, const ListenerSpec& spec,
-              ListenerCounters& counters);
+              ListenerMetrics& counters);
   // How long an implicit-TLS client has for its ClientHello and handshake (shorter in stress).
   std::chrono::seconds HandshakeTimeout() const;
   // On a pool thread: the TLS handshake of an implicit-TLS port, then the session's first step.
@@ -196,8 +195,8 @@ class LineServer {
   std::unique_ptr<ParkingLot> parking_;
   std::vector<BoundListener> listeners_;
   std::vector<ListenerSpec> bound_;
-  std::vector<std::unique_ptr<ListenerCounters>> counters_;  // one per listener
-  std::atomic<int64_t> accept_turned_ms_{0};                 // steady clock, AcceptLoop
+  std::vector<std::unique_ptr<ListenerMetrics>> counters_;  // one per listener
+  std::atomic<int64_t> accept_turned_ms_{0};                // steady clock, AcceptLoop
   std::thread acceptor_;
   int accept_wake_fd_ = -1;  // an eventfd that ends AcceptLoop's poll
   std::atomic<bool> stopping_{false};
