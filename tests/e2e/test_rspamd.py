@@ -137,8 +137,16 @@ class RspamdTest(unittest.TestCase):
         self.assertEqual(c.uid("MOVE", data[0].split()[-1], "INBOX")[0], "OK")
         self.wait_learned(before + 2)
         c.logout()
-        self.assertIn("learned ham from alice@example.test", self.suite.log("imapd"))
-        self.assertIn("learned spam from alice@example.test", self.suite.log("imapd"))
+        # rspamd counts a lesson before imapd has read its reply and logged it.
+        self.wait_logged("learned ham from alice@example.test")
+        self.wait_logged("learned spam from alice@example.test")
+
+    def wait_logged(self, text):
+        deadline = time.monotonic() + 30
+        while text not in self.suite.log("imapd"):
+            self.assertLess(time.monotonic(), deadline,
+                            f"imapd never logged {text!r}:\n" + self.suite.log("imapd")[-2000:])
+            time.sleep(0.1)
 
     def wait_learned(self, count):
         deadline = time.monotonic() + 30
