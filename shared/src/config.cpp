@@ -71,27 +71,22 @@ std::string ParsePath(const Value& v, std::string& out) {
   return "";
 }
 
-std::string ParseListen(const Value& v, std::vector<Endpoint>& out) {
-  auto r = ParseEndpoints(v.text);
-  if (!r) return r.error();
-  out = std::move(r.value());
-  return "";
-}
-
 #define INT_KEY(field, lo, hi)                                                      \
   [](Config& c, const Value& v) {                                                   \
     return ParseInt(v.text, decltype(c.field)(lo), decltype(c.field)(hi), c.field); \
   }
 #define BOOL_KEY(field) [](Config& c, const Value& v) { return ParseBool(v.text, c.field); }
 #define PATH_KEY(field) [](Config& c, const Value& v) { return ParsePath(v, c.field); }
-#define LISTEN_KEY(field) [](Config& c, const Value& v) { return ParseListen(v, c.field); }
-#define MILTERS_KEY(field)          \
+// A key whose text one parser (giving the value or a reason) turns into its field.
+#define PARSED_KEY(field, parser)   \
   [](Config& c, const Value& v) {   \
-    auto r = ParseMilters(v.text);  \
+    auto r = parser(v.text);        \
     if (!r) return r.error();       \
     c.field = std::move(r.value()); \
     return std::string();           \
   }
+#define LISTEN_KEY(field) PARSED_KEY(field, ParseEndpoints)
+#define MILTERS_KEY(field) PARSED_KEY(field, ParseMilters)
 
 // The one place where keys, defaults and their meaning live.
 const KeySpec kKeys[] = {
@@ -242,12 +237,7 @@ const KeySpec kKeys[] = {
      }},
     {"smtp", "trusted_networks", "127.0.0.0/8, ::1/128",
      "Clients (CIDR, comma-separated) that may relay to other domains without AUTH.",
-     [](Config& c, const Value& v) {
-       auto r = ParseNetworks(v.text);
-       if (!r) return r.error();
-       c.smtp.trusted_networks = std::move(r.value());
-       return std::string();
-     }},
+     PARSED_KEY(smtp.trusted_networks, ParseNetworks)},
     {"smtp", "require_sender_ownership", "true",
      "Submission: MAIL FROM must be the authenticated user's address or alias (else 553 5.7.1).",
      BOOL_KEY(smtp.require_sender_ownership)},
@@ -442,12 +432,7 @@ const KeySpec kKeys[] = {
      "Monitoring over HTTP: where each daemon serves /metrics (Prometheus), /healthz and "
      "/readyz, as daemon=host:port items, e.g. mta=127.0.0.1:9150, pop3d=127.0.0.1:9151, "
      "imapd=127.0.0.1:9152. Empty: none. Keep it on loopback or set metrics.password_file.",
-     [](Config& c, const Value& v) {
-       auto r = ParseDaemonEndpoints(v.text);
-       if (!r) return r.error();
-       c.metrics.listen = std::move(r.value());
-       return std::string();
-     }},
+     PARSED_KEY(metrics.listen, ParseDaemonEndpoints)},
     {"metrics", "password_file", "",
      "A file whose first line is the password /metrics asks for (HTTP basic authentication, any "
      "user name); empty: none. /healthz and /readyz never ask.",

@@ -41,12 +41,6 @@ def proc_status(pid):
     return s.rss_kb, s.pss_kb, s.threads
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -202,10 +196,10 @@ def main():
                   f"({(rss - rss0) / args.k:.1f} KB per session above the {rss0 / 1024:.1f} MB "
                   f"before), PSS {pss / 1024 if pss else float('nan'):.1f} MB, threads {threads} "
                   f"(before: {threads0})")
-            cpu0 = cpu_seconds(pid)
+            cpu0 = proc_stats.cpu_seconds(pid)
             time.sleep(10)
             print(f"imapd CPU while {args.k} sessions idle for 10 s: "
-                  f"{(cpu_seconds(pid) - cpu0) * 1000:.0f} ms")
+                  f"{(proc_stats.cpu_seconds(pid) - cpu0) * 1000:.0f} ms")
             for _ in range(args.r):
                 delivered += 1
                 acked = deliver(smtp_port, delivered)

@@ -24,3 +24,10 @@ def read(pid, pss=False):
             pass
     return Stats(int(fields["VmRSS"].split()[0]), pss_kb, int(fields["Threads"]),
                  len(os.listdir(f"/proc/{pid}/fd")))
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (proc(5) /proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

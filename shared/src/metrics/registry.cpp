@@ -133,13 +133,16 @@ bool IsValidLabelName(std::string_view name) {
   return true;
 }
 
-std::string EscapeLabelValue(std::string_view value) {
+namespace {
+
+// The text format's escapes (backslash, newline, and in label values the double quote).
+std::string Escape(std::string_view text, bool quote) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\')
       out += "\\\\";
-    else if (c == '"')
+    else if (c == '"' && quote)
       out += "\\\"";
     else if (c == '\n')
       out += "\\n";
@@ -149,19 +152,11 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
-std::string EscapeHelp(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view value) { return Escape(value, true); }
+
+std::string EscapeHelp(std::string_view help) { return Escape(help, false); }
 
 std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";
